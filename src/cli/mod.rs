@@ -1,0 +1,281 @@
+//! The command line: clap definitions and dispatch. Each command family lives in its own file.
+
+mod connector_cmd;
+#[cfg(feature = "emulator")]
+mod emulator_cmd;
+pub mod error;
+pub mod output;
+mod vault_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use error::{CliError, CliResult, Exit};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "graphmail",
+    version,
+    about = "Microsoft Graph mail connectors for sysadmins: an encrypted vault, a TUI and a scriptable CLI",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command understands.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The vault file [default: in the platform data folder]
+    #[arg(long, global = true, env = "GRAPHMAIL_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+    /// Read the vault passphrase from this file (first line)
+    #[arg(
+        long,
+        global = true,
+        env = "GRAPHMAIL_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
+    /// Unlock with an age identity file or an OpenSSH private key
+    #[arg(long, global = true, env = "GRAPHMAIL_IDENTITY", value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Print JSON on stdout (errors too, as {"error":{"code","message"}})
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create and manage the encrypted vault
+    #[command(subcommand)]
+    Vault(VaultCommand),
+    /// Add, list, show, edit and remove connectors
+    #[command(subcommand)]
+    Connector(ConnectorCommand),
+    /// Show what a set of permissions will request, without saving anything
+    Permissions(PermissionsArgs),
+    /// Run the emulated identity platform and Graph mail service on loopback
+    #[cfg(feature = "emulator")]
+    Emulator(EmulatorArgs),
+    /// Try graphmail against a built-in emulated tenant (no Microsoft account needed)
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Create a new vault protected by a passphrase and/or recipients
+    Init(VaultInitArgs),
+    /// Change the vault passphrase
+    Passwd(VaultPasswdArgs),
+    /// Add, remove or list the public keys that can open the vault
+    #[command(subcommand)]
+    Recipients(RecipientsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct VaultInitArgs {
+    /// An age public key (age1…) or an SSH public key line; repeatable
+    #[arg(long = "recipient", value_name = "KEY")]
+    pub recipients: Vec<String>,
+    /// A file of public keys, one per line (e.g. ~/.ssh/id_ed25519.pub); repeatable
+    #[arg(long = "recipient-file", value_name = "FILE")]
+    pub recipient_files: Vec<PathBuf>,
+    /// Protect the vault with recipients only, without a passphrase
+    #[arg(long)]
+    pub no_passphrase: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultPasswdArgs {
+    /// Read the new passphrase from this file instead of asking twice
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecipientsCommand {
+    /// Add a public key that can open the vault
+    Add {
+        /// age1… or an SSH public key line
+        key: Option<String>,
+        #[arg(long = "recipient-file", value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Remove a public key
+    Remove {
+        /// age1…, an SSH public key line, or its comment
+        key: String,
+    },
+    /// List the public keys that can open the vault
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectorCommand {
+    /// Add a connector
+    Add {
+        name: String,
+        #[command(flatten)]
+        fields: ConnectorFields,
+    },
+    /// List connectors
+    List,
+    /// Show one connector with its permission summary and redirect URI
+    Show { name: String },
+    /// Change a connector
+    Edit {
+        name: String,
+        #[command(flatten)]
+        fields: ConnectorFields,
+    },
+    /// Remove a connector and its secrets
+    Remove {
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// The fields of a connector; `add` requires tenant, client ID and grant, `edit` changes what is given.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectorFields {
+    /// Tenant ID (GUID), a verified domain, or organizations / common / consumers
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Application (client) ID, a GUID
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// auth-code (recommended), device-code, ropc or client-credentials
+    #[arg(long)]
+    pub grant: Option<String>,
+    /// Read the client secret from this file
+    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
+    pub client_secret_file: Option<PathBuf>,
+    /// Read the client secret from standard input
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// Forget the stored client secret
+    #[arg(long, conflicts_with_all = ["client_secret_file", "client_secret_stdin"])]
+    pub clear_client_secret: bool,
+    /// ROPC: the mailbox user name
+    #[arg(long)]
+    pub username: Option<String>,
+    /// ROPC: read the password from this file
+    #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+    pub password_file: Option<PathBuf>,
+    /// ROPC: read the password from standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Predefined permissions, comma separated: fetch, readwrite, send, shared, profile, offline
+    #[arg(long, value_name = "LIST")]
+    pub permissions: Option<String>,
+    /// Further scopes, separated by spaces or commas (short or full-URI form)
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// global, usgov, usgov-dod, china or custom
+    #[arg(long)]
+    pub cloud: Option<String>,
+    /// custom cloud: the login base URL
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// custom cloud: the Graph API root, including /v1.0
+    #[arg(long, value_name = "URL")]
+    pub graph_url: Option<String>,
+    /// Target mailbox (client credentials) or shared mailbox (delegated)
+    #[arg(long, value_name = "UPN")]
+    pub mailbox: Option<String>,
+    /// Loopback port of the auth-code redirect URI
+    #[arg(long, value_name = "N")]
+    pub redirect_port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// auth-code, device-code, ropc or client-credentials
+    #[arg(long, default_value = "auth-code")]
+    pub grant: String,
+    /// Predefined permissions, comma separated: fetch, readwrite, send, shared, profile, offline
+    #[arg(long, value_name = "LIST")]
+    pub permissions: Option<String>,
+    /// Further scopes, separated by spaces or commas
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// global, usgov, usgov-dod, china or custom
+    #[arg(long, default_value = "global")]
+    pub cloud: String,
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub graph_url: Option<String>,
+    /// Loopback port of the auth-code redirect URI
+    #[arg(long, value_name = "N")]
+    pub redirect_port: Option<u16>,
+}
+
+#[cfg(feature = "emulator")]
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// A tenant seed file instead of the built-in demo tenant
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// Fill the first user's Inbox with this many generated messages (for benchmarks)
+    #[arg(long, value_name = "N")]
+    pub messages: Option<usize>,
+    /// Faults to inject, e.g. "latency=50ms" or "429:retry-after=1.5:share=0.2"
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+}
+
+/// Parse arguments, run, print errors, and turn the outcome into an exit status.
+pub fn main_entry() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => Exit::Usage as u8,
+            });
+        }
+    };
+    let _log_guard = crate::logging::init();
+    let json = cli.global.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::warn!(code = err.code, "command failed");
+            if json {
+                output::print_json(&err.to_json());
+            } else {
+                eprintln!("{}", err.human());
+            }
+            ExitCode::from(err.exit as u8)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> CliResult {
+    let global = cli.global;
+    match cli.command {
+        Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
+        Some(Command::Connector(cmd)) => connector_cmd::run(&global, cmd),
+        Some(Command::Permissions(args)) => connector_cmd::permissions(&global, args),
+        #[cfg(feature = "emulator")]
+        Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
+        Some(Command::Demo) | None => Err(CliError::failure(
+            "not_available",
+            "the terminal app and `graphmail demo` are not built yet",
+        )
+        .with_fix("use the `graphmail connector …` and `graphmail vault …` commands for now")),
+    }
+}

@@ -1,0 +1,49 @@
+use serde::{Deserialize, Serialize};
+
+use super::permissions::Preset;
+use super::{Cloud, Grant};
+
+/// The default loopback port of the authorization-code redirect (`http://localhost:<port>/`).
+pub const DEFAULT_REDIRECT_PORT: u16 = 8400;
+
+/// A Graph mail integration, without its secrets.
+///
+/// The client secret and the ROPC username + password live beside it in the vault document
+/// (`vault::ConnectorSecrets`), never here, so a `Connector` can be shown, logged and put
+/// into the TUI model freely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connector {
+    pub name: String,
+    pub cloud: Cloud,
+    /// A tenant GUID, a verified domain, or `organizations` / `common` / `consumers`.
+    pub tenant: String,
+    pub client_id: String,
+    pub grant: Grant,
+    /// The predefined permissions chosen in the picker.
+    #[serde(default)]
+    pub presets: Vec<Preset>,
+    /// Further scopes typed by the admin, normalised (short form for Graph scopes).
+    #[serde(default)]
+    pub extra_scopes: Vec<String>,
+    /// Target mailbox for app-only connectors; a shared mailbox for delegated ones.
+    #[serde(default)]
+    pub mailbox: Option<String>,
+    #[serde(default = "default_redirect_port")]
+    pub redirect_port: u16,
+}
+
+fn default_redirect_port() -> u16 {
+    DEFAULT_REDIRECT_PORT
+}
+
+impl Connector {
+    /// The redirect URI to register in the Azure portal (auth-code grant).
+    pub fn redirect_uri(&self) -> String {
+        redirect_uri_for_port(self.redirect_port)
+    }
+}
+
+/// `http://localhost:<port>/`: the loopback redirect URI for a port.
+pub fn redirect_uri_for_port(port: u16) -> String {
+    format!("http://localhost:{port}/")
+}

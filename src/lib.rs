@@ -1,0 +1,11 @@
+//! graphmail: Microsoft Graph mail connectors for sysadmins, kept in an age-encrypted vault.
+//!
+//! Layers (see README): `domain` holds pure types and rules; `vault` the encrypted store;
+//! `cli` the scriptable commands; `emulator` a loopback identity platform + Graph mail service.
+
+pub mod cli;
+pub mod domain;
+#[cfg(feature = "emulator")]
+pub mod emulator;
+pub mod logging;
+pub mod vault;
