@@ -1,5 +1,6 @@
 //! Pure types and rules. Nothing in here does IO or holds a secret.
 
+pub mod aadsts;
 pub mod cloud;
 pub mod connector;
 pub mod grant;
