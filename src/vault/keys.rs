@@ -3,6 +3,7 @@
 
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
@@ -20,12 +21,23 @@ pub const WORK_FACTOR_ENV: &str = "GRAPHMAIL_SCRYPT_WORK_FACTOR";
 
 const IDENTITY_SIZE_LIMIT: u64 = 1 << 20;
 
+static WORK_FACTOR_OVERRIDE: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the scrypt work factor for key files written by this process (clamped to 10..=20).
+/// Tests and benchmarks use 10; in a process with threads this is safer than the env var.
+pub fn set_scrypt_work_factor(log_n: u8) {
+    WORK_FACTOR_OVERRIDE.store(log_n.clamp(10, 20), Ordering::Relaxed);
+}
+
 fn work_factor() -> u8 {
-    std::env::var(WORK_FACTOR_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u8>().ok())
-        .map(|n| n.clamp(10, 20))
-        .unwrap_or(DEFAULT_WORK_FACTOR)
+    match WORK_FACTOR_OVERRIDE.load(Ordering::Relaxed) {
+        0 => std::env::var(WORK_FACTOR_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u8>().ok())
+            .map(|n| n.clamp(10, 20))
+            .unwrap_or(DEFAULT_WORK_FACTOR),
+        n => n,
+    }
 }
 
 /// Where the passphrase of a protected identity comes from.

@@ -23,7 +23,8 @@ use secrecy::SecretString;
 
 pub use document::{ConnectorEntry, ConnectorSecrets, SCHEMA_VERSION, TokenCache, VaultDocument};
 pub use keys::{
-    DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, RecipientKey, WORK_FACTOR_ENV, terminal_available,
+    DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, RecipientKey, WORK_FACTOR_ENV, set_scrypt_work_factor,
+    terminal_available,
 };
 
 use format::Access;
