@@ -187,6 +187,19 @@ fn passphrase_protected_ssh_key_without_a_terminal_gives_a_clear_error() {
         .arg(key.with_extension("pub")));
     assert_eq!(code, 0, "{err}");
 
+    // A caller that has the key's passphrase (the TUI asks for it itself) opens the vault.
+    set_scrypt_work_factor(10);
+    let unlock = |passphrase: &str| Unlock::ProtectedIdentityFile {
+        path: key.clone(),
+        passphrase: passphrase.to_string().into(),
+    };
+    Vault::open(&vault, unlock("key passphrase")).unwrap();
+    let err = Vault::open(&vault, unlock("wrong")).unwrap_err();
+    assert!(
+        matches!(err, VaultError::WrongIdentityPassphrase { .. }),
+        "{err}"
+    );
+
     let Some(mut cmd) = graphmail_without_terminal(dir.path()) else {
         eprintln!(
             "SKIPPED: `setsid` is not installed, so no command can be run without a terminal"

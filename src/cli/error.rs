@@ -82,6 +82,8 @@ impl From<VaultError> for CliError {
                 .with_fix("use it as it is, or choose another path with --vault"),
             VaultError::WrongPassphrase => CliError::new(Exit::Locked, "wrong_passphrase", message)
                 .with_fix("try again; check --passphrase-file / GRAPHMAIL_PASSPHRASE_FILE"),
+            VaultError::WrongIdentityPassphrase { .. } => CliError::new(Exit::Locked, "wrong_identity_passphrase", message)
+                .with_fix("try again with the passphrase of that key file (not the vault passphrase)"),
             VaultError::NoMatchingIdentity => CliError::new(Exit::Locked, "no_matching_identity", message)
                 .with_fix("use an identity whose public key is a vault recipient (`graphmail vault recipients list`)"),
             VaultError::NoPassphrase { .. } => CliError::new(Exit::Locked, "vault_no_passphrase", message)

@@ -176,6 +176,9 @@ pub(crate) fn load_identity_file(
         path: path.to_path_buf(),
         detail: detail.to_string(),
     };
+    let wrong_passphrase = || VaultError::WrongIdentityPassphrase {
+        path: path.to_path_buf(),
+    };
     let file = std::fs::File::open(path).map_err(|e| unusable(&e.to_string()))?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(IDENTITY_SIZE_LIMIT)
@@ -185,7 +188,10 @@ pub(crate) fn load_identity_file(
 
     if bytes.starts_with(b"age-encryption.org/") || text.contains("BEGIN AGE ENCRYPTED FILE") {
         let pass = passphrase.get(path)?;
-        return open_sealed(path, &bytes, &pass);
+        return open_sealed(path, &bytes, &pass).map_err(|e| match e {
+            VaultError::WrongPassphrase => wrong_passphrase(),
+            other => other,
+        });
     }
     if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
         || text.contains("-----BEGIN RSA PRIVATE KEY-----")
@@ -197,7 +203,7 @@ pub(crate) fn load_identity_file(
             age::ssh::Identity::Unencrypted(_) => Ok(vec![Box::new(identity)]),
             age::ssh::Identity::Encrypted(key) => {
                 let pass = passphrase.get(path)?;
-                let key = key.decrypt(pass).map_err(|_| VaultError::WrongPassphrase)?;
+                let key = key.decrypt(pass).map_err(|_| wrong_passphrase())?;
                 Ok(vec![Box::new(age::ssh::Identity::from(key))])
             }
             age::ssh::Identity::Unsupported(_) => Err(unusable(

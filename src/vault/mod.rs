@@ -70,6 +70,8 @@ pub enum VaultError {
     AlreadyExists { path: PathBuf },
     #[error("the passphrase is wrong")]
     WrongPassphrase,
+    #[error("the passphrase of the key {path} is wrong")]
+    WrongIdentityPassphrase { path: PathBuf },
     #[error("none of the given identities can open this vault")]
     NoMatchingIdentity,
     #[error("the vault at {path} has no passphrase; it opens only with a recipient's private key")]

@@ -404,6 +404,18 @@ fn key_file_works_as_a_protected_identity() {
     )
     .unwrap();
     assert!(vault.read().unwrap().connectors.is_empty());
+    let err = Vault::open(
+        &path,
+        Unlock::ProtectedIdentityFile {
+            path: Vault::key_path(&path),
+            passphrase: pass("not it"),
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, VaultError::WrongIdentityPassphrase { .. }),
+        "{err}"
+    );
 }
 
 #[test]

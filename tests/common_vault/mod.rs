@@ -18,9 +18,9 @@ pub fn graphmail(dir: &Path) -> Command {
 }
 
 /// The same, started in a new session so that it has no controlling terminal to prompt on.
-/// Returns None when `setsid` is not installed.
+/// Returns None (after saying the test is skipped) when `setsid` is not installed.
 pub fn graphmail_without_terminal(dir: &Path) -> Option<Command> {
-    let setsid = find_program("setsid")?;
+    let setsid = require_program("setsid", "run graphmail without a terminal")?;
     let mut cmd = Command::new(setsid);
     cmd.arg(env!("CARGO_BIN_EXE_graphmail"))
         .env_remove("GRAPHMAIL_VAULT")
