@@ -232,26 +232,17 @@ pub fn list_human(style: &Style, entries: &[ConnectorEntry]) -> String {
             let c = &e.connector;
             vec![
                 c.name.clone(),
-                c.cloud.as_str().to_string(),
                 c.grant.as_str().to_string(),
+                c.cloud.as_str().to_string(),
+                if signed_in(e) { "yes" } else { "no" }.to_string(),
                 c.tenant.clone(),
                 c.mailbox.clone().unwrap_or_else(|| "-".into()),
-                if signed_in(e) { "yes" } else { "no" }.to_string(),
-                c.permission_summary().names().join(" "),
             ]
         })
         .collect();
     table(
         style,
-        &[
-            "NAME",
-            "CLOUD",
-            "GRANT",
-            "TENANT",
-            "MAILBOX",
-            "SIGNED IN",
-            "PERMISSIONS",
-        ],
+        &["NAME", "GRANT", "CLOUD", "SIGNED IN", "TENANT", "MAILBOX"],
         &rows,
     )
 }
