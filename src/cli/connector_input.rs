@@ -426,3 +426,124 @@ pub fn changes_anything(f: &ConnectorFields) -> bool {
         || f.mailbox.is_some()
         || f.redirect_port.is_some()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn custom() -> Cloud {
+        Cloud::Custom {
+            login_url: "http://127.0.0.1:9000".into(),
+            graph_url: "http://127.0.0.1:9000/v1.0".into(),
+        }
+    }
+
+    #[test]
+    fn both_urls_without_a_cloud_name_mean_custom() {
+        let c = cloud_from(
+            None,
+            Some("https://l.example.com"),
+            Some("https://g.example.com/v1.0"),
+            None,
+        );
+        assert!(matches!(c, Ok(Cloud::Custom { .. })));
+    }
+
+    #[test]
+    fn urls_on_a_national_cloud_are_refused_on_the_url_field() {
+        let err = cloud_from(Some("usgov"), None, Some("https://g.example.com"), None).unwrap_err();
+        assert_eq!(err.field, Field::GraphUrl);
+        assert!(err.message.contains("--cloud custom"), "{err}");
+    }
+
+    #[test]
+    fn custom_cloud_without_a_url_names_the_missing_one() {
+        let err =
+            cloud_from(Some("custom"), Some("https://l.example.com"), None, None).unwrap_err();
+        assert_eq!(err.field, Field::GraphUrl);
+        assert!(err.message.contains("--graph-url"), "{err}");
+    }
+
+    #[test]
+    fn edit_keeps_a_custom_cloud_and_changes_one_url() {
+        let c = cloud_from(
+            None,
+            None,
+            Some("http://127.0.0.1:9100/v1.0"),
+            Some(&custom()),
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            Cloud::Custom {
+                login_url: "http://127.0.0.1:9000".into(),
+                graph_url: "http://127.0.0.1:9100/v1.0".into(),
+            }
+        );
+        assert_eq!(
+            cloud_from(Some("global"), None, None, Some(&custom())),
+            Ok(Cloud::Global)
+        );
+    }
+
+    fn ropc() -> (Connector, ConnectorSecrets) {
+        let connector = Connector {
+            name: "legacy".into(),
+            cloud: Cloud::Global,
+            tenant: "contoso.com".into(),
+            client_id: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into(),
+            grant: Grant::Ropc,
+            presets: vec![Preset::Fetch],
+            extra_scopes: vec![],
+            mailbox: None,
+            redirect_port: DEFAULT_REDIRECT_PORT,
+        };
+        let secrets = ConnectorSecrets {
+            client_secret: None,
+            username: Some("alex@contoso.com".into()),
+            password: Some("pw".into()),
+        };
+        (connector, secrets)
+    }
+
+    #[test]
+    fn leaving_ropc_forgets_the_user_name_and_password() {
+        let (mut c, mut s) = ropc();
+        let fields = ConnectorFields {
+            grant: Some("device-code".into()),
+            ..Default::default()
+        };
+        let dropped = edit_connector(&mut c, &mut s, &fields, SecretInput::default()).unwrap();
+        assert!(dropped);
+        assert!(s.username.is_none() && s.password.is_none());
+    }
+
+    #[test]
+    fn a_failed_edit_reports_fields_and_keeps_the_secrets() {
+        let (mut c, mut s) = ropc();
+        let fields = ConnectorFields {
+            tenant: Some("common".into()),
+            ..Default::default()
+        };
+        let errors = edit_connector(&mut c, &mut s, &fields, SecretInput::default()).unwrap_err();
+        assert_eq!(errors[0].field, Field::Tenant);
+        assert!(s.password.is_some());
+    }
+
+    #[test]
+    fn a_user_name_on_another_grant_is_refused() {
+        let fields = ConnectorFields {
+            tenant: Some("contoso.com".into()),
+            client_id: Some("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into()),
+            grant: Some("auth-code".into()),
+            ..Default::default()
+        };
+        let given = SecretInput {
+            username: Some("alex@contoso.com".into()),
+            ..Default::default()
+        };
+        let errors = new_connector("web", &fields, &given).unwrap_err();
+        assert_eq!(errors[0].field, Field::Username);
+        assert!(errors[0].message.contains("--grant ropc"));
+    }
+}
