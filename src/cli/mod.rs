@@ -1,6 +1,6 @@
 //! The command line: clap definitions and dispatch. Each command family lives in its own file.
 
-mod connector_cmd;
+mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
 pub mod error;
@@ -270,8 +270,8 @@ pub fn run(cli: Cli) -> CliResult {
     let global = cli.global;
     match cli.command {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
-        Some(Command::Connector(cmd)) => connector_cmd::run(&global, cmd),
-        Some(Command::Permissions(args)) => connector_cmd::permissions(&global, args),
+        Some(Command::Connector(cmd)) => connector::run(&global, cmd),
+        Some(Command::Permissions(args)) => connector::permissions(&global, args),
         #[cfg(feature = "emulator")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
         Some(Command::Demo) | None => Err(CliError::failure(

@@ -1,8 +1,6 @@
 //! `graphmail connector …` and `graphmail permissions`.
 
-#[path = "connector_input.rs"]
 mod input;
-#[path = "connector_view.rs"]
 mod view;
 
 use std::io::{BufRead, IsTerminal, Write};
