@@ -81,6 +81,10 @@ fn handle(
         return Err(errors::resource_parameter());
     }
     let grant = Grant::parse(params.require("grant_type")?)?;
+    // Checked before the app: /consumers refuses ROPC for any app.
+    if matches!(grant, Grant::Password) && !route.allows_ropc() {
+        return Err(errors::ropc_on_common());
+    }
     let presented = Presented::from_request(&params, headers);
     let client_id = presented
         .client_id
@@ -104,9 +108,6 @@ fn handle(
 }
 
 fn password(req: Request<'_>) -> Result<Response, AadError> {
-    if !req.route.allows_ropc() {
-        return Err(errors::ropc_on_common());
-    }
     authenticate(req.app, &req.presented, false)?;
     let username = req.params.require("username")?;
     let password = req.params.require("password")?;
