@@ -179,6 +179,10 @@ pub async fn expect_aad_error(
     code: u64,
 ) -> Value {
     assert_eq!(resp.status(), status, "HTTP status for {error}/{code}");
+    let request_id = resp
+        .headers()
+        .get("x-ms-request-id")
+        .map(|v| v.to_str().unwrap_or("").to_string());
     let ct = resp
         .headers()
         .get("content-type")
@@ -218,6 +222,11 @@ pub async fn expect_aad_error(
     let trace = body["trace_id"].as_str().expect("trace_id");
     let correlation = body["correlation_id"].as_str().expect("correlation_id");
     assert!(is_guid(trace) && is_guid(correlation));
+    assert_eq!(
+        request_id.as_deref(),
+        Some(trace),
+        "x-ms-request-id is the trace id"
+    );
     let description = body["error_description"]
         .as_str()
         .expect("error_description");

@@ -372,3 +372,37 @@ async fn admin_consent_grants_the_app_for_everyone() {
     assert_eq!(on_common.status(), StatusCode::BAD_REQUEST);
     assert!(on_common.text().await.unwrap().contains("AADSTS50194"));
 }
+
+#[tokio::test]
+async fn form_post_and_fragment_reply_modes_carry_the_code() {
+    let h = Harness::start().await;
+    let user = h.user();
+    let creds = [
+        ("login", user.upn.as_str()),
+        ("passwd", user.password.as_str()),
+    ];
+    let mut query = authorize_query(&h.public_app(), REDIRECT, "Mail.Read");
+    query.push(("response_mode".into(), "form_post".into()));
+    let page = submit(&h, &query, &creds).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("action=\"http://localhost:53127/\""),
+        "{html}"
+    );
+    assert!(html.contains("name=\"code\"") && html.contains("value=\"st4te-xyz\""));
+
+    query.last_mut().unwrap().1 = "fragment".into();
+    let resp = submit(&h, &query, &creds).await;
+    let (url, pairs) = location_params(&resp);
+    assert!(
+        pairs.is_empty(),
+        "the reply is in the fragment, not the query"
+    );
+    let fragment: Vec<(String, String)> =
+        url::form_urlencoded::parse(url.fragment().unwrap().as_bytes())
+            .into_owned()
+            .collect();
+    assert!(param(&fragment, "code").is_some());
+    assert_eq!(param(&fragment, "state"), Some("st4te-xyz"));
+}

@@ -9,3 +9,4 @@ mod cli;
 mod device;
 mod errors;
 mod grants;
+mod oauth2_interop;

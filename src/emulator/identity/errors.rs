@@ -119,18 +119,22 @@ impl IntoResponse for AadError {
             body["claims"] = json!(claims);
         }
         let mut resp = (self.status, Json(body)).into_response();
-        no_store(&mut resp);
         resp.headers_mut().insert(
             "x-ms-request-id",
             HeaderValue::from_str(&t.trace_id).expect("a GUID is a valid header value"),
         );
+        no_store(&mut resp);
         resp
     }
 }
 
-/// Token responses and errors are never cached.
+/// Token responses and errors are never cached, and carry a request id as Entra's do.
 pub fn no_store(resp: &mut Response) {
     let h = resp.headers_mut();
+    if !h.contains_key("x-ms-request-id") {
+        let id = HeaderValue::from_str(&super::new_guid()).expect("a GUID is a valid header value");
+        h.insert("x-ms-request-id", id);
+    }
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store, no-cache"),
