@@ -180,18 +180,15 @@ impl Faults {
                 continue;
             }
             match rule.action.clone() {
-                Action::Latency(d)
-                    if rule.fire() => {
-                        latency += d;
-                    }
-                Action::Status { code, retry_after } if outcome == Outcome::Pass
-                    && rule.fire() => {
-                        outcome = Outcome::Status { code, retry_after };
-                    }
-                Action::Drop(when) if outcome == Outcome::Pass
-                    && rule.fire() => {
-                        outcome = Outcome::Drop(when);
-                    }
+                Action::Latency(d) if rule.fire() => {
+                    latency += d;
+                }
+                Action::Status { code, retry_after } if outcome == Outcome::Pass && rule.fire() => {
+                    outcome = Outcome::Status { code, retry_after };
+                }
+                Action::Drop(when) if outcome == Outcome::Pass && rule.fire() => {
+                    outcome = Outcome::Drop(when);
+                }
                 _ => {}
             }
         }

@@ -1,0 +1,240 @@
+//! A Graph-mail emulator on 127.0.0.1 for tests, with tokens minted directly.
+
+#![allow(dead_code)] // each test binary uses a different part of this helper
+
+use std::sync::Arc;
+
+use axum::middleware::from_fn_with_state;
+use graphmail::emulator::faults::{self, Faults};
+use graphmail::emulator::graph::{self, MailState};
+use graphmail::emulator::identity::IdentityState;
+use graphmail::emulator::tenant::{TenantInfo, TenantSeed, UserSeed};
+use graphmail::emulator::{AccessClaims, Emulator, TokenSigner};
+use serde_json::Value;
+
+pub const TENANT_ID: &str = "4f3c2b1a-9d8e-4c7b-a6f5-0e1d2c3b4a59";
+pub const APP_ID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+pub struct Server {
+    pub emu: Arc<Emulator>,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+pub fn tenant() -> TenantSeed {
+    let user = |id: &str, upn: &str, name: &str| UserSeed {
+        id: id.into(),
+        upn: upn.into(),
+        display_name: name.into(),
+        password: "demo-password".into(),
+        mfa: false,
+    };
+    TenantSeed {
+        tenant: TenantInfo {
+            id: TENANT_ID.into(),
+            domain: "contoso-demo.onmicrosoft.com".into(),
+            display_name: "Contoso Demo".into(),
+        },
+        users: vec![
+            user(
+                "87d349ed-44d7-43e1-9a83-5f2406dee5bd",
+                "adele@contoso-demo.onmicrosoft.com",
+                "Adele Vance",
+            ),
+            user(
+                "2e4f6a8c-0b1d-4e3f-8a5c-7b9d1f3e5a7c",
+                "alex@contoso-demo.onmicrosoft.com",
+                "Alex Wilber",
+            ),
+            user(
+                "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+                "megan@contoso-demo.onmicrosoft.com",
+                "Megan Bowen",
+            ),
+        ],
+        apps: vec![],
+    }
+}
+
+pub async fn start() -> Server {
+    start_with(None, "").await
+}
+
+/// Starts the emulator with `messages` bulk messages and a fault spec.
+pub async fn start_with(messages: Option<usize>, faults_spec: &str) -> Server {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let base = format!("http://{}", listener.local_addr().expect("bound address"));
+    let tenant = tenant();
+    let emu = Arc::new(Emulator {
+        login_url: base.clone(),
+        graph_url: format!("{base}/v1.0"),
+        mail: MailState::new(&tenant, messages),
+        tenant,
+        signer: TokenSigner::new(),
+        identity: IdentityState::default(),
+        faults: Faults::parse(faults_spec).expect("test fault spec parses"),
+    });
+    let app = graph::routes()
+        .merge(graph::hooks())
+        .layer(from_fn_with_state(emu.clone(), faults::inject))
+        .with_state(emu.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("emulator serves");
+    });
+    let http = reqwest::Client::builder()
+        .build()
+        .expect("reqwest client builds");
+    Server { emu, base, http }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+impl Server {
+    pub fn graph(&self, path: &str) -> String {
+        format!("{}/v1.0{path}", self.base)
+    }
+
+    pub fn hook(&self, path: &str) -> String {
+        format!("{}/_emulator{path}", self.base)
+    }
+
+    fn claims(&self) -> AccessClaims {
+        AccessClaims {
+            tid: TENANT_ID.into(),
+            appid: APP_ID.into(),
+            oid: None,
+            upn: None,
+            scp: String::new(),
+            roles: vec![],
+            aud: "https://graph.microsoft.com".into(),
+            iss: format!("{}/{TENANT_ID}/v2.0", self.base),
+            iat: now(),
+            nbf: now(),
+            exp: now() + 3600,
+        }
+    }
+
+    /// A delegated token for tenant user `user` with space-separated `scopes`.
+    pub fn token(&self, user: usize, scopes: &str) -> String {
+        let u = &self.emu.tenant.users[user];
+        let mut c = self.claims();
+        c.oid = Some(u.id.clone());
+        c.upn = Some(u.upn.clone());
+        c.scp = scopes.into();
+        self.emu.signer.sign(&c)
+    }
+
+    /// Adele with read, write and send.
+    pub fn adele(&self) -> String {
+        self.token(0, "Mail.ReadWrite Mail.Send User.Read")
+    }
+
+    /// An app-only token with `roles`.
+    pub fn app_token(&self, roles: &[&str]) -> String {
+        let mut c = self.claims();
+        c.roles = roles.iter().map(|r| r.to_string()).collect();
+        self.emu.signer.sign(&c)
+    }
+
+    pub fn expired_token(&self) -> String {
+        let mut c = self.claims();
+        c.oid = Some(self.emu.tenant.users[0].id.clone());
+        c.scp = "Mail.Read".into();
+        c.iat = now() - 7200;
+        c.nbf = now() - 7200;
+        c.exp = now() - 3600;
+        self.emu.signer.sign(&c)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.graph(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request completes")
+    }
+
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        let resp = self.get(token, path).await;
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.json().await.expect("JSON body")
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.graph(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request completes")
+    }
+
+    pub async fn set_faults(&self, spec: &str) {
+        let resp = self
+            .http
+            .post(self.hook("/faults"))
+            .body(spec.to_owned())
+            .send()
+            .await
+            .expect("hook answers");
+        assert_eq!(resp.status(), 200, "fault spec {spec:?}");
+    }
+
+    /// Every page of a list, following `@odata.nextLink` verbatim.
+    pub async fn all_pages(&self, token: &str, first_url: &str) -> (Vec<Value>, usize) {
+        let mut url = first_url.to_owned();
+        let mut items = vec![];
+        let mut pages = 0;
+        loop {
+            let resp = self
+                .http
+                .get(&url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("page answers");
+            assert_eq!(resp.status(), 200, "GET {url}");
+            let page: Value = resp.json().await.expect("JSON page");
+            pages += 1;
+            items.extend(
+                page["value"]
+                    .as_array()
+                    .expect("value array")
+                    .iter()
+                    .cloned(),
+            );
+            match page["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_owned(),
+                None => break,
+            }
+        }
+        (items, pages)
+    }
+}
+
+/// The Graph error envelope's code, after checking the envelope's shape.
+pub fn error_code(body: &Value) -> String {
+    let err = &body["error"];
+    assert!(err["message"].is_string(), "error.message in {body}");
+    let inner = &err["innerError"];
+    let date = inner["date"].as_str().expect("innerError.date");
+    assert_eq!(date.len(), 19, "YYYY-MM-DDTHH:MM:SS, got {date}");
+    assert_eq!(&date[10..11], "T");
+    assert!(inner["request-id"].is_string(), "innerError.request-id");
+    assert!(
+        inner["client-request-id"].is_string(),
+        "innerError.client-request-id"
+    );
+    err["code"].as_str().expect("error.code").to_owned()
+}
