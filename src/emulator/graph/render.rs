@@ -58,70 +58,67 @@ pub fn message(m: &Message, mbx: &Mailbox, view: View, select: Option<&[&str]>) 
     o.insert("id".into(), json!(m.id));
     let wanted = |name: &str| select.is_none_or(|s| s.contains(&name));
     let explicitly = |name: &str| select.is_some_and(|s| s.contains(&name));
-    let put = |o: &mut Map<String, Value>, name: &str, value: Value| {
+    // Values are built only for the properties asked for.
+    let put = |o: &mut Map<String, Value>, name: &str, value: &dyn Fn() -> Value| {
         if wanted(name) {
-            o.insert(name.to_owned(), value);
+            o.insert(name.to_owned(), value());
         }
     };
-    put(&mut o, "createdDateTime", json!(iso(m.created)));
-    put(&mut o, "lastModifiedDateTime", json!(iso(m.modified)));
-    put(&mut o, "changeKey", json!(ck));
-    put(&mut o, "categories", json!(m.categories));
-    put(&mut o, "receivedDateTime", json!(iso(m.received)));
-    put(&mut o, "sentDateTime", json!(iso(m.sent)));
-    put(&mut o, "hasAttachments", json!(m.has_attachments()));
-    put(&mut o, "internetMessageId", json!(m.internet_message_id));
-    put(&mut o, "subject", json!(m.subject));
+    put(&mut o, "createdDateTime", &|| json!(iso(m.created)));
+    put(&mut o, "lastModifiedDateTime", &|| json!(iso(m.modified)));
+    put(&mut o, "changeKey", &|| json!(ck));
+    put(&mut o, "categories", &|| json!(m.categories));
+    put(&mut o, "receivedDateTime", &|| json!(iso(m.received)));
+    put(&mut o, "sentDateTime", &|| json!(iso(m.sent)));
+    put(&mut o, "hasAttachments", &|| json!(m.has_attachments()));
+    put(&mut o, "internetMessageId", &|| {
+        json!(m.internet_message_id)
+    });
+    put(&mut o, "subject", &|| json!(m.subject));
     if !view.basic {
-        put(&mut o, "bodyPreview", json!(m.body_preview()));
+        put(&mut o, "bodyPreview", &|| json!(m.body_preview()));
     }
-    put(&mut o, "importance", json!(m.importance.as_str()));
-    put(&mut o, "parentFolderId", json!(mbx.folders[m.folder].id));
-    put(&mut o, "conversationId", json!(&*m.conversation_id));
-    put(
-        &mut o,
-        "conversationIndex",
-        json!(STANDARD.encode([&[0x01u8][..], &m.sent.to_be_bytes()[..]].concat())),
-    );
-    put(&mut o, "isDeliveryReceiptRequested", json!(false));
-    put(&mut o, "isReadReceiptRequested", json!(false));
-    put(&mut o, "isRead", json!(m.is_read));
-    put(&mut o, "isDraft", json!(m.is_draft));
-    put(
-        &mut o,
-        "webLink",
+    put(&mut o, "importance", &|| json!(m.importance.as_str()));
+    put(&mut o, "parentFolderId", &|| {
+        json!(mbx.folders[m.folder].id)
+    });
+    put(&mut o, "conversationId", &|| json!(&*m.conversation_id));
+    put(&mut o, "conversationIndex", &|| {
+        json!(STANDARD.encode([&[0x01u8][..], &m.sent.to_be_bytes()[..]].concat()))
+    });
+    put(&mut o, "isDeliveryReceiptRequested", &|| json!(false));
+    put(&mut o, "isReadReceiptRequested", &|| json!(false));
+    put(&mut o, "isRead", &|| json!(m.is_read));
+    put(&mut o, "isDraft", &|| json!(m.is_draft));
+    put(&mut o, "webLink", &|| {
         json!(format!(
             "https://outlook.office365.com/owa/?ItemID={}&exvsurl=1&viewmodel=ReadMessageItem",
             url_id(&m.id)
-        )),
-    );
-    put(
-        &mut o,
-        "inferenceClassification",
-        json!(if m.focused { "focused" } else { "other" }),
-    );
+        ))
+    });
+    put(&mut o, "inferenceClassification", &|| {
+        json!(if m.focused { "focused" } else { "other" })
+    });
     if !view.basic && (wanted("body") || explicitly("uniqueBody")) {
         let body = body_json(m, view.text_body);
-        put(&mut o, "body", body.clone());
+        if wanted("body") {
+            o.insert("body".into(), body.clone());
+        }
         if explicitly("uniqueBody") {
             o.insert("uniqueBody".into(), body);
         }
     }
-    put(
-        &mut o,
-        "sender",
-        m.sender.as_ref().map_or(Value::Null, recipient),
-    );
-    put(
-        &mut o,
-        "from",
-        m.from.as_ref().map_or(Value::Null, recipient),
-    );
-    put(&mut o, "toRecipients", recipients(&m.to));
-    put(&mut o, "ccRecipients", recipients(&m.cc));
-    put(&mut o, "bccRecipients", recipients(&m.bcc));
-    put(&mut o, "replyTo", recipients(&m.reply_to));
-    put(&mut o, "flag", json!({ "flagStatus": m.flag.as_str() }));
+    put(&mut o, "sender", &|| {
+        m.sender.as_ref().map_or(Value::Null, recipient)
+    });
+    put(&mut o, "from", &|| {
+        m.from.as_ref().map_or(Value::Null, recipient)
+    });
+    put(&mut o, "toRecipients", &|| recipients(&m.to));
+    put(&mut o, "ccRecipients", &|| recipients(&m.cc));
+    put(&mut o, "bccRecipients", &|| recipients(&m.bcc));
+    put(&mut o, "replyTo", &|| recipients(&m.reply_to));
+    put(&mut o, "flag", &|| json!({ "flagStatus": m.flag.as_str() }));
     if explicitly("internetMessageHeaders") {
         o.insert("internetMessageHeaders".into(), headers(m));
     }
