@@ -10,7 +10,7 @@ use graphmail::emulator::graph::{self, MailState};
 use graphmail::emulator::identity::IdentityState;
 use graphmail::emulator::tenant::{TenantInfo, TenantSeed, UserSeed};
 use graphmail::emulator::{AccessClaims, Emulator, TokenSigner};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub const TENANT_ID: &str = "4f3c2b1a-9d8e-4c7b-a6f5-0e1d2c3b4a59";
 pub const APP_ID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -237,4 +237,67 @@ pub fn error_code(body: &Value) -> String {
         "innerError.client-request-id"
     );
     err["code"].as_str().expect("error.code").to_owned()
+}
+
+/// The id of the newest message in the Inbox.
+pub async fn first_inbox_id(s: &Server, t: &str) -> String {
+    let page = s
+        .get_json(t, "/me/mailFolders/inbox/messages?$top=1&$select=id")
+        .await;
+    page["value"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// Checks `value` against a schema from Microsoft's metadata: every property is declared
+/// there, with the declared type or enum value.
+pub fn conforms(schemas: &Value, name: &str, value: &Value, at: &str) {
+    let schema = &schemas[name];
+    assert!(!schema.is_null(), "no schema {name}");
+    if let Some(values) = schema["enum"].as_array() {
+        assert!(values.contains(value), "{at}: {value} not in {name}");
+        return;
+    }
+    let props = schema["properties"].as_object().expect("properties");
+    for (k, v) in value.as_object().expect("an object") {
+        if k.starts_with('@') {
+            continue;
+        }
+        let prop = props
+            .get(k)
+            .unwrap_or_else(|| panic!("{at}.{k} is not a property of {name}"));
+        check_type(schemas, prop, v, &format!("{at}.{k}"));
+    }
+}
+
+fn check_type(schemas: &Value, prop: &Value, v: &Value, at: &str) {
+    if v.is_null() {
+        let nullable = prop["nullable"].as_bool() == Some(true)
+            || prop["anyOf"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["enum"] == json!([null])));
+        assert!(nullable, "{at} is null but not nullable");
+        return;
+    }
+    if let Some(r) = prop["$ref"].as_str() {
+        return conforms(schemas, r.rsplit('/').next().unwrap(), v, at);
+    }
+    if let Some(any) = prop["anyOf"].as_array() {
+        let r = any[0]["allOf"][0]["$ref"].as_str().expect("anyOf ref");
+        return conforms(schemas, r.rsplit('/').next().unwrap(), v, at);
+    }
+    match prop["type"].as_str() {
+        Some("string") => assert!(v.is_string(), "{at} should be a string"),
+        Some("boolean") => assert!(v.is_boolean(), "{at} should be a boolean"),
+        Some("integer") => assert!(v.is_i64(), "{at} should be an integer"),
+        Some("array") => {
+            for (n, item) in v.as_array().expect("array").iter().enumerate() {
+                check_type(schemas, &prop["items"], item, &format!("{at}[{n}]"));
+            }
+        }
+        other => panic!("{at}: unexpected schema type {other:?}"),
+    }
+}
+
+pub fn schemas() -> Value {
+    let text = include_str!("../fixtures/graph-mail-schemas.json");
+    serde_json::from_str::<Value>(text).unwrap()["schemas"].clone()
 }

@@ -12,6 +12,7 @@ pub mod hooks;
 pub mod messages;
 pub mod query;
 pub mod render;
+pub mod search;
 pub mod seed;
 pub mod send;
 pub mod store;

@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 
 use super::errors::GraphError;
+use super::search::{Search, parse_search};
 use super::store::{FlagStatus, Importance, Message};
 
 /// Message properties `$select` accepts, in Graph's spelling.
@@ -169,59 +170,6 @@ impl Filter {
             .iter()
             .flat_map(|all| all.iter().map(Cond::property))
             .collect()
-    }
-}
-
-/// One KQL term of `$search`.
-#[derive(Debug, Clone, PartialEq)]
-enum SearchTerm {
-    Any(String),
-    From(String),
-    To(String),
-    Subject(String),
-    Body(String),
-    HasAttachments(bool),
-    Attachment(String),
-}
-
-impl SearchTerm {
-    fn matches(&self, m: &Message, body: &mut Option<String>) -> bool {
-        let has = |hay: &str, needle: &str| hay.to_lowercase().contains(needle);
-        let addr_has = |a: &Option<super::store::Address>, n: &str| {
-            a.as_ref()
-                .is_some_and(|a| has(&a.name, n) || has(&a.address, n))
-        };
-        let list_has = |l: &[super::store::Address], n: &str| {
-            l.iter().any(|a| has(&a.name, n) || has(&a.address, n))
-        };
-        let mut body_has = |n: &str| {
-            let text = body.get_or_insert_with(|| m.body.text().to_lowercase());
-            text.contains(n)
-        };
-        match self {
-            SearchTerm::Any(n) => addr_has(&m.from, n) || has(&m.subject, n) || body_has(n),
-            SearchTerm::From(n) => addr_has(&m.from, n),
-            SearchTerm::To(n) => list_has(&m.to, n) || list_has(&m.cc, n),
-            SearchTerm::Subject(n) => has(&m.subject, n),
-            SearchTerm::Body(n) => body_has(n),
-            SearchTerm::HasAttachments(b) => m.has_attachments() == *b,
-            SearchTerm::Attachment(n) => m.attachments.iter().any(|a| has(&a.name, n)),
-        }
-    }
-}
-
-/// `$search` as alternatives (`OR`) of conjunctions (`AND`, or juxtaposition).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Search {
-    any_of: Vec<Vec<SearchTerm>>,
-}
-
-impl Search {
-    pub fn matches(&self, m: &Message) -> bool {
-        let mut body = None;
-        self.any_of
-            .iter()
-            .any(|all| all.iter().all(|t| t.matches(m, &mut body)))
     }
 }
 
@@ -424,7 +372,7 @@ fn parse_orderby(v: &str) -> Result<Vec<(OrderKey, bool)>, GraphError> {
 }
 
 /// Splits `s` on a keyword (`and`, `or`) that stands outside quotes, ignoring case.
-fn split_keyword(s: &str, word: &str) -> Vec<String> {
+pub(super) fn split_keyword(s: &str, word: &str) -> Vec<String> {
     let mut parts = vec![];
     let mut current = String::new();
     let mut in_quote = false;
@@ -548,55 +496,6 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     let date =
         time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
     Some(date.midnight().assume_utc().unix_timestamp())
-}
-
-fn parse_search(v: &str) -> Result<Search, GraphError> {
-    let t = v.trim();
-    let inner = t
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .filter(|_| t.len() >= 2)
-        .ok_or_else(|| {
-            GraphError::bad_request(format!(
-                "Syntax error: character '{}' is not valid at position 0 in '{v}'.",
-                t.chars().next().unwrap_or(' ')
-            ))
-        })?;
-    let any_of = split_keyword(inner, "OR")
-        .iter()
-        .map(|alt| {
-            alt.split_whitespace()
-                .filter(|w| !w.eq_ignore_ascii_case("AND"))
-                .map(search_term)
-                .collect::<Vec<_>>()
-        })
-        .filter(|all| !all.is_empty())
-        .collect::<Vec<_>>();
-    if any_of.is_empty() {
-        return Err(GraphError::bad_request(
-            "The $search query option needs a search term.",
-        ));
-    }
-    Ok(Search { any_of })
-}
-
-fn search_term(word: &str) -> SearchTerm {
-    let word = word.trim_matches('\'');
-    if let Some((prop, value)) = word.split_once(':') {
-        let value = value.trim_matches('\'').to_lowercase();
-        match prop.to_ascii_lowercase().as_str() {
-            "from" => return SearchTerm::From(value),
-            "to" | "cc" | "recipients" | "participants" => return SearchTerm::To(value),
-            "subject" => return SearchTerm::Subject(value),
-            "body" => return SearchTerm::Body(value),
-            "hasattachments" | "hasattachment" => {
-                return SearchTerm::HasAttachments(value == "true" || value == "yes");
-            }
-            "attachment" | "attachmentnames" => return SearchTerm::Attachment(value),
-            _ => {}
-        }
-    }
-    SearchTerm::Any(word.to_lowercase())
 }
 
 #[cfg(test)]
