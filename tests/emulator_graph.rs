@@ -1,6 +1,8 @@
 //! Graph mail on the emulator, over real HTTP on 127.0.0.1: listing, paging, queries, send,
 //! move, delete, attachments, delta, permissions and response shapes.
 
+#![cfg(feature = "emulator")]
+
 mod common_graph;
 
 use std::collections::HashSet;

@@ -1,6 +1,8 @@
 //! Changing mail on the emulator over real HTTP on 127.0.0.1: send, move, copy, delete,
 //! PATCH, replies and forwards, attachments, and delta sync.
 
+#![cfg(feature = "emulator")]
+
 mod common_graph;
 
 use base64::Engine;

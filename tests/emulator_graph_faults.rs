@@ -1,5 +1,7 @@
 //! Throttling and fault injection on the emulator, over real HTTP on 127.0.0.1.
 
+#![cfg(feature = "emulator")]
+
 mod common_graph;
 
 use common_graph::{error_code, start, start_with};

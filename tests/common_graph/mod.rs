@@ -8,7 +8,7 @@ use axum::middleware::from_fn_with_state;
 use graphmail::emulator::faults::{self, Faults};
 use graphmail::emulator::graph::{self, MailState};
 use graphmail::emulator::identity::IdentityState;
-use graphmail::emulator::tenant::{TenantInfo, TenantSeed, UserSeed};
+use graphmail::emulator::tenant::TenantSeed;
 use graphmail::emulator::{AccessClaims, Emulator, TokenSigner};
 use serde_json::{Value, json};
 
@@ -23,38 +23,21 @@ pub struct Server {
 }
 
 pub fn tenant() -> TenantSeed {
-    let user = |id: &str, upn: &str, name: &str| UserSeed {
-        id: id.into(),
-        upn: upn.into(),
-        display_name: name.into(),
-        password: "demo-password".into(),
-        mfa: false,
-    };
-    TenantSeed {
-        tenant: TenantInfo {
-            id: TENANT_ID.into(),
-            domain: "contoso-demo.onmicrosoft.com".into(),
-            display_name: "Contoso Demo".into(),
+    let user = |id: &str, upn: &str, name: &str| json!({ "id": id, "upn": upn, "display_name": name, "password": "demo-password" });
+    serde_json::from_value(json!({
+        "tenant": {
+            "id": TENANT_ID,
+            "domain": "contoso-demo.onmicrosoft.com",
+            "display_name": "Contoso Demo",
         },
-        users: vec![
-            user(
-                "87d349ed-44d7-43e1-9a83-5f2406dee5bd",
-                "adele@contoso-demo.onmicrosoft.com",
-                "Adele Vance",
-            ),
-            user(
-                "2e4f6a8c-0b1d-4e3f-8a5c-7b9d1f3e5a7c",
-                "alex@contoso-demo.onmicrosoft.com",
-                "Alex Wilber",
-            ),
-            user(
-                "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
-                "megan@contoso-demo.onmicrosoft.com",
-                "Megan Bowen",
-            ),
+        "users": [
+            user("87d349ed-44d7-43e1-9a83-5f2406dee5bd", "adele@contoso-demo.onmicrosoft.com", "Adele Vance"),
+            user("2e4f6a8c-0b1d-4e3f-8a5c-7b9d1f3e5a7c", "alex@contoso-demo.onmicrosoft.com", "Alex Wilber"),
+            user("c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f", "megan@contoso-demo.onmicrosoft.com", "Megan Bowen"),
         ],
-        apps: vec![],
-    }
+        "apps": [],
+    }))
+    .expect("the test tenant matches the seed format")
 }
 
 pub async fn start() -> Server {
