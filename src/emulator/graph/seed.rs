@@ -287,7 +287,7 @@ fn filler(content_type: &str, size: usize) -> Vec<u8> {
 fn hostile(mbx: &Mailbox) -> Vec<Message> {
     let me = Address::new(&mbx.owner.display_name, &mbx.owner.upn);
     let make = |offset: i64, from: Address, subject: &str, body: String| {
-        let mut m = Message::blank(BASE + 3600 - offset);
+        let mut m = Message::blank(BASE - 2 * 86_400 - offset);
         m.subject = subject.to_owned();
         m.body = Body::Stored {
             kind: BodyKind::Text,
