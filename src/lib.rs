@@ -9,4 +9,5 @@ pub mod domain;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod logging;
+pub mod ui;
 pub mod vault;

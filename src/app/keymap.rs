@@ -176,7 +176,8 @@ pub struct Binding {
     pub keys: Vec<Key>,
     pub action: Action,
     pub desc: String,
-    pub footer: bool,
+    /// The short label of the footer; `None` keeps the binding out of the footer.
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -198,7 +199,7 @@ struct Entry {
     on: Vec<String>,
     run: String,
     desc: Option<String>,
-    footer: Option<bool>,
+    hint: Option<String>,
 }
 
 impl Keymap {
@@ -264,8 +265,8 @@ impl Keymap {
                     if let Some(d) = &entry.desc {
                         b.desc = d.clone();
                     }
-                    if let Some(f) = entry.footer {
-                        b.footer = f;
+                    if let Some(h) = &entry.hint {
+                        b.hint = (!h.is_empty()).then(|| h.clone());
                     }
                 }
                 None => bindings.push(Binding {
@@ -273,7 +274,7 @@ impl Keymap {
                     keys,
                     action,
                     desc: entry.desc.clone().unwrap_or_else(|| action.as_str().into()),
-                    footer: entry.footer.unwrap_or(false),
+                    hint: entry.hint.clone().filter(|h| !h.is_empty()),
                 }),
             }
             check_duplicates(&bindings, context, &at)?;

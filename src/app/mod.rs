@@ -67,6 +67,8 @@ pub struct Shared {
     /// The connector the list selects when it is shown next.
     pub select: Option<String>,
     pub quitting: bool,
+    /// `NO_COLOR` is set: the view uses no colour.
+    pub no_color: bool,
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
     next_id: u64,
@@ -161,6 +163,7 @@ pub fn init(keymap: Keymap, start: Start, vault_label: String, now: Clock) -> (M
         nav: None,
         select: None,
         quitting: false,
+        no_color: false,
         frame: 0,
         next_id: 0,
     };
@@ -311,6 +314,11 @@ pub fn key_contexts(model: &Model) -> Vec<Context> {
     if let Some(top) = model.shared.overlays.last() {
         return vec![top.context(), Context::Global];
     }
+    screen_key_contexts(model)
+}
+
+/// The key contexts of the screen under any overlay: what the `?` help lists.
+pub fn screen_key_contexts(model: &Model) -> Vec<Context> {
     let mut chain = match &model.screen {
         Screen::Unlock(_) => vec![Context::Unlock],
         Screen::Connectors(_) => vec![Context::List],
@@ -325,6 +333,11 @@ pub fn key_contexts(model: &Model) -> Vec<Context> {
 }
 
 impl Model {
+    /// Seconds left until `unix`, by the model's clock.
+    pub fn now_unix_left(&self, unix: i64) -> i64 {
+        unix - self.shared.now.unix
+    }
+
     /// True while a spinner, countdown or toast needs ticks.
     pub fn animating(&self) -> bool {
         !self.shared.toasts.is_empty()
