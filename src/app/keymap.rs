@@ -20,11 +20,13 @@ pub enum Context {
     SignIn,
     Unlock,
     Dialog,
+    /// An error dialog: read, then close.
+    Message,
     Help,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::List,
         Context::Wizard,
@@ -32,6 +34,7 @@ impl Context {
         Context::SignIn,
         Context::Unlock,
         Context::Dialog,
+        Context::Message,
         Context::Help,
     ];
 
@@ -44,6 +47,7 @@ impl Context {
             Context::SignIn => "signin",
             Context::Unlock => "unlock",
             Context::Dialog => "dialog",
+            Context::Message => "message",
             Context::Help => "help",
         }
     }
@@ -57,6 +61,7 @@ impl Context {
             Context::SignIn => "Sign-in",
             Context::Unlock => "Vault",
             Context::Dialog => "Dialog",
+            Context::Message => "Message",
             Context::Help => "Help",
         }
     }
@@ -76,6 +81,7 @@ impl Context {
             Context::SignIn => &[Copy, NextField, Confirm, Retry, Cancel],
             Context::Unlock => &[Confirm, NextField, Quit],
             Context::Dialog => &[Confirm, Cancel],
+            Context::Message => &[Close],
             Context::Help => &[Close],
         }
     }

@@ -312,9 +312,44 @@ fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
 /// The key contexts in force, most specific first: what the footer and help show.
 pub fn key_contexts(model: &Model) -> Vec<Context> {
     if let Some(top) = model.shared.overlays.last() {
-        return vec![top.context(), Context::Global];
+        return vec![top.context()];
     }
     screen_key_contexts(model)
+}
+
+/// Whether an action can do anything right now: the footer leaves out those that cannot.
+pub fn action_available(model: &Model, action: Action) -> bool {
+    if !model.shared.overlays.is_empty() {
+        return true;
+    }
+    match &model.screen {
+        Screen::Connectors(_) => {
+            !matches!(
+                action,
+                Action::Edit | Action::Delete | Action::SignIn | Action::Test | Action::Open
+            ) || !model.shared.connectors.is_empty()
+        }
+        Screen::SignIn(s) => {
+            use signin::Phase;
+            match action {
+                Action::Copy => matches!(s.phase, Phase::DeviceCode(_) | Phase::AuthCode(_)),
+                Action::NextField => matches!(s.phase, Phase::AuthCode(_)),
+                Action::Confirm => {
+                    matches!(
+                        s.phase,
+                        Phase::AuthCode(_) | Phase::Done(_) | Phase::Failed(_)
+                    )
+                }
+                Action::Retry => matches!(s.phase, Phase::Failed(_)),
+                _ => true,
+            }
+        }
+        Screen::Wizard(w) => match action {
+            Action::PrevStep => w.step != wizard::Step::Name,
+            _ => true,
+        },
+        Screen::Unlock(_) => true,
+    }
 }
 
 /// The key contexts of the screen under any overlay: what the `?` help lists.

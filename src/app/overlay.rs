@@ -31,7 +31,8 @@ impl Overlay {
     pub fn context(&self) -> Context {
         match self {
             Overlay::Help => Context::Help,
-            _ => Context::Dialog,
+            Overlay::Error { .. } => Context::Message,
+            Overlay::Confirm { .. } => Context::Dialog,
         }
     }
 }
@@ -89,10 +90,8 @@ pub fn on_key(shared: &mut Shared, key: super::keys::Key) -> Option<Vec<Cmd>> {
                 }
             }
         }
-        (Overlay::Confirm { .. } | Overlay::Error { .. }, Some(Action::Cancel)) => {
-            shared.overlays.pop();
-        }
-        (Overlay::Error { .. }, Some(Action::Confirm)) => {
+        (Overlay::Confirm { .. }, Some(Action::Cancel))
+        | (Overlay::Error { .. }, Some(Action::Close)) => {
             shared.overlays.pop();
         }
         _ => shared.changed = false,

@@ -38,8 +38,9 @@ pub fn view(model: &Model, s: &ConnectorsState, f: &mut Frame, area: Rect, theme
         return;
     }
     let details_h = if area.height >= 30 { 9 } else { 7 };
+    let table_h = (rows.len() as u16 + 3).clamp(5, area.height.saturating_sub(details_h).max(5));
     let [table_area, details] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(details_h)]).areas(area);
+        Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(area);
     let wide = area.width >= 110;
     let header: Vec<&str> = if wide {
         vec![
@@ -134,7 +135,7 @@ fn details_view(r: &ConnectorRow, now: i64, f: &mut Frame, area: Rect, theme: &T
         .title(Line::styled(format!(" {} ", c.name), theme.title()));
     let inner = block.inner(area).inner(Margin::new(1, 0));
     f.render_widget(block, area);
-    let label = |t: &str| Span::styled(format!("{t:<12}"), theme.muted());
+    let label = |t: &str| Span::styled(format!("{t:<14}"), theme.muted());
     let health = TokenHealth::of(&r.token, now);
     let mut token = vec![
         label("Token"),

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::app::keymap::Binding;
-use crate::app::{Model, key_contexts};
+use crate::app::{Model, action_available, key_contexts};
 
 use super::theme::Theme;
 use super::widgets::spinner;
@@ -15,7 +15,10 @@ pub fn hints(model: &Model) -> Vec<&Binding> {
     let mut out: Vec<&Binding> = Vec::new();
     for ctx in key_contexts(model) {
         for b in model.shared.keymap.bindings(ctx) {
-            if b.hint.is_some() && !out.iter().any(|o| o.action == b.action) {
+            if b.hint.is_some()
+                && action_available(model, b.action)
+                && !out.iter().any(|o| o.action == b.action)
+            {
                 out.push(b);
             }
         }

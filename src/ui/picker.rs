@@ -80,19 +80,38 @@ fn summary(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
     let [top, bottom] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(redirect_h)]).areas(inner);
     let application = w.grant == Grant::ClientCredentials;
-    let mut lines = vec![
-        Line::styled("Requested", theme.title()),
-        Line::styled(sum.scope_string.clone(), theme.accent()),
-        Line::raw(""),
-        Line::styled(
-            if application {
-                "Application permissions (the app itself)"
-            } else {
-                "Delegated (as the signed-in user)"
-            },
-            theme.title(),
-        ),
-    ];
+    let width = top.width as usize;
+    // Full scope URIs when they fit a line, else the short names under their resource.
+    let longest = sum.scope_string.split(' ').map(str::len).max().unwrap_or(0);
+    let resource = w.cloud().graph_resource();
+    let mut lines = if longest <= width {
+        vec![
+            Line::styled("Requested", theme.title()),
+            Line::styled(sum.scope_string.clone(), theme.accent()),
+        ]
+    } else {
+        let short: Vec<&str> = sum
+            .scope_string
+            .split(' ')
+            .map(|s| s.strip_prefix(&format!("{resource}/")).unwrap_or(s))
+            .collect();
+        vec![
+            Line::from(vec![
+                Span::styled("Requested ", theme.title()),
+                Span::styled(format!("on {resource}/"), theme.muted()),
+            ]),
+            Line::styled(short.join(" "), theme.accent()),
+        ]
+    };
+    lines.push(Line::raw(""));
+    lines.extend([Line::styled(
+        if application {
+            "Application permissions (the app itself)"
+        } else {
+            "Delegated (as the signed-in user)"
+        },
+        theme.title(),
+    )]);
     for s in &sum.scopes {
         let consent = if s.admin_consent { "admin" } else { "user " };
         lines.push(Line::from(vec![
@@ -105,7 +124,10 @@ fn summary(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
                     theme.muted()
                 },
             ),
-            Span::styled(s.enables.clone(), theme.muted()),
+            Span::styled(
+                truncate(&s.enables, width.saturating_sub(23)),
+                theme.muted(),
+            ),
         ]));
     }
     for warning in &sum.warnings {
@@ -125,4 +147,13 @@ fn summary(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
             bottom,
         );
     }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut t: String = text.chars().take(width.saturating_sub(1)).collect();
+    t.push('…');
+    t
 }

@@ -44,7 +44,7 @@ fn url_lines(area: Rect, url: &str) -> (Rect, Vec<String>) {
             last.push('…');
         }
     }
-    let r = Rect::new(inner.x + 3, inner.y + 3, width, lines.len() as u16);
+    let r = Rect::new(inner.x + 3, inner.y + 2, width, lines.len() as u16);
     (r, lines)
 }
 
@@ -143,6 +143,9 @@ fn device_code(model: &Model, p: &DeviceCodePrompt, f: &mut Frame, area: Rect, t
     };
     let left = model.now_unix_left(p.expires_at);
     let code: String = p.user_code.chars().flat_map(|c| [c, ' ']).collect();
+    let code = code.trim_end();
+    // The code on a three-line plate, so it stands out from across the desk.
+    let plate = " ".repeat(code.chars().count() + 6);
     let lines = vec![
         Line::raw(""),
         Line::styled("1. On any device with a browser, open", theme.title()),
@@ -157,8 +160,13 @@ fn device_code(model: &Model, p: &DeviceCodePrompt, f: &mut Frame, area: Rect, t
         Line::raw(""),
         Line::from(vec![
             Span::raw("   "),
-            Span::styled(format!("   {}  ", code.trim_end()), theme.code()),
+            Span::styled(plate.clone(), theme.code()),
         ]),
+        Line::from(vec![
+            Span::raw("   "),
+            Span::styled(format!("   {code}   "), theme.code()),
+        ]),
+        Line::from(vec![Span::raw("   "), Span::styled(plate, theme.code())]),
         Line::raw(""),
         Line::from(vec![
             Span::raw("   "),
@@ -204,7 +212,7 @@ fn auth_code(
                 theme.muted(),
             ),
         ]),
-        Rect::new(inner.x, inner.y + 2, inner.width, 1),
+        Rect::new(inner.x, inner.y + 1, inner.width, 1),
     );
     let url_lines: Vec<Line> = url
         .into_iter()
@@ -252,13 +260,18 @@ fn auth_code(
     let target = p.ssh_target.as_deref().unwrap_or("this-server");
     line(
         f,
-        Line::from(vec![
-            Span::styled("   Over SSH, forward the port first: ", theme.muted()),
-            Span::styled(
-                format!("ssh -L {0}:127.0.0.1:{0} {target}", p.port),
-                theme.accent(),
-            ),
-        ]),
+        Line::styled(
+            "   Over SSH, forward the port from your desktop first:",
+            theme.muted(),
+        ),
+        &mut y,
+    );
+    line(
+        f,
+        Line::styled(
+            format!("   ssh -L {0}:127.0.0.1:{0} {target}", p.port),
+            theme.accent(),
+        ),
         &mut y,
     );
     y += 1;

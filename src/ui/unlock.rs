@@ -13,7 +13,7 @@ use super::widgets::{centered, dialog, input_line, spinner};
 
 pub fn view(model: &Model, s: &UnlockState, f: &mut Frame, area: Rect, theme: &Theme) {
     let create = s.mode == UnlockMode::Create;
-    let box_h = if create { 14 } else { 11 };
+    let box_h = if create { 13 } else { 10 };
     let r = centered(area, 70.min(area.width.saturating_sub(2)), box_h);
     let title = if create {
         " Create the vault "

@@ -29,7 +29,7 @@ pub fn view(model: &Model, w: &WizardState, f: &mut Frame, area: Rect, theme: &T
     let [head, form, next] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Fill(1),
-        Constraint::Length(2),
+        Constraint::Length(3),
     ])
     .areas(main.inner(Margin::new(1, 0)));
     let heading = format!(
@@ -123,13 +123,24 @@ fn fields(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok: b
             }
         }
         y += 1 + extra_h;
-        let msg_area = Rect::new(area.x + LABEL_W, y, area.width.saturating_sub(LABEL_W), 1);
-        if let Some(p) = w.visible_problem(*field) {
-            f.render_widget(Line::styled(format!("✗ {p}"), theme.error()), msg_area);
-        } else if focused {
-            f.render_widget(Line::styled(hint(w, *field), theme.muted()), msg_area);
-        }
-        y += 1;
+        let msg_w = area.width.saturating_sub(LABEL_W);
+        let (text, style) = match w.visible_problem(*field) {
+            Some(p) => (format!("✗ {p}"), theme.error()),
+            None if focused => (hint(w, *field), theme.muted()),
+            None => (String::new(), theme.muted()),
+        };
+        // A problem may take two lines; a hint one.
+        let h = if text.chars().count() > msg_w as usize && y + 2 < area.bottom() {
+            2
+        } else {
+            1
+        };
+        let msg_area = Rect::new(area.x + LABEL_W, y, msg_w, h);
+        f.render_widget(
+            Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
+            msg_area,
+        );
+        y += h;
     }
 }
 
