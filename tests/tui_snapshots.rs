@@ -173,14 +173,9 @@ fn picker_error_and_client_credentials() {
     type_text(&mut m, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
     enter(&mut m);
     enter(&mut m);
-    for row in [0usize, 4, 5] {
-        for _ in 0..row.saturating_sub(if row == 0 {
-            0
-        } else if row == 4 {
-            0
-        } else {
-            4
-        }) {
+    // Untick the defaults: fetch (row 0), send (row 2), keep signed in (row 5).
+    for down in [0, 2, 3] {
+        for _ in 0..down {
             code(&mut m, KeyCode::Down);
         }
         press(&mut m, Key::ch(' '));

@@ -1,10 +1,10 @@
 //! The permission picker: predefined permissions, a field for more, and a live summary.
 
+use crate::domain::connector::DEFAULT_REDIRECT_PORT;
 use crate::domain::permissions::Preset;
-use crate::domain::{Cloud, Grant};
+use crate::domain::{Cloud, Grant, PermissionSummary, summarize};
 
 use super::Shared;
-use super::connector_rules::{self, PermissionView};
 use super::keymap::{Action, Context};
 use super::keys::Key;
 use super::text_field::TextField;
@@ -17,7 +17,7 @@ pub struct PickerState {
     pub cursor: usize,
     pub extra: TextField,
     /// Recomputed after every toggle and keystroke.
-    pub summary: PermissionView,
+    pub summary: PermissionSummary,
 }
 
 /// The row index of the extra-permissions field.
@@ -34,11 +34,18 @@ pub enum PickerKey {
 
 impl PickerState {
     pub fn new(checked: Vec<Preset>, extra: &str) -> PickerState {
+        let summary = summarize(
+            Grant::AuthCode,
+            &Cloud::Global,
+            &checked,
+            extra,
+            DEFAULT_REDIRECT_PORT,
+        );
         PickerState {
             checked,
             cursor: 0,
             extra: TextField::new(extra),
-            summary: PermissionView::default(),
+            summary,
         }
     }
 
@@ -60,11 +67,11 @@ impl PickerState {
     }
 
     pub fn refresh(&mut self, grant: Grant, cloud: &Cloud, redirect_port: u16) {
-        self.summary = connector_rules::summarize(
+        self.summary = summarize(
             grant,
+            cloud,
             &self.checked,
             self.extra.value(),
-            cloud,
             redirect_port,
         );
     }
@@ -77,14 +84,6 @@ impl PickerState {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect()
-    }
-
-    /// Why the permissions cannot be used yet.
-    pub fn problem(&self, grant: Grant) -> Option<String> {
-        let nothing = self.checked.is_empty() && self.extra_scopes().is_empty();
-        (nothing && grant != Grant::ClientCredentials).then(|| {
-            "Permissions: tick at least one permission (Space), or type one in the field.".into()
-        })
     }
 
     pub fn on_key(&mut self, shared: &Shared, key: Key) -> PickerKey {

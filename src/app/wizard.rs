@@ -1,10 +1,11 @@
 //! The new / edit connector wizard: name → app → grant → permissions → review.
 //! Each field is checked as it is typed; "Next" says why it cannot go on.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::domain::connector::DEFAULT_REDIRECT_PORT;
-use crate::domain::permissions::Preset;
+use crate::domain::permissions::default_presets;
+use crate::domain::validate::SecretPresence;
 use crate::domain::{Cloud, Connector, Grant};
 
 use super::connector_rules as rules;
@@ -49,40 +50,7 @@ impl Step {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Field {
-    Name,
-    Cloud,
-    LoginUrl,
-    GraphUrl,
-    Tenant,
-    ClientId,
-    ClientSecret,
-    Grant,
-    Username,
-    Password,
-    Mailbox,
-    Permissions,
-}
-
-impl Field {
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Name => "Name",
-            Field::Cloud => "Cloud",
-            Field::LoginUrl => "Login URL",
-            Field::GraphUrl => "Graph URL",
-            Field::Tenant => "Tenant ID",
-            Field::ClientId => "Client ID",
-            Field::ClientSecret => "Client secret",
-            Field::Grant => "Grant",
-            Field::Username => "Username",
-            Field::Password => "Password",
-            Field::Mailbox => "Mailbox",
-            Field::Permissions => "Permissions",
-        }
-    }
-}
+pub use crate::domain::validate::Field;
 
 /// The clouds offered, in order.
 pub const CLOUDS: [&str; 5] = ["global", "usgov", "usgov-dod", "china", "custom"];
@@ -123,9 +91,9 @@ pub struct WizardState {
     /// Names other connectors already use.
     taken: Vec<String>,
     /// Every field's current problem.
-    pub problems: BTreeMap<Field, String>,
+    pub problems: HashMap<Field, String>,
     /// Fields whose problem is shown: touched ones, or all of a step after a refused Next.
-    pub shown: BTreeSet<Field>,
+    pub shown: HashSet<Field>,
     /// Something was typed or chosen: leaving asks first.
     pub dirty: bool,
     pub saving: Option<ReqId>,
@@ -152,10 +120,10 @@ impl WizardState {
             password_stored: false,
             mailbox: TextField::new(""),
             redirect_port: DEFAULT_REDIRECT_PORT,
-            picker: PickerState::new(vec![Preset::Fetch, Preset::Profile, Preset::Offline], ""),
+            picker: PickerState::new(default_presets(Grant::AuthCode), ""),
             taken,
-            problems: BTreeMap::new(),
-            shown: BTreeSet::new(),
+            problems: HashMap::new(),
+            shown: HashSet::new(),
             dirty: false,
             saving: None,
             save_error: None,
@@ -253,7 +221,7 @@ impl WizardState {
             Field::Username => &self.username,
             Field::Password => &self.password,
             Field::Mailbox => &self.mailbox,
-            Field::Cloud | Field::Grant | Field::Permissions => return None,
+            _ => return None,
         })
     }
 
@@ -273,64 +241,39 @@ impl WizardState {
             Field::Password => &mut self.password,
             Field::Mailbox => &mut self.mailbox,
             Field::Permissions if self.picker.on_extra_field() => &mut self.picker.extra,
-            Field::Cloud | Field::Grant | Field::Permissions => return None,
+            _ => return None,
         })
     }
 
-    /// Re-checks every field and the live permission summary.
+    /// Re-checks every field with the domain rules, and the live permission summary.
     pub fn revalidate(&mut self) {
-        let taken: Vec<&str> = self.taken.iter().map(String::as_str).collect();
-        let custom = self.cloud_name() == "custom";
-        let checks = [
-            (Field::Name, rules::check_name(self.name.value(), &taken)),
-            (
-                Field::LoginUrl,
-                custom
-                    .then(|| rules::check_url("Login URL", self.login_url.value()))
-                    .flatten(),
-            ),
-            (
-                Field::GraphUrl,
-                custom
-                    .then(|| rules::check_url("Graph URL", self.graph_url.value()))
-                    .flatten(),
-            ),
-            (
-                Field::Tenant,
-                rules::check_tenant(self.tenant.value(), self.grant),
-            ),
-            (
-                Field::ClientId,
-                rules::check_client_id(self.client_id.value()),
-            ),
-            (
-                Field::ClientSecret,
-                rules::check_client_secret(
-                    self.grant,
-                    !self.client_secret.is_empty(),
-                    self.secret_stored,
-                ),
-            ),
-            (
-                Field::Username,
-                rules::check_username(self.grant, self.username.value()),
-            ),
-            (
-                Field::Password,
-                rules::check_password(self.grant, !self.password.is_empty(), self.password_stored),
-            ),
-            (
-                Field::Mailbox,
-                rules::check_mailbox(self.grant, self.mailbox.value()),
-            ),
-            (Field::Permissions, self.picker.problem(self.grant)),
-        ];
-        self.problems = checks
+        let draft = self.connector();
+        let secrets = SecretPresence {
+            client_secret: !self.client_secret.is_empty() || self.secret_stored,
+            username: !self.username.value().trim().is_empty(),
+            password: !self.password.is_empty() || self.password_stored,
+        };
+        self.problems = rules::problems(&draft, secrets, self.username.value(), &self.taken)
             .into_iter()
-            .filter_map(|(f, p)| p.map(|p| (f, p)))
             .collect();
         let cloud = self.cloud();
         self.picker.refresh(self.grant, &cloud, self.redirect_port);
+    }
+
+    /// The connector as the form stands (no secrets).
+    pub fn connector(&self) -> Connector {
+        let mailbox = self.mailbox.value().trim();
+        Connector {
+            name: self.name.value().trim().to_string(),
+            cloud: self.cloud(),
+            tenant: self.tenant.value().trim().to_string(),
+            client_id: self.client_id.value().trim().to_ascii_lowercase(),
+            grant: self.grant,
+            presets: self.picker.checked.clone(),
+            extra_scopes: self.picker.extra_scopes(),
+            mailbox: (!mailbox.is_empty()).then(|| mailbox.to_string()),
+            redirect_port: self.redirect_port,
+        }
     }
 
     /// The problem shown next to a field, if it should be shown yet.
@@ -372,23 +315,11 @@ impl WizardState {
     }
 
     fn draft(&self) -> ConnectorDraft {
-        let cloud = self.cloud();
         let client_secret = (!self.client_secret.is_empty()).then(|| self.client_secret.secret());
         let password = (self.grant == Grant::Ropc && !self.password.is_empty())
             .then(|| self.password.secret());
-        let mailbox = self.mailbox.value().trim();
         ConnectorDraft {
-            connector: Connector {
-                name: self.name.value().trim().to_string(),
-                cloud,
-                tenant: self.tenant.value().trim().to_string(),
-                client_id: self.client_id.value().trim().to_ascii_lowercase(),
-                grant: self.grant,
-                presets: self.picker.checked.clone(),
-                extra_scopes: self.picker.extra_scopes(),
-                mailbox: (!mailbox.is_empty()).then(|| mailbox.to_string()),
-                redirect_port: self.redirect_port,
-            },
+            connector: self.connector(),
             original_name: self.editing.clone(),
             client_secret,
             username: (self.grant == Grant::Ropc).then(|| self.username.value().trim().to_string()),

@@ -113,21 +113,20 @@ fn summary(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
         theme.title(),
     )]);
     for s in &sum.scopes {
-        let consent = if s.admin_consent { "admin" } else { "user " };
+        let (consent, style) = match s.admin_consent {
+            Some(true) => ("admin", theme.warn()),
+            Some(false) => ("user ", theme.muted()),
+            None => ("?    ", theme.warn()),
+        };
+        let enables = if s.known {
+            s.enables.as_str()
+        } else {
+            "not known to graphmail"
+        };
         lines.push(Line::from(vec![
-            Span::raw(format!("{:<17}", s.scope)),
-            Span::styled(
-                format!("{consent} "),
-                if s.admin_consent {
-                    theme.warn()
-                } else {
-                    theme.muted()
-                },
-            ),
-            Span::styled(
-                truncate(&s.enables, width.saturating_sub(23)),
-                theme.muted(),
-            ),
+            Span::raw(format!("{:<17}", s.name)),
+            Span::styled(format!("{consent} "), style),
+            Span::styled(truncate(enables, width.saturating_sub(23)), theme.muted()),
         ]));
     }
     for warning in &sum.warnings {

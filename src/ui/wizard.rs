@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::Model;
+use crate::app::connector_rules::label as field_label;
 use crate::app::keymap::{Action, Context};
 use crate::app::wizard::{CLOUDS, Field, Step, WizardState, cloud_label};
 use crate::domain::Grant;
@@ -102,7 +103,7 @@ fn fields(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok: b
                 f,
                 row,
                 theme,
-                field.label(),
+                field_label(*field),
                 cloud_label(CLOUDS[w.cloud]),
                 focused,
             ),
@@ -113,7 +114,7 @@ fn fields(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok: b
                         f,
                         row,
                         theme,
-                        field.label(),
+                        field_label(*field),
                         LABEL_W,
                         tf,
                         focused,
@@ -153,7 +154,7 @@ fn placeholder(w: &WizardState, field: Field) -> String {
         Field::ClientSecret if w.grant == Grant::ClientCredentials => "required".into(),
         Field::ClientSecret => "optional: only for a confidential app".into(),
         Field::Password if w.password_stored => "stored — type to replace".into(),
-        Field::Username => "ana@contoso.com".into(),
+        Field::Username => "e.g. ana@contoso.com".into(),
         Field::Mailbox if w.grant == Grant::ClientCredentials => {
             "mailbox to open, e.g. ops@contoso.com".into()
         }
@@ -355,7 +356,7 @@ fn next_line(model: &Model, w: &WizardState, f: &mut Frame, area: Rect, theme: &
                     if w.shown.contains(&field) {
                         why.to_string()
                     } else {
-                        format!("{} is not filled in yet.", field.label())
+                        format!("{} is not filled in yet.", field_label(field))
                     }
                 ),
                 theme.warn(),
