@@ -9,5 +9,7 @@ pub mod domain;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod logging;
+pub mod tui;
 pub mod ui;
 pub mod vault;
+pub mod worker;

@@ -138,7 +138,7 @@ fn help(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
 /// Toasts stack in the bottom-right corner; a fading one is drawn dimmed.
 pub fn toasts(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
     let now = model.shared.now.mono_ms;
-    let mut bottom = area.bottom();
+    let mut bottom = area.bottom().saturating_sub(1);
     for t in model.shared.toasts.iter().rev() {
         let w = (t.text.chars().count() as u16 + 4)
             .min(area.width.saturating_sub(2))
@@ -147,7 +147,7 @@ pub fn toasts(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
         if bottom < area.y + h {
             break;
         }
-        let r = Rect::new(area.right().saturating_sub(w + 1), bottom - h, w, h);
+        let r = Rect::new(area.right().saturating_sub(w + 2), bottom - h, w, h);
         bottom -= h;
         let mut style = match t.level {
             ToastLevel::Info => theme.accent(),

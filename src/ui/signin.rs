@@ -133,7 +133,7 @@ fn device_code(model: &Model, p: &DeviceCodePrompt, f: &mut Frame, area: Rect, t
         .map(|l| l.chars().count() as u16)
         .unwrap_or(0);
     let qr_h = qr.as_ref().map(|l| l.len() as u16).unwrap_or(0);
-    let show_qr = qr.is_some() && area.width >= 60 + qr_w && area.height >= qr_h + 1;
+    let show_qr = qr.is_some() && area.width >= 60 + qr_w && area.height > qr_h;
     let (text_area, qr_area) = if show_qr {
         let [t, q] =
             Layout::horizontal([Constraint::Fill(1), Constraint::Length(qr_w + 2)]).areas(area);

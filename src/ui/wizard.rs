@@ -281,7 +281,7 @@ fn review(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
         Line::from(vec![
             label("Cloud"),
             Span::raw(format!(
-                "{} (login {}, Graph {})",
+                "{} (sign-in at {}, Graph at {})",
                 cloud.as_str(),
                 cloud.login_host(),
                 cloud.graph_host()
