@@ -274,10 +274,18 @@ pub fn run(cli: Cli) -> CliResult {
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
         #[cfg(feature = "emulator")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
-        Some(Command::Demo) | None => Err(CliError::failure(
+        Some(Command::Demo) => Err(CliError::failure(
             "not_available",
             "the terminal app and `graphmail demo` are not built yet",
         )
         .with_fix("use the `graphmail connector …` and `graphmail vault …` commands for now")),
+        None => {
+            let path = vault_cmd::vault_path(&global)?;
+            // With an identity or passphrase file the vault opens before the screen does.
+            let opened = (global.identity.is_some() || global.passphrase_file.is_some())
+                .then(|| vault_cmd::unlock_vault(&global))
+                .transpose()?;
+            crate::tui::run(path, opened)
+        }
     }
 }
