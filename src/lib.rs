@@ -7,5 +7,6 @@ pub mod cli;
 pub mod domain;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod graph;
 pub mod logging;
 pub mod vault;
