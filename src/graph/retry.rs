@@ -47,6 +47,9 @@ pub(crate) enum Next {
 pub struct RetryPolicy {
     /// Attempts per call, the first included.
     pub max_attempts: u32,
+    /// Attempts when the server promised nothing (no answer, or a 5xx without `Retry-After`):
+    /// a service that is down is reported within seconds.
+    pub max_blind_attempts: u32,
     /// The most time spent waiting between attempts of one call.
     pub max_total_wait: Duration,
     /// First backoff when the server gives no `Retry-After`; doubles each time.
@@ -59,6 +62,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 8,
+            max_blind_attempts: 4,
             max_total_wait: Duration::from_secs(90),
             base_backoff: Duration::from_millis(400),
             max_backoff: Duration::from_secs(10),
@@ -84,7 +88,11 @@ impl RetryPolicy {
             (Replay::Safe, Failure::ServerError | Failure::Ambiguous) => None,
             (Replay::Once | Replay::Sends, _) => return Next::Unknown,
         };
-        if attempt >= self.max_attempts {
+        let limit = match retry_after {
+            Some(_) => self.max_attempts,
+            None => self.max_blind_attempts.min(self.max_attempts),
+        };
+        if attempt >= limit {
             return Next::GiveUp;
         }
         let wait = match retry_after {
@@ -184,8 +192,24 @@ mod tests {
         assert_eq!(w(1, 0.0), S(0.2));
         assert_eq!(w(1, 1.0), S(0.4));
         assert_eq!(w(2, 1.0), S(0.8));
-        assert_eq!(w(7, 1.0), S(10.0));
-        assert_eq!(p.next(Replay::Safe, f, 8, S(0.0), 0.0), Next::GiveUp);
+        assert_eq!(w(3, 1.0), S(1.6));
+        assert_eq!(p.next(Replay::Safe, f, 4, S(0.0), 0.0), Next::GiveUp);
+        let patient = RetryPolicy {
+            max_blind_attempts: 20,
+            ..p
+        };
+        assert_eq!(
+            patient.next(Replay::Safe, f, 7, S(0.0), 1.0),
+            Next::RetryAfter(S(10.0))
+        );
+        assert_eq!(patient.next(Replay::Safe, f, 8, S(0.0), 0.0), Next::GiveUp);
+        let throttled = Failure::Throttled {
+            retry_after: Some(S(1.0)),
+        };
+        assert!(matches!(
+            p.next(Replay::Safe, throttled, 7, S(0.0), 0.0),
+            Next::RetryAfter(_)
+        ));
         let near_cap = p.max_total_wait - S(0.1);
         let long = Failure::Throttled {
             retry_after: Some(S(5.0)),
