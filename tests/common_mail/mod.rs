@@ -2,6 +2,9 @@
 //! the real binary run against it, and the check that nothing hostile reached stdout.
 #![allow(dead_code)] // each test file uses a different part of these helpers
 
+#[cfg(feature = "emulator")]
+pub mod fake_graph;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
