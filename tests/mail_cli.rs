@@ -340,6 +340,46 @@ async fn send_puts_recipients_body_and_attachments_in_one_sendmail() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_attachment_goes_through_an_upload_session_without_the_token() {
+    let s = setup().await;
+    let big: Vec<u8> = (0..4 * 1024 * 1024 + 123)
+        .map(|i: u32| (i % 251) as u8)
+        .collect();
+    let file = s.vault.path().join("dump.bin");
+    std::fs::write(&file, &big).unwrap();
+    let out = s
+        .ok(&[
+            "send",
+            "--to",
+            "a@example.test",
+            "--subject",
+            "dump",
+            "--attach",
+            file.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(out.trim(), "sent to a@example.test");
+    let st = s.graph.lock().unwrap();
+    assert!(st.uploaded == big, "the uploaded bytes differ");
+    assert!(
+        !st.upload_saw_bearer,
+        "the bearer token must not go to the upload URL"
+    );
+    assert_eq!(st.upload_ranges.len(), 2);
+    assert!(st.upload_ranges[0].starts_with("bytes 0-3932159/"));
+    let paths: Vec<&str> = st.actions.iter().map(|(_, p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v1.0/me/messages",
+            "/v1.0/me/messages/draft-1/attachments/createUploadSession",
+            "/v1.0/me/messages/draft-1/send"
+        ]
+    );
+    assert!(!st.actions.iter().any(|(_, p, _)| p.ends_with("sendMail")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reply_reply_all_and_forward_carry_the_comment() {
     let s = setup().await;
     let body = s.vault.path().join("reply.txt");

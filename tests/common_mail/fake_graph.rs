@@ -38,6 +38,10 @@ pub struct FakeState {
     pub actions: Vec<(String, String, Value)>,
     /// Every request's `Prefer` header, by path.
     pub prefer: Vec<(String, String)>,
+    /// Bytes received through upload sessions, and whether any upload carried a bearer token.
+    pub uploaded: Vec<u8>,
+    pub upload_ranges: Vec<String>,
+    pub upload_saw_bearer: bool,
     next_id: usize,
 }
 
@@ -86,6 +90,8 @@ pub async fn serve(state: FakeState) -> (String, Shared) {
     let shared: Shared = Arc::new(Mutex::new(state));
     let app = Router::new()
         .route("/v1.0/me/{*rest}", any(handle))
+        .route("/upload/{id}", axum::routing::put(upload))
+        .layer(axum::extract::DefaultBodyLimit::max(16 << 20))
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -270,6 +276,20 @@ async fn handle(
             }
             StatusCode::NO_CONTENT.into_response()
         }
+        ("POST", ["messages"]) => {
+            st.next_id += 1;
+            let id = format!("draft-{}", st.next_id);
+            (StatusCode::CREATED, axum::Json(json!({"id": id, "isDraft": true}))).into_response()
+        }
+        ("POST", ["messages", id, "attachments", "createUploadSession"]) => {
+            let host = headers.get("host").unwrap().to_str().unwrap();
+            ok(json!({"uploadUrl": format!("http://{host}/upload/{id}"),
+                "expirationDateTime": "2030-01-01T00:00:00Z", "nextExpectedRanges": ["0-"]}))
+        }
+        ("POST", ["messages", _, "attachments"]) => {
+            (StatusCode::CREATED, axum::Json(json!({"id": "att-small"}))).into_response()
+        }
+        ("POST", ["messages", _, "send"]) => StatusCode::ACCEPTED.into_response(),
         ("POST", ["sendMail"]) | ("POST", ["messages", _, "reply" | "replyAll" | "forward"]) => {
             StatusCode::ACCEPTED.into_response()
         }
@@ -278,5 +298,32 @@ async fn handle(
             axum::Json(json!({"error": {"code": "BadRequest", "message": format!("fake: {method} {rest}")}})),
         )
             .into_response(),
+    }
+}
+
+async fn upload(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut st = shared.lock().unwrap();
+    st.upload_saw_bearer |= headers.contains_key("authorization");
+    let range = headers
+        .get("content-range")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    st.upload_ranges.push(range.clone());
+    st.uploaded.extend_from_slice(&body);
+    // "bytes a-b/total": the last chunk gets 201, the others 200 with what comes next.
+    let (span, total) = range
+        .trim_start_matches("bytes ")
+        .split_once('/')
+        .unwrap_or(("0-0", "0"));
+    let end: usize = span
+        .split('-')
+        .nth(1)
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    if end + 1 >= total.parse().unwrap_or(0) {
+        (StatusCode::CREATED, axum::Json(json!({}))).into_response()
+    } else {
+        axum::Json(json!({"nextExpectedRanges": [format!("{}-", end + 1)]})).into_response()
     }
 }
