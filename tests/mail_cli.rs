@@ -463,3 +463,58 @@ async fn mark_move_and_delete_change_the_mailbox() {
         "not_found"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_whose_connection_drops_says_it_may_have_been_sent_and_is_not_repeated() {
+    let (url, seen) = common_mail::dropping_server().await;
+    let vault = MailVault::new();
+    vault.add_connector(
+        "ops",
+        &url,
+        "http://127.0.0.1:9",
+        Grant::DeviceCode,
+        None,
+        Some(TOKEN),
+    );
+    let mut cmd = vault.cmd();
+    cmd.args([
+        "mail",
+        "send",
+        "--to",
+        "a@example.test",
+        "--subject",
+        "once",
+    ]);
+    let (code, out, err) = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("may have been sent") && err.contains("Sent Items"),
+        "{err}"
+    );
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "sendMail went out once"
+    );
+
+    let mut cmd = vault.cmd();
+    cmd.args([
+        "mail",
+        "send",
+        "--to",
+        "a@example.test",
+        "--subject",
+        "once",
+        "--json",
+    ]);
+    let (code, out, _) = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(code, 1);
+    let e: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(e["error"]["code"], "maybe_sent");
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

@@ -3,6 +3,10 @@
 //! flight per mailbox, and sends that are never repeated after an unknown outcome.
 #![cfg(feature = "emulator")]
 
+mod common_mail;
+
+use common_mail::dropping_server;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +23,6 @@ use graphmail::graph::{
 };
 use secrecy::SecretString;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A scripted reply handed out before the normal one.
 #[derive(Clone)]
@@ -319,48 +322,6 @@ async fn a_throttled_send_is_retried_because_graph_did_not_act_on_it() {
     client.send_mail(&message()).await.unwrap();
     assert_eq!(f.requests.load(Ordering::SeqCst), 2);
     assert_eq!(f.sends.load(Ordering::SeqCst), 1);
-}
-
-/// A server that reads each request whole and closes the connection without answering.
-async fn dropping_server() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(AtomicUsize::new(0));
-    let counter = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let (mut sock, _) = listener.accept().await.unwrap();
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let len: usize = text
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse().unwrap())
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            counter.fetch_add(1, Ordering::SeqCst);
-                            let _ = sock.shutdown().await;
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    (format!("http://{addr}/v1.0"), seen)
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use std::process::{Command, Output, Stdio};
 use graphmail::domain::{Cloud, Connector, Grant};
 use graphmail::vault::{ConnectorEntry, InitOptions, TokenCache, Unlock, Vault, VaultError};
 use secrecy::SecretString;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -154,4 +155,46 @@ pub fn assert_inert(stdout: &[u8]) {
             c
         );
     }
+}
+
+/// A server that reads each request whole and closes the connection without answering.
+pub async fn dropping_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len: usize = text
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse().unwrap())
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let _ = sock.shutdown().await;
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}/v1.0"), seen)
 }
