@@ -8,6 +8,7 @@ pub mod cli;
 pub mod domain;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod graph;
 pub mod logging;
 pub mod tui;
 pub mod ui;

@@ -4,6 +4,10 @@ mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
 pub mod error;
+mod mail_cmd;
+mod mail_list;
+pub mod mail_output;
+mod mail_tokens;
 pub mod output;
 mod vault_cmd;
 
@@ -13,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub use error::{CliError, CliResult, Exit};
+pub use mail_cmd::{ListArgs, MailArgs, MailCommand, SendArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +65,8 @@ pub enum Command {
     Connector(ConnectorCommand),
     /// Show what a set of permissions will request, without saving anything
     Permissions(PermissionsArgs),
+    /// Use the mailbox behind a connector: folders, list, read, send, reply, move, delete…
+    Mail(MailArgs),
     /// Run the emulated identity platform and Graph mail service on loopback
     #[cfg(feature = "emulator")]
     Emulator(EmulatorArgs),
@@ -272,6 +279,7 @@ pub fn run(cli: Cli) -> CliResult {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
+        Some(Command::Mail(args)) => mail_cmd::run(&global, args),
         #[cfg(feature = "emulator")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
         Some(Command::Demo) => Err(CliError::failure(
