@@ -1,5 +1,6 @@
 //! The real binary in tmux: create a vault, add a connector through the wizard with keystrokes
-//! only, choose permissions, see it listed, quit, and find the terminal restored.
+//! only, choose permissions, see it listed, quit, and find the terminal restored (alternate
+//! screen off, cursor shown, the tty back in cooked mode).
 
 use std::path::Path;
 use std::process::Command;
@@ -47,6 +48,38 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    fn format(&self, what: &str) -> String {
+        Tmux::run(&["display-message", "-p", "-t", &self.session, what])
+            .trim()
+            .to_string()
+    }
+
+    /// After quitting: the app exited with 0, left the alternate screen, showed the cursor
+    /// again, and put the terminal back in cooked mode (`stty -a` in the pane says so).
+    fn assert_restored(&self) {
+        let after = self.wait_for("STTY-DONE");
+        assert!(after.contains("GRAPHMAIL-EXIT=0"), "{after}");
+        assert!(
+            !after.contains("Connectors ("),
+            "the app's screen is gone:\n{after}"
+        );
+        assert_eq!(
+            self.format("#{alternate_on}"),
+            "0",
+            "the alternate screen was left"
+        );
+        assert_eq!(self.format("#{cursor_flag}"), "1", "the cursor is visible");
+        let flags: Vec<&str> = after.split_whitespace().collect();
+        for on in ["echo", "icanon", "icrnl", "isig"] {
+            assert!(
+                flags.contains(&on),
+                "stty shows `{on}` on after the app:\n{after}"
+            );
+        }
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         Tmux::run(&["kill-session", "-t", &self.session]);
@@ -71,7 +104,7 @@ fn tmux_available() -> bool {
 fn start(dir: &Path, name: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_graphmail");
     let cmd = format!(
-        "env -u NO_COLOR GRAPHMAIL_VAULT={v} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin}; echo GRAPHMAIL-EXIT=$?; sleep 120",
+        "env -u NO_COLOR -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE GRAPHMAIL_SCRYPT_WORK_FACTOR=10 GRAPHMAIL_VAULT={v} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 120",
         v = dir.join("vault.age").display(),
         l = dir.join("log").display(),
         c = dir.join("config").display(),
@@ -140,13 +173,7 @@ fn a_connector_is_created_through_the_wizard_and_the_terminal_is_restored() {
     );
 
     t.send(&["q"]);
-    let after = t.wait_for("GRAPHMAIL-EXIT=0");
-    assert!(
-        !after.contains("Connectors ("),
-        "the app's screen is gone:\n{after}"
-    );
-    let alt = Tmux::run(&["display-message", "-p", "-t", &t.session, "#{alternate_on}"]);
-    assert_eq!(alt.trim(), "0", "the alternate screen was left");
+    t.assert_restored();
 
     // The connector is in the vault, as the CLI sees it.
     let pp = dir.path().join("pp");
@@ -201,5 +228,5 @@ fn a_wrong_passphrase_is_refused_and_the_right_one_opens_the_vault() {
     t.send(&["Enter"]);
     t.wait_for("No connectors yet");
     t.send(&["C-c"]);
-    t.wait_for("GRAPHMAIL-EXIT=0");
+    t.assert_restored();
 }
