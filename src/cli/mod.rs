@@ -5,6 +5,7 @@ mod connector_cmd;
 mod emulator_cmd;
 pub mod error;
 pub mod output;
+mod signin_cmd;
 mod vault_cmd;
 
 use std::path::PathBuf;
@@ -65,6 +66,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Try graphmail against a built-in emulated tenant (no Microsoft account needed)
     Demo,
+    /// Print a valid access token for a connector (renewed first when needed), for scripts
+    Token { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +144,17 @@ pub enum ConnectorCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Sign a connector in with its grant
+    Login {
+        name: String,
+        /// Print the sign-in URL instead of opening a browser
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Check a connector: get a token, read the user and open the Inbox
+    Test { name: String },
+    /// Forget a connector's tokens
+    Logout { name: String },
 }
 
 /// The fields of a connector; `add` requires tenant, client ID and grant, `edit` changes what is given.
@@ -268,6 +282,16 @@ pub fn run(cli: Cli) -> CliResult {
     let global = cli.global;
     match cli.command {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
+        Some(Command::Connector(ConnectorCommand::Login { name, no_browser })) => {
+            signin_cmd::login(&global, &name, no_browser)
+        }
+        Some(Command::Connector(ConnectorCommand::Test { name })) => {
+            signin_cmd::test(&global, &name)
+        }
+        Some(Command::Connector(ConnectorCommand::Logout { name })) => {
+            signin_cmd::logout(&global, &name)
+        }
+        Some(Command::Token { name }) => signin_cmd::token(&global, &name),
         Some(Command::Connector(cmd)) => connector_cmd::run(&global, cmd),
         Some(Command::Permissions(args)) => connector_cmd::permissions(&global, args),
         #[cfg(feature = "emulator")]
