@@ -82,8 +82,16 @@ impl From<VaultError> for CliError {
                 .with_fix("use it as it is, or choose another path with --vault"),
             VaultError::WrongPassphrase => CliError::new(Exit::Locked, "wrong_passphrase", message)
                 .with_fix("try again; check --passphrase-file / GRAPHMAIL_PASSPHRASE_FILE"),
+            VaultError::WrongIdentityPassphrase { .. } => CliError::new(Exit::Locked, "wrong_identity_passphrase", message)
+                .with_fix("try again with the passphrase of that key file (not the vault passphrase)"),
             VaultError::NoMatchingIdentity => CliError::new(Exit::Locked, "no_matching_identity", message)
                 .with_fix("use an identity whose public key is a vault recipient (`graphmail vault recipients list`)"),
+            VaultError::NoPassphrase { .. } => CliError::new(Exit::Locked, "vault_no_passphrase", message)
+                .with_fix("unlock it with --identity FILE (or GRAPHMAIL_IDENTITY) naming the private key of a recipient"),
+            VaultError::IdentityUnusable { .. } => CliError::new(Exit::Locked, "identity_unusable", message)
+                .with_fix("give --identity an age identity file or an OpenSSH ed25519 or rsa private key"),
+            VaultError::IdentityPassphraseNeeded { .. } => CliError::new(Exit::Locked, "identity_passphrase_needed", message)
+                .with_fix("run the command on a terminal, use a key without a passphrase, or unlock with --passphrase-file"),
             VaultError::Corrupt { ref path, .. } => {
                 let fix = format!(
                     "restore the previous version from {}.bak, or a backup of your own",

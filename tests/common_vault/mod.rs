@@ -1,0 +1,120 @@
+//! Helpers shared by the vault integration tests.
+#![allow(dead_code)] // each test file uses a different part of these helpers
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The real `graphmail` binary, isolated from the caller's environment: no vault, passphrase or
+/// identity from the environment, logs in `dir`, and a fast scrypt work factor.
+pub fn graphmail(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_graphmail"));
+    cmd.env_remove("GRAPHMAIL_VAULT")
+        .env_remove("GRAPHMAIL_PASSPHRASE_FILE")
+        .env_remove("GRAPHMAIL_IDENTITY")
+        .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
+        .env("GRAPHMAIL_LOG_DIR", dir.join("logs"))
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// The same, started in a new session so that it has no controlling terminal to prompt on.
+/// Returns None (after saying the test is skipped) when `setsid` is not installed.
+pub fn graphmail_without_terminal(dir: &Path) -> Option<Command> {
+    let setsid = require_program("setsid", "run graphmail without a terminal")?;
+    let mut cmd = Command::new(setsid);
+    cmd.arg(env!("CARGO_BIN_EXE_graphmail"))
+        .env_remove("GRAPHMAIL_VAULT")
+        .env_remove("GRAPHMAIL_PASSPHRASE_FILE")
+        .env_remove("GRAPHMAIL_IDENTITY")
+        .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
+        .env("GRAPHMAIL_LOG_DIR", dir.join("logs"))
+        .stdin(std::process::Stdio::null());
+    Some(cmd)
+}
+
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the graphmail binary runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Finds an outside program. When it is missing the test is skipped with a message, unless
+/// GRAPHMAIL_REQUIRE_TOOLS=1, in which case the test fails.
+pub fn require_program(name: &str, why: &str) -> Option<PathBuf> {
+    if let Some(found) = find_program(name) {
+        return Some(found);
+    }
+    if std::env::var("GRAPHMAIL_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("`{name}` is not installed and GRAPHMAIL_REQUIRE_TOOLS=1: {why}");
+    }
+    eprintln!("SKIPPED: `{name}` is not installed, so this test cannot {why}");
+    None
+}
+
+/// Writes a file only its owner can read (passphrase files, private keys).
+pub fn write_private(path: &Path, content: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Every file in a folder with its bytes, to prove a failure left them untouched.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// A connector entry for documents written directly through the library.
+pub fn entry(name: &str, secret: &str) -> graphmail::vault::ConnectorEntry {
+    use graphmail::domain::{Cloud, Connector, Grant};
+    graphmail::vault::ConnectorEntry {
+        connector: Connector {
+            name: name.into(),
+            cloud: Cloud::Global,
+            tenant: "contoso.onmicrosoft.com".into(),
+            client_id: "00000000-0000-0000-0000-000000000001".into(),
+            grant: Grant::ClientCredentials,
+            presets: vec![],
+            extra_scopes: vec![],
+            mailbox: Some("ops@contoso.com".into()),
+            redirect_port: 8400,
+        },
+        secrets: graphmail::vault::ConnectorSecrets {
+            client_secret: Some(secret.into()),
+            username: None,
+            password: None,
+        },
+        tokens: None,
+    }
+}
+
+/// Writes a fresh age X25519 identity file; returns its path and public key.
+pub fn age_identity(dir: &Path, name: &str) -> (PathBuf, String) {
+    use age::secrecy::ExposeSecret;
+    let id = age::x25519::Identity::generate();
+    let file = dir.join(name);
+    write_private(&file, &format!("{}\n", id.to_string().expose_secret()));
+    (file, id.to_public().to_string())
+}
