@@ -1,6 +1,7 @@
 //! The scopes a connector requests, and what a missing one takes away.
 
-use crate::domain::{Cloud, Connector, Grant};
+use crate::domain::permissions;
+use crate::domain::{Connector, summarize};
 
 /// OpenID Connect scopes: not Graph permissions, never prefixed with a resource.
 const OIDC: [&str; 4] = ["openid", "profile", "offline_access", "email"];
@@ -9,31 +10,23 @@ fn is_oidc(scope: &str) -> bool {
     OIDC.iter().any(|o| o.eq_ignore_ascii_case(scope))
 }
 
-/// The scopes to request. Delegated grants ask for the chosen Graph permissions plus
-/// `offline_access` (so the sign-in can be refreshed), `openid` and `profile` (so the user is
-/// named); outside the global cloud Graph permissions carry the cloud's resource URI. Client
-/// credentials ask for `<graph resource>/.default`.
+/// The scopes to request: the domain's permission summary (the chosen Graph permissions,
+/// `offline_access` for delegated grants, `<graph resource>/.default` for client credentials),
+/// plus `openid` and `profile` for delegated grants so the reply names the signed-in user.
 pub fn requested_scopes(connector: &Connector) -> Vec<String> {
-    let resource = connector.cloud.graph_resource();
-    if connector.grant == Grant::ClientCredentials {
-        return vec![format!("{resource}/.default")];
-    }
-    let full_uris = !matches!(connector.cloud, Cloud::Global | Cloud::Custom { .. });
-    let mut out: Vec<String> = Vec::new();
-    let chosen = connector
-        .presets
-        .iter()
-        .flat_map(|p| p.scopes().iter().map(|s| s.to_string()))
-        .chain(connector.extra_scopes.iter().cloned())
-        .chain(["offline_access", "openid", "profile"].map(String::from));
-    for scope in chosen {
-        let scope = if full_uris && !is_oidc(&scope) && !scope.contains("://") {
-            format!("{resource}/{scope}")
-        } else {
-            scope
-        };
-        if !out.iter().any(|s| s.eq_ignore_ascii_case(&scope)) {
-            out.push(scope);
+    let summary = summarize(
+        connector.grant,
+        &connector.cloud,
+        &connector.presets,
+        &connector.extra_scopes.join(" "),
+        connector.redirect_port,
+    );
+    let mut out = summary.request;
+    if connector.grant.is_delegated() {
+        for oidc in ["openid", "profile"] {
+            if !out.iter().any(|s| s.eq_ignore_ascii_case(oidc)) {
+                out.push(oidc.to_string());
+            }
         }
     }
     out
@@ -65,18 +58,11 @@ pub fn missing_scopes(requested: &[String], granted: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// What graphmail cannot do without a permission.
-pub fn what_it_disables(scope: &str) -> &'static str {
-    match short_name(scope).to_ascii_lowercase().as_str() {
-        "mail.read" => "reading mail",
-        "mail.readwrite" => "moving, deleting and marking mail",
-        "mail.send" => "sending mail",
-        "mail.read.shared" => "reading shared mailboxes",
-        "mail.readwrite.shared" => "changing mail in shared mailboxes",
-        "mail.send.shared" => "sending as a shared mailbox",
-        "user.read" => "showing who is signed in",
-        "mailboxsettings.read" | "mailboxsettings.readwrite" => "mailbox settings",
-        _ => "features that use it",
+/// What graphmail cannot do without a permission (from the permission catalog).
+pub fn what_it_disables(scope: &str) -> String {
+    match permissions::lookup(short_name(scope)) {
+        Some(entry) if !entry.enables.is_empty() => entry.enables.to_string(),
+        _ => "the features that use it".to_string(),
     }
 }
 
@@ -84,6 +70,7 @@ pub fn what_it_disables(scope: &str) -> &'static str {
 mod tests {
     use super::*;
     use crate::domain::permissions::Preset;
+    use crate::domain::{Cloud, Grant};
 
     fn connector(cloud: Cloud, grant: Grant) -> Connector {
         Connector {
@@ -107,8 +94,8 @@ mod tests {
             [
                 "Mail.Read",
                 "Mail.Send",
-                "offline_access",
                 "MailboxSettings.Read",
+                "offline_access",
                 "openid",
                 "profile"
             ]
@@ -132,6 +119,6 @@ mod tests {
             missing_scopes(&requested, &granted),
             ["Mail.Send", "MailboxSettings.Read"]
         );
-        assert_eq!(what_it_disables("Mail.Send"), "sending mail");
+        assert!(what_it_disables("Mail.Send").starts_with("send"));
     }
 }

@@ -1,6 +1,6 @@
 //! The command line: clap definitions and dispatch. Each command family lives in its own file.
 
-mod connector_cmd;
+mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
 pub mod error;
@@ -188,9 +188,10 @@ pub struct ConnectorFields {
     #[arg(long)]
     pub password_stdin: bool,
     /// Predefined permissions, comma separated: fetch, readwrite, send, shared, profile, offline
+    /// [add without --permissions or --scopes: fetch,send,offline; client credentials: fetch,send]
     #[arg(long, value_name = "LIST")]
     pub permissions: Option<String>,
-    /// Further scopes, separated by spaces or commas (short or full-URI form)
+    /// Further scopes, separated by spaces or commas (short or full-URI form); "" clears them
     #[arg(long, value_name = "SCOPES")]
     pub scopes: Option<String>,
     /// global, usgov, usgov-dod, china or custom
@@ -202,7 +203,7 @@ pub struct ConnectorFields {
     /// custom cloud: the Graph API root, including /v1.0
     #[arg(long, value_name = "URL")]
     pub graph_url: Option<String>,
-    /// Target mailbox (client credentials) or shared mailbox (delegated)
+    /// Target mailbox (client credentials) or shared mailbox (delegated); "" clears it
     #[arg(long, value_name = "UPN")]
     pub mailbox: Option<String>,
     /// Loopback port of the auth-code redirect URI
@@ -216,9 +217,10 @@ pub struct PermissionsArgs {
     #[arg(long, default_value = "auth-code")]
     pub grant: String,
     /// Predefined permissions, comma separated: fetch, readwrite, send, shared, profile, offline
+    /// [without --permissions or --scopes: fetch,send,offline; client credentials: fetch,send]
     #[arg(long, value_name = "LIST")]
     pub permissions: Option<String>,
-    /// Further scopes, separated by spaces or commas
+    /// Further scopes, separated by spaces or commas (short or full-URI form)
     #[arg(long, value_name = "SCOPES")]
     pub scopes: Option<String>,
     /// global, usgov, usgov-dod, china or custom
@@ -282,18 +284,9 @@ pub fn run(cli: Cli) -> CliResult {
     let global = cli.global;
     match cli.command {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
-        Some(Command::Connector(ConnectorCommand::Login { name, no_browser })) => {
-            signin_cmd::login(&global, &name, no_browser)
-        }
-        Some(Command::Connector(ConnectorCommand::Test { name })) => {
-            signin_cmd::test(&global, &name)
-        }
-        Some(Command::Connector(ConnectorCommand::Logout { name })) => {
-            signin_cmd::logout(&global, &name)
-        }
         Some(Command::Token { name }) => signin_cmd::token(&global, &name),
-        Some(Command::Connector(cmd)) => connector_cmd::run(&global, cmd),
-        Some(Command::Permissions(args)) => connector_cmd::permissions(&global, args),
+        Some(Command::Connector(cmd)) => connector::run(&global, cmd),
+        Some(Command::Permissions(args)) => connector::permissions(&global, args),
         #[cfg(feature = "emulator")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
         Some(Command::Demo) | None => Err(CliError::failure(

@@ -444,7 +444,7 @@ fn print_report(name: &str, r: &TestReport, json: bool) {
     );
     for m in &r.missing {
         println!(
-            "  missing:   {m} (needed for {})",
+            "  missing:   {m} (needed to {})",
             scopes::what_it_disables(m)
         );
     }

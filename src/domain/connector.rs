@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::permissions::Preset;
+use super::summary::{PermissionSummary, summarize};
 use super::{Cloud, Grant};
 
 /// The default loopback port of the authorization-code redirect (`http://localhost:<port>/`).
@@ -46,4 +47,22 @@ impl Connector {
 /// `http://localhost:<port>/`: the loopback redirect URI for a port.
 pub fn redirect_uri_for_port(port: u16) -> String {
     format!("http://localhost:{port}/")
+}
+
+impl Connector {
+    /// The permission summary of this connector's grant, cloud and permissions.
+    pub fn permission_summary(&self) -> PermissionSummary {
+        summarize(
+            self.grant,
+            &self.cloud,
+            &self.presets,
+            &self.extra_scopes.join(" "),
+            self.redirect_port,
+        )
+    }
+
+    /// The scopes sign-in requests, in order (`<graph resource>/.default` for client credentials).
+    pub fn scopes(&self) -> Vec<String> {
+        self.permission_summary().request
+    }
 }

@@ -5,8 +5,12 @@ pub mod cloud;
 pub mod connector;
 pub mod grant;
 pub mod permissions;
+pub mod summary;
 pub mod validate;
 
 pub use cloud::Cloud;
 pub use connector::Connector;
 pub use grant::Grant;
+pub use permissions::Preset;
+pub use summary::{PermissionSummary, summarize};
+pub use validate::{Field, FieldError, SecretPresence, validate_connector};

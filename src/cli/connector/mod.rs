@@ -1,0 +1,225 @@
+//! `graphmail connector …` and `graphmail permissions`.
+
+mod input;
+mod view;
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde_json::json;
+
+use super::output::print_json;
+use super::vault_cmd::unlock_vault;
+use super::{CliError, CliResult, ConnectorCommand, ConnectorFields, GlobalArgs, PermissionsArgs};
+use crate::domain::connector::DEFAULT_REDIRECT_PORT;
+use crate::domain::permissions::default_presets;
+use crate::domain::summary::summarize;
+use crate::domain::validate::{self, FieldError};
+use crate::vault::{ConnectorEntry, ConnectorSecrets};
+use input::{SecretInput, invalid};
+use view::Style;
+
+pub fn run(global: &GlobalArgs, cmd: ConnectorCommand) -> CliResult {
+    match cmd {
+        ConnectorCommand::Add { name, fields } => add(global, &name, &fields),
+        ConnectorCommand::List => list(global),
+        ConnectorCommand::Show { name } => show(global, &name),
+        ConnectorCommand::Edit { name, fields } => edit(global, &name, &fields),
+        ConnectorCommand::Remove { name, yes } => remove(global, &name, yes),
+        ConnectorCommand::Login { name, no_browser } => {
+            super::signin_cmd::login(global, &name, no_browser)
+        }
+        ConnectorCommand::Test { name } => super::signin_cmd::test(global, &name),
+        ConnectorCommand::Logout { name } => super::signin_cmd::logout(global, &name),
+    }
+}
+
+fn not_found(name: &str) -> CliError {
+    CliError::failure(
+        "connector_not_found",
+        format!("there is no connector named '{name}'"),
+    )
+    .with_fix("see the names with `graphmail connector list`")
+}
+
+fn add(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult {
+    let secrets = SecretInput::read(fields)?;
+    let connector = input::new_connector(name, fields, &secrets).map_err(invalid)?;
+    let vault = unlock_vault(global)?;
+    let entry = vault.update(|doc| -> CliResult<ConnectorEntry> {
+        let others = doc.connectors.iter().map(|e| e.connector.name.as_str());
+        validate::validate_name_unique(name, others).map_err(|e| invalid(vec![e]))?;
+        let mut stored = ConnectorSecrets::default();
+        secrets.apply(&mut stored);
+        let entry = ConnectorEntry {
+            connector,
+            secrets: stored,
+            tokens: None,
+        };
+        doc.connectors.push(entry.clone());
+        Ok(entry)
+    })?;
+    tracing::info!(connector = %entry.connector.name, grant = %entry.connector.grant, "connector added");
+    if global.json {
+        print_json(&view::connector_detail_json(&entry));
+    } else {
+        let style = Style::detect();
+        println!("Added connector {}.\n", entry.connector.name);
+        print!("{}", view::show_human(&style, &entry));
+    }
+    Ok(())
+}
+
+fn list(global: &GlobalArgs) -> CliResult {
+    let doc = unlock_vault(global)?.read()?;
+    if global.json {
+        let items: Vec<_> = doc.connectors.iter().map(view::connector_json).collect();
+        print_json(&json!(items));
+    } else {
+        print!("{}", view::list_human(&Style::detect(), &doc.connectors));
+    }
+    Ok(())
+}
+
+fn show(global: &GlobalArgs, name: &str) -> CliResult {
+    let doc = unlock_vault(global)?.read()?;
+    let entry = doc.get(name).ok_or_else(|| not_found(name))?;
+    if global.json {
+        print_json(&view::connector_detail_json(entry));
+    } else {
+        print!("{}", view::show_human(&Style::detect(), entry));
+    }
+    Ok(())
+}
+
+fn edit(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult {
+    if !input::changes_anything(fields) {
+        return Err(CliError::usage(format!(
+            "nothing to change for connector '{name}'"
+        ))
+        .with_fix("give the flags to change, e.g. --scopes \"Mail.Read\" (see `graphmail connector edit --help`)"));
+    }
+    let secrets = SecretInput::read(fields)?;
+    let vault = unlock_vault(global)?;
+    let (entry, dropped) = vault.update(|doc| -> CliResult<(ConnectorEntry, bool)> {
+        let entry = doc.get_mut(name).ok_or_else(|| not_found(name))?;
+        let dropped =
+            input::edit_connector(&mut entry.connector, &mut entry.secrets, fields, secrets)
+                .map_err(invalid)?;
+        Ok((entry.clone(), dropped))
+    })?;
+    tracing::info!(connector = %name, "connector changed");
+    if global.json {
+        print_json(&view::connector_detail_json(&entry));
+    } else {
+        println!("Changed connector {name}.");
+        if dropped {
+            println!(
+                "The stored ROPC user name and password were removed: the new grant does not use them."
+            );
+        }
+        println!();
+        print!("{}", view::show_human(&Style::detect(), &entry));
+    }
+    Ok(())
+}
+
+fn remove(global: &GlobalArgs, name: &str, yes: bool) -> CliResult {
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !yes && !interactive {
+        return Err(CliError::usage(format!(
+            "removing connector '{name}' needs confirmation, and there is no terminal to ask on"
+        ))
+        .with_fix(format!("run `graphmail connector remove {name} --yes`")));
+    }
+    let vault = unlock_vault(global)?;
+    if vault.read()?.get(name).is_none() {
+        return Err(not_found(name));
+    }
+    if !yes
+        && !confirm(&format!(
+            "Remove connector {name} and its secrets and tokens? [y/N] "
+        ))?
+    {
+        return Err(
+            CliError::failure("cancelled", format!("connector '{name}' was kept"))
+                .with_fix("answer y to remove it, or pass --yes"),
+        );
+    }
+    vault.update(|doc| -> CliResult {
+        let before = doc.connectors.len();
+        doc.connectors.retain(|e| e.connector.name != name);
+        if doc.connectors.len() == before {
+            return Err(not_found(name));
+        }
+        Ok(())
+    })?;
+    tracing::info!(connector = %name, "connector removed");
+    if global.json {
+        print_json(&json!({ "removed": name }));
+    } else {
+        println!("Removed connector {name}.");
+    }
+    Ok(())
+}
+
+fn confirm(question: &str) -> CliResult<bool> {
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question}");
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| {
+            CliError::failure(
+                "prompt_failed",
+                format!("cannot read the answer: {}", e.kind()),
+            )
+            .with_fix("pass --yes to remove without asking")
+        })?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// `graphmail permissions`: the summary for a grant and permissions; saves nothing.
+pub fn permissions(global: &GlobalArgs, args: PermissionsArgs) -> CliResult {
+    let summary = (|| -> Result<_, FieldError> {
+        let grant = input::parse_grant(&args.grant)?;
+        let cloud = input::cloud_from(
+            Some(&args.cloud),
+            args.login_url.as_deref(),
+            args.graph_url.as_deref(),
+            None,
+        )?;
+        validate::validate_cloud(&cloud)
+            .into_iter()
+            .next()
+            .map_or(Ok(()), Err)?;
+        let presets = input::presets_from(args.permissions.as_deref())?;
+        if let Some(s) = &args.scopes {
+            validate::validate_scopes(s)?;
+        }
+        let port = args.redirect_port.unwrap_or(DEFAULT_REDIRECT_PORT);
+        validate::validate_redirect_port(port)?;
+        let presets = match (presets, &args.scopes) {
+            (None, None) => default_presets(grant),
+            (p, _) => p.unwrap_or_default(),
+        };
+        Ok(summarize(
+            grant,
+            &cloud,
+            &presets,
+            args.scopes.as_deref().unwrap_or(""),
+            port,
+        ))
+    })()
+    .map_err(|e| input::invalid_with_code("invalid_permissions", vec![e]))?;
+    if global.json {
+        print_json(&json!(summary));
+    } else {
+        print!("{}", view::summary_human(&Style::detect(), &summary));
+    }
+    Ok(())
+}
