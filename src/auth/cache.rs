@@ -164,3 +164,39 @@ pub fn forget_tokens(vault: &Vault, name: &str) -> Result<bool, AuthError> {
         Ok(entry.tokens.take().is_some())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Cloud, Connector, Grant};
+
+    fn entry(expires_at: Option<i64>) -> ConnectorEntry {
+        let mut cache = TokenCache::default();
+        cache.access_token = Some("at".into());
+        cache.expires_at = expires_at;
+        ConnectorEntry {
+            connector: Connector {
+                name: "c".into(),
+                cloud: Cloud::Global,
+                tenant: "contoso.onmicrosoft.com".into(),
+                client_id: "11111111-2222-3333-4444-555555555555".into(),
+                grant: Grant::DeviceCode,
+                presets: vec![],
+                extra_scopes: vec![],
+                mailbox: None,
+                redirect_port: 8400,
+            },
+            secrets: Default::default(),
+            tokens: Some(cache),
+        }
+    }
+
+    #[test]
+    fn a_token_is_used_only_with_five_minutes_or_more_left() {
+        let now = 1_000_000;
+        assert!(usable(&entry(Some(now + 301)), now).is_some());
+        assert!(usable(&entry(Some(now + 300)), now).is_some());
+        assert!(usable(&entry(Some(now + 299)), now).is_none());
+        assert!(usable(&entry(None), now).is_none());
+    }
+}

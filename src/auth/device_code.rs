@@ -57,13 +57,14 @@ pub async fn run(
         tokio::time::sleep(Duration::from_secs(interval)).await;
         match poll(http, &token_url, &form).await? {
             Poll::Done(response) => return Ok(TokenSet::from_response(&response, super::now())),
-            Poll::Refused(err) => match err.error.as_str() {
-                "authorization_pending" => {}
-                "slow_down" => {
-                    interval += SLOW_DOWN_STEP;
-                    tracing::info!(interval, "device code: asked to slow down");
+            Poll::Refused(err) => match next_interval(interval, &err.error) {
+                Some(next) => {
+                    if next != interval {
+                        tracing::info!(interval = next, "device code: asked to slow down");
+                    }
+                    interval = next;
                 }
-                _ => return Err(ctx.identity_error(&err)),
+                None => return Err(ctx.identity_error(&err)),
             },
         }
         if tokio::time::Instant::now() >= deadline {
@@ -72,6 +73,16 @@ pub async fn run(
                 ..EntraErrorResponse::default()
             }));
         }
+    }
+}
+
+/// The wait before the next poll after a refusal, or `None` when the refusal is final
+/// (`expired_token`, `authorization_declined`, `bad_verification_code`, anything else).
+fn next_interval(interval: u64, error: &str) -> Option<u64> {
+    match error {
+        "authorization_pending" => Some(interval),
+        "slow_down" => Some(interval + SLOW_DOWN_STEP),
+        _ => None,
     }
 }
 
@@ -110,6 +121,26 @@ async fn poll(
             Err(_) => Err(AuthError::Protocol(format!(
                 "the identity platform answered the device-code poll with HTTP {status}"
             ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_interval;
+
+    #[test]
+    fn pending_keeps_the_interval_slow_down_adds_five_seconds_and_the_rest_stop() {
+        assert_eq!(next_interval(5, "authorization_pending"), Some(5));
+        assert_eq!(next_interval(5, "slow_down"), Some(10));
+        assert_eq!(next_interval(10, "slow_down"), Some(15));
+        for final_error in [
+            "expired_token",
+            "authorization_declined",
+            "bad_verification_code",
+            "invalid_client",
+        ] {
+            assert_eq!(next_interval(5, final_error), None);
         }
     }
 }
