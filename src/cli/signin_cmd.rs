@@ -327,7 +327,11 @@ async fn probe_graph(entry: &ConnectorEntry, token: &FreshToken, report: &mut Te
             }
         }
     };
+    let app_only = !entry.connector.grant.is_delegated();
     match graph_get(&client, &base, token).await {
+        // Reading a user's profile needs User.Read.All, which a mail-only app may rightly
+        // lack; the Inbox below is what matters.
+        Err((403, _)) if app_only => report.user = entry.connector.mailbox.clone(),
         Ok(user) => {
             let upn = user
                 .get("userPrincipalName")
@@ -338,14 +342,14 @@ async fn probe_graph(entry: &ConnectorEntry, token: &FreshToken, report: &mut Te
                 report.user = upn;
             }
         }
-        Err(e) => {
+        Err((_, e)) => {
             report.error = Some(e);
             return;
         }
     }
     match graph_get(&client, &format!("{base}/mailFolders/inbox"), token).await {
         Ok(_) => report.mailbox_ok = true,
-        Err(e) => report.error = Some(e),
+        Err((_, e)) => report.error = Some(e),
     }
 }
 
@@ -357,7 +361,7 @@ async fn graph_get(
     client: &reqwest::Client,
     url: &str,
     token: &FreshToken,
-) -> Result<serde_json::Value, CliError> {
+) -> Result<serde_json::Value, (u16, CliError)> {
     let path = url
         .split_once("/v1.0")
         .map(|(_, p)| p)
@@ -379,7 +383,8 @@ async fn graph_get(
             .with_fix(
                 "check the network and the connector's cloud (`graphmail connector show NAME`)",
             )
-        })?;
+        })
+        .map_err(|e| (0, e))?;
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
     if status.is_success() {
@@ -401,16 +406,19 @@ async fn graph_get(
     } else {
         Exit::Failure
     };
-    Err(CliError::new(
-        exit,
-        "graph_error",
-        format!(
-            "Microsoft Graph refused GET {path} with HTTP {} ({code}{}{message})",
-            status.as_u16(),
-            if message.is_empty() { "" } else { ": " }
-        ),
-    )
-    .with_fix(fix))
+    Err((
+        status.as_u16(),
+        CliError::new(
+            exit,
+            "graph_error",
+            format!(
+                "Microsoft Graph refused GET {path} with HTTP {} ({code}{}{message})",
+                status.as_u16(),
+                if message.is_empty() { "" } else { ": " }
+            ),
+        )
+        .with_fix(fix),
+    ))
 }
 
 fn print_report(name: &str, r: &TestReport, json: bool) {
