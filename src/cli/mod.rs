@@ -4,6 +4,10 @@ mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
 pub mod error;
+mod mail_cmd;
+mod mail_list;
+pub mod mail_output;
+mod mail_tokens;
 pub mod output;
 mod signin_cmd;
 mod vault_cmd;
@@ -14,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub use error::{CliError, CliResult, Exit};
+pub use mail_cmd::{ListArgs, MailArgs, MailCommand, SendArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,6 +66,8 @@ pub enum Command {
     Connector(ConnectorCommand),
     /// Show what a set of permissions will request, without saving anything
     Permissions(PermissionsArgs),
+    /// Use the mailbox behind a connector: folders, list, read, send, reply, move, delete…
+    Mail(MailArgs),
     /// Run the emulated identity platform and Graph mail service on loopback
     #[cfg(feature = "emulator")]
     Emulator(EmulatorArgs),
@@ -287,12 +294,21 @@ pub fn run(cli: Cli) -> CliResult {
         Some(Command::Token { name }) => signin_cmd::token(&global, &name),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
+        Some(Command::Mail(args)) => mail_cmd::run(&global, args),
         #[cfg(feature = "emulator")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
-        Some(Command::Demo) | None => Err(CliError::failure(
+        Some(Command::Demo) => Err(CliError::failure(
             "not_available",
             "the terminal app and `graphmail demo` are not built yet",
         )
         .with_fix("use the `graphmail connector …` and `graphmail vault …` commands for now")),
+        None => {
+            let path = vault_cmd::vault_path(&global)?;
+            // With an identity or passphrase file the vault opens before the screen does.
+            let opened = (global.identity.is_some() || global.passphrase_file.is_some())
+                .then(|| vault_cmd::unlock_vault(&global))
+                .transpose()?;
+            crate::tui::run(path, opened)
+        }
     }
 }

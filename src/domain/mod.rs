@@ -5,6 +5,7 @@ pub mod cloud;
 pub mod connector;
 pub mod grant;
 pub mod permissions;
+pub mod sanitize;
 pub mod summary;
 pub mod validate;
 

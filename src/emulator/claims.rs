@@ -74,9 +74,16 @@ impl TokenSigner {
     }
 
     pub fn sign(&self, claims: &AccessClaims) -> String {
+        self.sign_json(claims)
+    }
+
+    /// Signs any JSON payload the same way (ID tokens). [`TokenSigner::verify`] accepts only
+    /// payloads that are [`AccessClaims`], so an ID token is never taken for an access token.
+    pub fn sign_json<T: Serialize>(&self, payload: &T) -> String {
         let header =
             URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256","kid":"graphmail-emulator"}"#);
-        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims serialise"));
+        let payload =
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).expect("token payloads serialise"));
         let signing_input = format!("{header}.{payload}");
         let sig = URL_SAFE_NO_PAD.encode(self.mac(signing_input.as_bytes()));
         format!("{signing_input}.{sig}")

@@ -1,5 +1,172 @@
 //! `{graph_url}` (`…/v1.0`): users, mail folders, messages, send, move, attachments, delta.
+//!
+//! Every mailbox path exists twice, as Graph has it: under `/v1.0/me` (delegated tokens) and
+//! under `/v1.0/users/{id|upn}` (app-only tokens, or delegated with `.Shared` permissions).
+
+pub mod attachments;
+pub mod auth;
+pub mod delta;
+pub mod errors;
+pub mod folders;
+pub mod hooks;
+pub mod messages;
+pub mod query;
+pub mod render;
+pub mod search;
+pub mod seed;
+pub mod send;
+pub mod store;
+pub mod throttle;
+pub mod users;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::middleware::from_fn;
+use axum::routing::{get, post};
+
+use super::Emulator;
+use super::tenant::TenantSeed;
+use store::{Mailbox, Owner};
 
 /// Every mailbox of the tenant and the mail sent from it.
-#[derive(Default)]
-pub struct MailState {}
+pub struct MailState {
+    mailboxes: Mutex<Vec<Mailbox>>,
+    /// How many generated messages `--messages N` put in the first user's Inbox.
+    bulk: Option<usize>,
+    pub(crate) throttle: throttle::Throttle,
+}
+
+impl MailState {
+    /// One seeded mailbox per user. `messages: Some(n)` fills the first user's Inbox with
+    /// `n` generated messages on top of the seed (for benchmarks).
+    pub fn new(tenant: &TenantSeed, messages: Option<usize>) -> MailState {
+        MailState {
+            mailboxes: Mutex::new(build(tenant, messages)),
+            bulk: messages,
+            throttle: throttle::Throttle::default(),
+        }
+    }
+
+    /// Back to the seed: every change, delivery and sent message is forgotten.
+    pub fn reset(&self, tenant: &TenantSeed) {
+        let fresh = build(tenant, self.bulk);
+        *self.lock() = fresh;
+    }
+
+    /// The mailboxes, locked. Keep the guard short: never across an await.
+    pub fn lock(&self) -> MutexGuard<'_, Vec<Mailbox>> {
+        self.mailboxes
+            .lock()
+            .expect("mailbox lock is never poisoned")
+    }
+}
+
+impl Default for MailState {
+    fn default() -> Self {
+        MailState {
+            mailboxes: Mutex::new(vec![]),
+            bulk: None,
+            throttle: throttle::Throttle::default(),
+        }
+    }
+}
+
+fn build(tenant: &TenantSeed, messages: Option<usize>) -> Vec<Mailbox> {
+    let mut boxes: Vec<Mailbox> = tenant
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            Mailbox::new(
+                i,
+                Owner {
+                    id: u.id.clone(),
+                    upn: u.upn.clone(),
+                    display_name: u.display_name.clone(),
+                },
+            )
+        })
+        .collect();
+    seed::populate(&mut boxes, &tenant.tenant.domain);
+    if let (Some(n), Some(first)) = (messages, boxes.first_mut()) {
+        seed::bulk(first, n);
+    }
+    boxes
+}
+
+/// The mailbox routes, relative to `/v1.0/me` or `/v1.0/users/{user}`.
+fn mailbox_routes() -> Router<Arc<Emulator>> {
+    Router::new()
+        .route("/mailFolders", get(folders::list_top))
+        .route("/mailFolders/{folder}", get(folders::get_one))
+        .route(
+            "/mailFolders/{folder}/childFolders",
+            get(folders::list_children),
+        )
+        .route(
+            "/mailFolders/{folder}/messages",
+            get(messages::list_in_folder),
+        )
+        .route("/mailFolders/{folder}/messages/delta", get(delta::delta))
+        .route(
+            "/mailFolders/{folder}/messages/{id}",
+            get(messages::get_one)
+                .patch(messages::patch)
+                .delete(messages::delete),
+        )
+        .route(
+            "/messages",
+            get(messages::list_all).post(send::create_draft),
+        )
+        .route(
+            "/messages/{id}",
+            get(messages::get_one)
+                .patch(messages::patch)
+                .delete(messages::delete),
+        )
+        .route("/messages/{id}/move", post(messages::move_message))
+        .route("/messages/{id}/copy", post(messages::copy_message))
+        .route("/messages/{id}/createReply", post(send::create_reply))
+        .route(
+            "/messages/{id}/createReplyAll",
+            post(send::create_reply_all),
+        )
+        .route("/messages/{id}/createForward", post(send::create_forward))
+        .route("/messages/{id}/reply", post(send::reply))
+        .route("/messages/{id}/replyAll", post(send::reply_all))
+        .route("/messages/{id}/forward", post(send::forward))
+        .route("/messages/{id}/send", post(send::send_draft))
+        .route("/messages/{id}/attachments", get(attachments::list))
+        .route(
+            "/messages/{id}/attachments/{aid}",
+            get(attachments::get_one),
+        )
+        .route(
+            "/messages/{id}/attachments/{aid}/$value",
+            get(attachments::raw),
+        )
+        .route("/sendMail", post(send::send_mail))
+}
+
+/// Graph's routes, full paths from `/v1.0/`.
+pub fn routes() -> Router<Arc<Emulator>> {
+    Router::new()
+        .route("/v1.0/me", get(users::me))
+        .route("/v1.0/users/{user}", get(users::user))
+        .nest("/v1.0/me", mailbox_routes())
+        .nest("/v1.0/users/{user}", mailbox_routes())
+        .layer(from_fn(errors::request_ids))
+}
+
+/// Test hooks for the mail side: `GET /_emulator/sent`, `POST /_emulator/deliver`,
+/// `GET|POST /_emulator/faults`.
+pub fn hooks() -> Router<Arc<Emulator>> {
+    Router::new()
+        .route("/_emulator/sent", get(hooks::sent))
+        .route("/_emulator/deliver", post(hooks::deliver))
+        .route(
+            "/_emulator/faults",
+            get(hooks::get_faults).post(hooks::set_faults),
+        )
+}

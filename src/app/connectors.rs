@@ -1,0 +1,179 @@
+//! The connector list: the home screen once the vault is open.
+
+use super::keymap::{Action, Context};
+use super::keys::Key;
+use super::msg::{ConnectorRow, EventBody, Reply, ReqId};
+use super::overlay::{ConfirmAction, Overlay, ToastLevel};
+use super::{Cmd, Nav, Screen, Shared, signin, wizard};
+
+#[derive(Debug, Default)]
+pub struct ConnectorsState {
+    pub selected: usize,
+    /// The vault read in flight.
+    pub loading: Option<ReqId>,
+}
+
+impl ConnectorsState {
+    pub fn loading(id: ReqId) -> ConnectorsState {
+        ConnectorsState {
+            selected: 0,
+            loading: Some(id),
+        }
+    }
+
+    pub fn awaiting(&self, id: ReqId) -> bool {
+        self.loading == Some(id)
+    }
+}
+
+pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd> {
+    let action = shared
+        .keymap
+        .resolve(&[Context::List, Context::Global], key);
+    let count = shared.connectors.len();
+    let selected = shared.connectors.get(s.selected).cloned();
+    let needs_row = matches!(
+        action,
+        Some(Action::Edit | Action::Delete | Action::SignIn | Action::Test | Action::Open)
+    );
+    if needs_row && selected.is_none() {
+        shared.toast(ToastLevel::Info, "No connector yet: press a to add one.");
+        return Vec::new();
+    }
+    match (action, selected) {
+        (Some(Action::Up), _) => {
+            s.selected = s.selected.saturating_sub(1);
+            Vec::new()
+        }
+        (Some(Action::Down), _) => {
+            s.selected = (s.selected + 1).min(count.saturating_sub(1));
+            Vec::new()
+        }
+        (Some(Action::Add), _) => {
+            let taken = shared.names_except(None);
+            shared.nav = Some(Nav::Push(Screen::Wizard(Box::new(
+                wizard::WizardState::new(taken),
+            ))));
+            Vec::new()
+        }
+        (Some(Action::Edit), Some(row)) => {
+            let taken = shared.names_except(Some(&row.connector.name));
+            shared.nav = Some(Nav::Push(Screen::Wizard(Box::new(
+                wizard::WizardState::edit(&row, taken),
+            ))));
+            Vec::new()
+        }
+        (Some(Action::Delete), Some(row)) => {
+            let name = row.connector.name;
+            shared.overlays.push(Overlay::Confirm {
+                title: "Delete connector".into(),
+                body: format!(
+                    "Delete {name}? Its client secret, password and tokens are removed from the vault. The app registration in Azure stays."
+                ),
+                yes: "Delete".into(),
+                no: "Keep".into(),
+                action: ConfirmAction::DeleteConnector(name),
+            });
+            Vec::new()
+        }
+        (Some(Action::SignIn), Some(row)) => {
+            let id = shared.next_id();
+            let name = row.connector.name.clone();
+            shared.nav = Some(Nav::Push(Screen::SignIn(Box::new(
+                signin::SignInState::new(id, &row),
+            ))));
+            vec![Cmd::SignIn { id, name }]
+        }
+        (Some(Action::Test), Some(row)) => {
+            let id = shared.next_id();
+            let name = row.connector.name;
+            shared.busy = Some((id, format!("Testing {name}…")));
+            vec![Cmd::Test { id, name }]
+        }
+        (Some(Action::Open), Some(row)) => {
+            shared.toast(
+                ToastLevel::Info,
+                format!(
+                    "The mailbox view is not built yet; `graphmail mail list --connector {}` reads it meanwhile.",
+                    row.connector.name
+                ),
+            );
+            Vec::new()
+        }
+        (Some(Action::Refresh), _) => {
+            let id = shared.next_id();
+            s.loading = Some(id);
+            vec![Cmd::LoadConnectors { id }]
+        }
+        (other, _) => shared.global(other),
+    }
+}
+
+pub fn on_loaded(
+    shared: &mut Shared,
+    s: &mut ConnectorsState,
+    reply: Reply<Vec<ConnectorRow>>,
+) -> Vec<Cmd> {
+    s.loading = None;
+    match reply {
+        Ok(rows) => {
+            shared.connectors = rows;
+            s.selected = s.selected.min(shared.connectors.len().saturating_sub(1));
+        }
+        Err(e) => shared.error("The vault could not be read", e),
+    }
+    Vec::new()
+}
+
+/// Puts the list in `rows`, keeping the selection on `name` when it is still there.
+pub fn replace_rows(shared: &mut Shared, rows: Vec<ConnectorRow>) {
+    shared.connectors = rows;
+}
+
+/// A delete or test started from the list has finished.
+pub fn on_busy_done(shared: &mut Shared, body: EventBody) -> Vec<Cmd> {
+    match body {
+        EventBody::Deleted(Ok(rows)) => {
+            let before: Vec<String> = shared.names_except(None);
+            replace_rows(shared, rows);
+            let gone = before
+                .into_iter()
+                .find(|n| !shared.connectors.iter().any(|r| &r.connector.name == n));
+            shared.toast(
+                ToastLevel::Success,
+                match gone {
+                    Some(n) => format!("Deleted {n}."),
+                    None => "Deleted.".into(),
+                },
+            );
+        }
+        EventBody::Deleted(Err(e)) => shared.error("The connector was not deleted", e),
+        EventBody::Tested(Ok(report)) => {
+            replace_rows(shared, report.connectors);
+            let who = report.user.map(|u| format!(" as {u}")).unwrap_or_default();
+            let mailbox = if report.mailbox_ok {
+                "the Inbox opens"
+            } else {
+                "the Inbox did not open"
+            };
+            if report.missing_scopes.is_empty() {
+                shared.toast(
+                    ToastLevel::Success,
+                    format!("{} works: signed in{who}, {mailbox}.", report.name),
+                );
+            } else {
+                shared.toast(
+                    ToastLevel::Error,
+                    format!(
+                        "{} signs in{who}, but was not granted {}: consent to them in the Azure portal.",
+                        report.name,
+                        report.missing_scopes.join(", ")
+                    ),
+                );
+            }
+        }
+        EventBody::Tested(Err(e)) => shared.error("The test failed", e),
+        _ => shared.changed = false,
+    }
+    Vec::new()
+}

@@ -1,0 +1,405 @@
+//! One key table drives dispatch, the footer hints and the `?` help.
+//!
+//! Defaults come from `assets/keymap.toml`; a user file is merged over them: an entry replaces
+//! the keys of the same context + action. Unknown contexts, actions or keys and a key bound twice
+//! in one context are refused with a message naming the entry.
+
+use serde::Deserialize;
+
+use super::keys::Key;
+
+const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
+
+/// Where a binding applies. Lookup walks from the most specific context to `Global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    Global,
+    List,
+    Wizard,
+    Picker,
+    SignIn,
+    Unlock,
+    Dialog,
+    /// An error dialog: read, then close.
+    Message,
+    Help,
+}
+
+impl Context {
+    pub const ALL: [Context; 9] = [
+        Context::Global,
+        Context::List,
+        Context::Wizard,
+        Context::Picker,
+        Context::SignIn,
+        Context::Unlock,
+        Context::Dialog,
+        Context::Message,
+        Context::Help,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::List => "list",
+            Context::Wizard => "wizard",
+            Context::Picker => "picker",
+            Context::SignIn => "signin",
+            Context::Unlock => "unlock",
+            Context::Dialog => "dialog",
+            Context::Message => "message",
+            Context::Help => "help",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::List => "Connectors",
+            Context::Wizard => "Wizard",
+            Context::Picker => "Permissions",
+            Context::SignIn => "Sign-in",
+            Context::Unlock => "Vault",
+            Context::Dialog => "Dialog",
+            Context::Message => "Message",
+            Context::Help => "Help",
+        }
+    }
+
+    /// The actions a binding in this context may run.
+    fn actions(self) -> &'static [Action] {
+        use Action::*;
+        match self {
+            Context::Global => &[Quit, Help],
+            Context::List => &[
+                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Quit,
+            ],
+            Context::Wizard => &[
+                NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel,
+            ],
+            Context::Picker => &[Toggle, Up, Down],
+            Context::SignIn => &[Copy, NextField, Confirm, Retry, Cancel],
+            Context::Unlock => &[Confirm, NextField, Quit],
+            Context::Dialog => &[Confirm, Cancel],
+            Context::Message => &[Close],
+            Context::Help => &[Close],
+        }
+    }
+}
+
+/// What a key does. The names are the `run` values of the keymap file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Help,
+    Up,
+    Down,
+    Add,
+    Edit,
+    Delete,
+    SignIn,
+    Test,
+    Open,
+    Refresh,
+    NextStep,
+    PrevStep,
+    NextField,
+    PrevField,
+    ChooseNext,
+    ChoosePrev,
+    Cancel,
+    Toggle,
+    Copy,
+    Confirm,
+    Retry,
+    Close,
+}
+
+impl Action {
+    const ALL: [Action; 23] = [
+        Action::Quit,
+        Action::Help,
+        Action::Up,
+        Action::Down,
+        Action::Add,
+        Action::Edit,
+        Action::Delete,
+        Action::SignIn,
+        Action::Test,
+        Action::Open,
+        Action::Refresh,
+        Action::NextStep,
+        Action::PrevStep,
+        Action::NextField,
+        Action::PrevField,
+        Action::ChooseNext,
+        Action::ChoosePrev,
+        Action::Cancel,
+        Action::Toggle,
+        Action::Copy,
+        Action::Confirm,
+        Action::Retry,
+        Action::Close,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Add => "add",
+            Action::Edit => "edit",
+            Action::Delete => "delete",
+            Action::SignIn => "sign_in",
+            Action::Test => "test",
+            Action::Open => "open",
+            Action::Refresh => "refresh",
+            Action::NextStep => "next_step",
+            Action::PrevStep => "prev_step",
+            Action::NextField => "next_field",
+            Action::PrevField => "prev_field",
+            Action::ChooseNext => "choose_next",
+            Action::ChoosePrev => "choose_prev",
+            Action::Cancel => "cancel",
+            Action::Toggle => "toggle",
+            Action::Copy => "copy",
+            Action::Confirm => "confirm",
+            Action::Retry => "retry",
+            Action::Close => "close",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// One binding of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub context: Context,
+    pub keys: Vec<Key>,
+    pub action: Action,
+    pub desc: String,
+    /// The short label of the footer; `None` keeps the binding out of the footer.
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    #[serde(default)]
+    keys: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    context: String,
+    on: Vec<String>,
+    run: String,
+    desc: Option<String>,
+    hint: Option<String>,
+}
+
+impl Keymap {
+    /// The built-in table.
+    pub fn defaults() -> Keymap {
+        // The defaults are compiled in and covered by a test, so this cannot fail at run time.
+        Keymap::parse(DEFAULTS, "the built-in keymap", None).expect("built-in keymap is valid")
+    }
+
+    /// The defaults with a user file's text merged over them. `origin` names the file in errors.
+    pub fn with_user(text: &str, origin: &str) -> Result<Keymap, String> {
+        Keymap::parse(text, origin, Some(Keymap::defaults()))
+    }
+
+    fn parse(text: &str, origin: &str, base: Option<Keymap>) -> Result<Keymap, String> {
+        let file: KeymapFile = toml::from_str(text).map_err(|e| {
+            format!(
+                "{origin} is not a valid keymap: {}; fix the file or remove it to use the defaults",
+                e.message()
+            )
+        })?;
+        let mut bindings = base.map(|k| k.bindings).unwrap_or_default();
+        for (i, entry) in file.keys.iter().enumerate() {
+            let at = format!(
+                "{origin}, entry {} (context \"{}\", run \"{}\")",
+                i + 1,
+                entry.context,
+                entry.run
+            );
+            let context = Context::ALL
+                .into_iter()
+                .find(|c| c.as_str() == entry.context)
+                .ok_or_else(|| {
+                    let names: Vec<_> = Context::ALL.iter().map(|c| c.as_str()).collect();
+                    format!(
+                        "{at}: unknown context \"{}\"; use one of {}",
+                        entry.context,
+                        names.join(", ")
+                    )
+                })?;
+            let action = Action::from_name(&entry.run)
+                .filter(|a| context.actions().contains(a))
+                .ok_or_else(|| {
+                    let names: Vec<_> = context.actions().iter().map(|a| a.as_str()).collect();
+                    format!(
+                        "{at}: unknown action \"{}\" for context \"{}\"; use one of {}",
+                        entry.run,
+                        context.as_str(),
+                        names.join(", ")
+                    )
+                })?;
+            let keys = entry
+                .on
+                .iter()
+                .map(|k| Key::parse(k).map_err(|e| format!("{at}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            match bindings
+                .iter_mut()
+                .find(|b| b.context == context && b.action == action)
+            {
+                Some(b) => {
+                    b.keys = keys;
+                    if let Some(d) = &entry.desc {
+                        b.desc = d.clone();
+                    }
+                    if let Some(h) = &entry.hint {
+                        b.hint = (!h.is_empty()).then(|| h.clone());
+                    }
+                }
+                None => bindings.push(Binding {
+                    context,
+                    keys,
+                    action,
+                    desc: entry.desc.clone().unwrap_or_else(|| action.as_str().into()),
+                    hint: entry.hint.clone().filter(|h| !h.is_empty()),
+                }),
+            }
+            check_duplicates(&bindings, context, &at)?;
+        }
+        Ok(Keymap { bindings })
+    }
+
+    /// The action bound to `key`, looking through `chain` from most to least specific.
+    pub fn resolve(&self, chain: &[Context], key: Key) -> Option<Action> {
+        chain.iter().find_map(|ctx| {
+            self.bindings
+                .iter()
+                .find(|b| b.context == *ctx && b.keys.contains(&key))
+                .map(|b| b.action)
+        })
+    }
+
+    /// Bindings of one context, in table order.
+    pub fn bindings(&self, context: Context) -> impl Iterator<Item = &Binding> {
+        self.bindings
+            .iter()
+            .filter(move |b| b.context == context && !b.keys.is_empty())
+    }
+
+    /// The first key of an action in a context, for hints written into screens.
+    pub fn key_for(&self, context: Context, action: Action) -> Option<Key> {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+            .and_then(|b| b.keys.first().copied())
+    }
+}
+
+fn check_duplicates(bindings: &[Binding], context: Context, at: &str) -> Result<(), String> {
+    let in_ctx: Vec<&Binding> = bindings.iter().filter(|b| b.context == context).collect();
+    for (i, a) in in_ctx.iter().enumerate() {
+        for b in &in_ctx[i + 1..] {
+            if let Some(k) = a.keys.iter().find(|k| b.keys.contains(k)) {
+                return Err(format!(
+                    "{at}: key {k} is bound to both \"{}\" and \"{}\" in context \"{}\"; give one of them another key",
+                    a.action.as_str(),
+                    b.action.as_str(),
+                    context.as_str()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_load_and_resolve_most_specific_first() {
+        let km = Keymap::defaults();
+        let chain = [Context::Picker, Context::Wizard, Context::Global];
+        assert_eq!(km.resolve(&chain, Key::ch(' ')), Some(Action::Toggle));
+        assert_eq!(
+            km.resolve(&chain, Key::new(super::super::keys::KeyCode::Enter)),
+            Some(Action::NextStep)
+        );
+        assert_eq!(km.resolve(&chain, Key::ctrl('c')), Some(Action::Quit));
+        assert_eq!(km.resolve(&[Context::List], Key::ch('z')), None);
+    }
+
+    #[test]
+    fn a_user_entry_replaces_the_keys_of_its_action() {
+        let km = Keymap::with_user(
+            "[[keys]]\ncontext = \"list\"\non = [\"n\"]\nrun = \"add\"\n",
+            "keymap.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            km.resolve(&[Context::List], Key::ch('n')),
+            Some(Action::Add)
+        );
+        assert_eq!(km.resolve(&[Context::List], Key::ch('a')), None);
+    }
+
+    #[test]
+    fn an_unknown_action_is_refused_naming_the_entry() {
+        let err = Keymap::with_user(
+            "[[keys]]\ncontext = \"list\"\non = [\"n\"]\nrun = \"frobnicate\"\n",
+            "keymap.toml",
+        )
+        .unwrap_err();
+        assert!(err.contains("keymap.toml, entry 1"), "{err}");
+        assert!(err.contains("unknown action \"frobnicate\""), "{err}");
+        assert!(err.contains("add"), "lists the valid actions: {err}");
+    }
+
+    #[test]
+    fn a_key_bound_twice_in_one_context_is_refused() {
+        let err = Keymap::with_user(
+            "[[keys]]\ncontext = \"list\"\non = [\"d\"]\nrun = \"sign_in\"\n",
+            "keymap.toml",
+        )
+        .unwrap_err();
+        assert!(err.contains("key d is bound to both"), "{err}");
+        assert!(err.contains("delete") && err.contains("sign_in"), "{err}");
+    }
+
+    #[test]
+    fn unknown_contexts_keys_and_fields_are_refused() {
+        let err = Keymap::with_user(
+            "[[keys]]\ncontext = \"lst\"\non = [\"d\"]\nrun = \"add\"\n",
+            "k.toml",
+        )
+        .unwrap_err();
+        assert!(err.contains("unknown context \"lst\""), "{err}");
+        let err = Keymap::with_user(
+            "[[keys]]\ncontext = \"list\"\non = [\"ctrl+space bar\"]\nrun = \"add\"\n",
+            "k.toml",
+        )
+        .unwrap_err();
+        assert!(err.contains("unknown key"), "{err}");
+        let err = Keymap::with_user("[[keys]]\ncontext = 3\n", "k.toml").unwrap_err();
+        assert!(err.contains("k.toml is not a valid keymap"), "{err}");
+    }
+}

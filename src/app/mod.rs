@@ -1,0 +1,387 @@
+//! The TUI state machine: `update(&mut Model, Msg) -> Vec<Cmd>`, pure and free of secrets
+//! (a masked field holds what is being typed only until it is handed to the worker).
+//!
+//! Screens are an enum with a back-stack; dialogs are an overlay stack; each screen's state and
+//! key handling live in a file named after it. Focus is derived, most specific first:
+//! overlay > focused text field > screen > global keys.
+
+pub mod connector_rules;
+pub mod connectors;
+pub mod keymap;
+pub mod keys;
+pub mod msg;
+pub mod overlay;
+pub mod picker;
+pub mod signin;
+pub mod text_field;
+pub mod unlock;
+pub mod wizard;
+
+use keymap::{Action, Context, Keymap};
+use keys::Key;
+pub use msg::*;
+use overlay::{Overlay, Toast, ToastLevel};
+
+/// The time, as the runtime last set it: `update` never reads a clock itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// Monotonic milliseconds since start (toasts, spinner).
+    pub mono_ms: u64,
+    /// Unix seconds (token expiry, countdowns).
+    pub unix: i64,
+}
+
+#[derive(Debug)]
+pub enum Screen {
+    Unlock(unlock::UnlockState),
+    Connectors(connectors::ConnectorsState),
+    Wizard(Box<wizard::WizardState>),
+    SignIn(Box<signin::SignInState>),
+}
+
+/// A screen change asked for by a handler, applied after it returns.
+#[derive(Debug)]
+pub enum Nav {
+    Push(Screen),
+    Pop,
+    /// Replace the whole stack (after unlocking).
+    Reset(Screen),
+}
+
+/// Everything but the screen stack.
+#[derive(Debug)]
+pub struct Shared {
+    pub keymap: Keymap,
+    pub overlays: Vec<Overlay>,
+    pub toasts: Vec<Toast>,
+    pub connectors: Vec<ConnectorRow>,
+    pub now: Clock,
+    /// Where the vault is, for the title bar.
+    pub vault_label: String,
+    pub size: (u16, u16),
+    /// A list operation in flight (delete, test), with what the status line says.
+    pub busy: Option<(ReqId, String)>,
+    /// Set by `update` when the screen must be drawn again.
+    pub changed: bool,
+    pub nav: Option<Nav>,
+    /// The connector the list selects when it is shown next.
+    pub select: Option<String>,
+    pub quitting: bool,
+    /// `NO_COLOR` is set: the view uses no colour.
+    pub no_color: bool,
+    /// Advances on every tick; drives the spinner.
+    pub frame: u64,
+    next_id: u64,
+}
+
+impl Shared {
+    pub fn next_id(&mut self) -> ReqId {
+        self.next_id += 1;
+        ReqId(self.next_id)
+    }
+
+    pub fn toast(&mut self, level: ToastLevel, text: impl Into<String>) {
+        let ms = if level == ToastLevel::Error {
+            overlay::ERROR_TOAST_MS
+        } else {
+            overlay::TOAST_MS
+        };
+        self.toasts.push(Toast {
+            text: text.into(),
+            level,
+            until_ms: self.now.mono_ms + ms,
+        });
+        if self.toasts.len() > 3 {
+            self.toasts.remove(0);
+        }
+    }
+
+    pub fn error(&mut self, title: impl Into<String>, error: UiError) {
+        self.overlays.push(Overlay::Error {
+            title: title.into(),
+            error,
+        });
+    }
+
+    /// Keys every screen understands once its own bindings did not match.
+    fn global(&mut self, action: Option<Action>) -> Vec<Cmd> {
+        match action {
+            Some(Action::Quit) => {
+                self.quitting = true;
+                vec![Cmd::Quit]
+            }
+            Some(Action::Help) => {
+                self.overlays.push(Overlay::Help);
+                Vec::new()
+            }
+            _ => {
+                self.changed = false;
+                Vec::new()
+            }
+        }
+    }
+
+    fn names_except(&self, except: Option<&str>) -> Vec<String> {
+        self.connectors
+            .iter()
+            .map(|r| r.connector.name.clone())
+            .filter(|n| Some(n.as_str()) != except)
+            .collect()
+    }
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub screen: Screen,
+    pub back: Vec<Screen>,
+    pub shared: Shared,
+}
+
+/// How the vault is opened at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The vault exists: ask for its passphrase.
+    Unlock,
+    /// No vault yet: ask for a new passphrase twice.
+    Create,
+    /// An identity file was given: no prompt.
+    Identity,
+}
+
+/// The first model and the commands to run before the first key.
+pub fn init(keymap: Keymap, start: Start, vault_label: String, now: Clock) -> (Model, Vec<Cmd>) {
+    let mut shared = Shared {
+        keymap,
+        overlays: Vec::new(),
+        toasts: Vec::new(),
+        connectors: Vec::new(),
+        now,
+        vault_label,
+        size: (80, 24),
+        busy: None,
+        changed: true,
+        nav: None,
+        select: None,
+        quitting: false,
+        no_color: false,
+        frame: 0,
+        next_id: 0,
+    };
+    let (screen, cmds) = match start {
+        Start::Unlock => (Screen::Unlock(unlock::UnlockState::unlock()), Vec::new()),
+        Start::Create => (Screen::Unlock(unlock::UnlockState::create()), Vec::new()),
+        Start::Identity => {
+            let id = shared.next_id();
+            (
+                Screen::Connectors(connectors::ConnectorsState::loading(id)),
+                vec![Cmd::OpenWithIdentity { id }],
+            )
+        }
+    };
+    (
+        Model {
+            screen,
+            back: Vec::new(),
+            shared,
+        },
+        cmds,
+    )
+}
+
+/// Applies one message. The runtime sets `model.shared.now` before calling.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    model.shared.changed = true;
+    let cmds = match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Paste(text) => on_paste(model, &text),
+        Msg::Resize(w, h) => {
+            model.shared.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick => on_tick(model),
+        Msg::Worker(event) => on_event(model, event),
+    };
+    if let Some(nav) = model.shared.nav.take() {
+        match nav {
+            Nav::Push(s) => {
+                let old = std::mem::replace(&mut model.screen, s);
+                model.back.push(old);
+            }
+            Nav::Pop => {
+                if let Some(s) = model.back.pop() {
+                    model.screen = s;
+                }
+            }
+            Nav::Reset(s) => {
+                model.back.clear();
+                model.screen = s;
+            }
+        }
+    }
+    if let (Some(name), Screen::Connectors(list)) = (&model.shared.select, &mut model.screen) {
+        if let Some(i) = model
+            .shared
+            .connectors
+            .iter()
+            .position(|r| &r.connector.name == name)
+        {
+            list.selected = i;
+        }
+        model.shared.select = None;
+    }
+    cmds
+}
+
+fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
+    if let Some(cmds) = overlay::on_key(&mut model.shared, key) {
+        return cmds;
+    }
+    let shared = &mut model.shared;
+    match &mut model.screen {
+        Screen::Unlock(s) => unlock::on_key(shared, s, key),
+        Screen::Connectors(s) => connectors::on_key(shared, s, key),
+        Screen::Wizard(s) => wizard::on_key(shared, s, key),
+        Screen::SignIn(s) => signin::on_key(shared, s, key),
+    }
+}
+
+fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
+    let line: String = text.chars().filter(|c| !c.is_control()).collect();
+    let field = if model.shared.overlays.is_empty() {
+        match &mut model.screen {
+            Screen::Unlock(s) => s.focused_field(),
+            Screen::Wizard(s) => s.focused_field(),
+            Screen::SignIn(s) => s.paste_field(),
+            Screen::Connectors(_) => None,
+        }
+    } else {
+        None
+    };
+    match field {
+        Some(f) => {
+            for c in line.chars() {
+                f.handle_key(Key::ch(c));
+            }
+            if let Screen::Wizard(w) = &mut model.screen {
+                w.revalidate();
+            }
+        }
+        None => model.shared.changed = false,
+    }
+    Vec::new()
+}
+
+fn on_tick(model: &mut Model) -> Vec<Cmd> {
+    let now = model.shared.now.mono_ms;
+    model.shared.frame += 1;
+    model.shared.toasts.retain(|t| t.until_ms > now);
+    Vec::new()
+}
+
+fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
+    let shared = &mut model.shared;
+    let id = event.id;
+    // A list operation (delete, test) finished.
+    if shared.busy.as_ref().is_some_and(|(b, _)| *b == id) {
+        shared.busy = None;
+        return connectors::on_busy_done(shared, event.body);
+    }
+    match (&mut model.screen, event.body) {
+        (Screen::Unlock(s), EventBody::Unlocked(r)) if s.awaiting(id) => {
+            unlock::on_unlocked(shared, s, r)
+        }
+        (Screen::Connectors(s), EventBody::Unlocked(r) | EventBody::Connectors(r))
+            if s.awaiting(id) =>
+        {
+            connectors::on_loaded(shared, s, r)
+        }
+        (Screen::Wizard(s), EventBody::Saved(r)) if s.awaiting(id) => {
+            wizard::on_saved(shared, s, r)
+        }
+        (Screen::SignIn(s), EventBody::SignIn(u)) if s.awaiting(id) => {
+            signin::on_update(shared, s, u)
+        }
+        _ => {
+            // A reply nobody waits for any more (cancelled, or its screen was left).
+            shared.changed = false;
+            Vec::new()
+        }
+    }
+}
+
+/// The key contexts in force, most specific first: what the footer and help show.
+pub fn key_contexts(model: &Model) -> Vec<Context> {
+    if let Some(top) = model.shared.overlays.last() {
+        return vec![top.context()];
+    }
+    screen_key_contexts(model)
+}
+
+/// Whether an action can do anything right now: the footer leaves out those that cannot.
+pub fn action_available(model: &Model, action: Action) -> bool {
+    if !model.shared.overlays.is_empty() {
+        return true;
+    }
+    match &model.screen {
+        Screen::Connectors(_) => {
+            !matches!(
+                action,
+                Action::Edit | Action::Delete | Action::SignIn | Action::Test | Action::Open
+            ) || !model.shared.connectors.is_empty()
+        }
+        Screen::SignIn(s) => {
+            use signin::Phase;
+            match action {
+                Action::Copy => matches!(s.phase, Phase::DeviceCode(_) | Phase::AuthCode(_)),
+                Action::NextField => matches!(s.phase, Phase::AuthCode(_)),
+                Action::Confirm => {
+                    matches!(
+                        s.phase,
+                        Phase::AuthCode(_) | Phase::Done(_) | Phase::Failed(_)
+                    )
+                }
+                Action::Retry => matches!(s.phase, Phase::Failed(_)),
+                _ => true,
+            }
+        }
+        Screen::Wizard(w) => match action {
+            Action::PrevStep => w.step != wizard::Step::Name,
+            _ => true,
+        },
+        Screen::Unlock(_) => true,
+    }
+}
+
+/// The key contexts of the screen under any overlay: what the `?` help lists.
+pub fn screen_key_contexts(model: &Model) -> Vec<Context> {
+    let mut chain = match &model.screen {
+        Screen::Unlock(_) => vec![Context::Unlock],
+        Screen::Connectors(_) => vec![Context::List],
+        Screen::Wizard(w) if w.step == wizard::Step::Permissions => {
+            vec![Context::Picker, Context::Wizard]
+        }
+        Screen::Wizard(_) => vec![Context::Wizard],
+        Screen::SignIn(_) => vec![Context::SignIn],
+    };
+    chain.push(Context::Global);
+    chain
+}
+
+impl Model {
+    /// Seconds left until `unix`, by the model's clock.
+    pub fn now_unix_left(&self, unix: i64) -> i64 {
+        unix - self.shared.now.unix
+    }
+
+    /// True while a spinner, countdown or toast needs ticks.
+    pub fn animating(&self) -> bool {
+        !self.shared.toasts.is_empty()
+            || self.shared.busy.is_some()
+            || match &self.screen {
+                Screen::Unlock(s) => s.pending.is_some(),
+                Screen::Connectors(s) => s.loading.is_some(),
+                Screen::Wizard(s) => s.saving.is_some(),
+                Screen::SignIn(s) => s.waiting(),
+            }
+    }
+}

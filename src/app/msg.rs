@@ -1,0 +1,258 @@
+//! What flows in and out of `update`: messages in, commands out, worker events back.
+
+use secrecy::SecretString;
+
+use crate::domain::Connector;
+
+use super::keys::Key;
+
+/// Identifies one command and its reply; replies whose id is no longer awaited are dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReqId(pub u64);
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(Key),
+    /// Bracketed paste: goes to the focused text field.
+    Paste(String),
+    Resize(u16, u16),
+    /// Animation tick (spinner, countdown, fading toasts); only sent while something animates.
+    Tick,
+    Worker(Event),
+}
+
+/// Work for the worker (or, for `Copy` and `Quit`, for the terminal runtime).
+#[derive(Debug)]
+pub enum Cmd {
+    UnlockVault {
+        id: ReqId,
+        passphrase: SecretString,
+    },
+    CreateVault {
+        id: ReqId,
+        passphrase: SecretString,
+    },
+    /// Open the vault with the identity given on the command line or in the environment.
+    OpenWithIdentity {
+        id: ReqId,
+    },
+    LoadConnectors {
+        id: ReqId,
+    },
+    SaveConnector {
+        id: ReqId,
+        draft: Box<ConnectorDraft>,
+    },
+    DeleteConnector {
+        id: ReqId,
+        name: String,
+    },
+    SignIn {
+        id: ReqId,
+        name: String,
+    },
+    /// The redirect URL pasted from the browser, for the sign-in `id`.
+    SubmitRedirect {
+        id: ReqId,
+        url: SecretString,
+    },
+    Test {
+        id: ReqId,
+        name: String,
+    },
+    /// Stop a long operation (device-code polling, loopback wait).
+    Cancel {
+        id: ReqId,
+    },
+    /// Put text on the clipboard through the terminal (OSC 52).
+    Copy(String),
+    Quit,
+}
+
+impl Cmd {
+    pub fn id(&self) -> Option<ReqId> {
+        match self {
+            Cmd::UnlockVault { id, .. }
+            | Cmd::CreateVault { id, .. }
+            | Cmd::OpenWithIdentity { id }
+            | Cmd::LoadConnectors { id }
+            | Cmd::SaveConnector { id, .. }
+            | Cmd::DeleteConnector { id, .. }
+            | Cmd::SignIn { id, .. }
+            | Cmd::SubmitRedirect { id, .. }
+            | Cmd::Test { id, .. }
+            | Cmd::Cancel { id } => Some(*id),
+            Cmd::Copy(_) | Cmd::Quit => None,
+        }
+    }
+}
+
+/// A connector to save, with the secrets typed in the wizard (absent = keep what is stored).
+#[derive(Debug)]
+pub struct ConnectorDraft {
+    pub connector: Connector,
+    /// The name it had before an edit; `None` for a new connector.
+    pub original_name: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+}
+
+/// A worker's answer to the command with the same id.
+#[derive(Debug)]
+pub struct Event {
+    pub id: ReqId,
+    pub body: EventBody,
+}
+
+pub type Reply<T> = Result<T, UiError>;
+
+#[derive(Debug)]
+pub enum EventBody {
+    /// The vault is open (unlocked, created, or opened with an identity).
+    Unlocked(Reply<Vec<ConnectorRow>>),
+    Connectors(Reply<Vec<ConnectorRow>>),
+    Saved(Reply<Vec<ConnectorRow>>),
+    Deleted(Reply<Vec<ConnectorRow>>),
+    SignIn(SignInUpdate),
+    Tested(Reply<TestReport>),
+}
+
+#[derive(Debug)]
+pub enum SignInUpdate {
+    DeviceCode(DeviceCodePrompt),
+    AuthorizeUrl(AuthorizePrompt),
+    Finished(Reply<SignedIn>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCodePrompt {
+    pub verification_uri: String,
+    pub user_code: String,
+    pub message: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizePrompt {
+    pub url: String,
+    pub redirect_uri: String,
+    /// The loopback port the listener waits on.
+    pub port: u16,
+    /// `user@host` for the `ssh -L` line, when the session is remote.
+    pub ssh_target: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<i64>,
+    pub connectors: Vec<ConnectorRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestReport {
+    pub name: String,
+    pub user: Option<String>,
+    pub missing_scopes: Vec<String>,
+    pub mailbox_ok: bool,
+    pub connectors: Vec<ConnectorRow>,
+}
+
+/// An error the screen shows: what happened, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiError {
+    pub kind: UiErrorKind,
+    pub message: String,
+    pub fix: Option<String>,
+    /// The identity platform's code and ids, for support.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UiErrorKind {
+    WrongPassphrase,
+    Identity,
+    Network,
+    Vault,
+    Other,
+}
+
+impl UiError {
+    pub fn new(kind: UiErrorKind, message: impl Into<String>) -> UiError {
+        UiError {
+            kind,
+            message: message.into(),
+            fix: None,
+            detail: None,
+        }
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> UiError {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// A connector as the list shows it: no secrets, only whether they are set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorRow {
+    pub connector: Connector,
+    pub client_secret_set: bool,
+    pub password_set: bool,
+    pub username: Option<String>,
+    pub token: TokenFacts,
+}
+
+/// What is known about a connector's tokens, without the tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenFacts {
+    /// Unix seconds at which the access token expires.
+    pub expires_at: Option<i64>,
+    pub has_refresh_token: bool,
+    pub user: Option<String>,
+    /// Unix seconds of the last successful sign-in, refresh or test.
+    pub last_check: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// The token-health column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenHealth {
+    Valid,
+    ExpiresIn {
+        minutes: i64,
+    },
+    /// The access token expired, a refresh token renews it on next use.
+    Renewable,
+    NeedsSignIn,
+    Error(String),
+}
+
+impl TokenHealth {
+    pub fn of(facts: &TokenFacts, now: i64) -> TokenHealth {
+        if let Some(e) = &facts.last_error {
+            return TokenHealth::Error(e.clone());
+        }
+        match facts.expires_at {
+            Some(exp) if exp - now > 10 * 60 => TokenHealth::Valid,
+            Some(exp) if exp > now => TokenHealth::ExpiresIn {
+                minutes: ((exp - now) + 59) / 60,
+            },
+            _ if facts.has_refresh_token => TokenHealth::Renewable,
+            _ => TokenHealth::NeedsSignIn,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            TokenHealth::Valid => "valid".into(),
+            TokenHealth::ExpiresIn { minutes } => format!("expires in {minutes} min"),
+            TokenHealth::Renewable => "renews on use".into(),
+            TokenHealth::NeedsSignIn => "needs sign-in".into(),
+            TokenHealth::Error(_) => "error".into(),
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Dialogs over the screen (a stack: the top one gets the keys) and toasts that fade.
+
+use super::keymap::{Action, Context};
+use super::msg::UiError;
+use super::{Cmd, Nav, Shared};
+
+/// What a confirmation dialog does on "yes".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmAction {
+    DeleteConnector(String),
+    DiscardWizard,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Confirm {
+        title: String,
+        body: String,
+        yes: String,
+        no: String,
+        action: ConfirmAction,
+    },
+    Error {
+        title: String,
+        error: UiError,
+    },
+    Help,
+}
+
+impl Overlay {
+    pub fn context(&self) -> Context {
+        match self {
+            Overlay::Help => Context::Help,
+            Overlay::Error { .. } => Context::Message,
+            Overlay::Confirm { .. } => Context::Dialog,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastLevel {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub level: ToastLevel,
+    /// Monotonic ms at which it disappears.
+    pub until_ms: u64,
+}
+
+pub const TOAST_MS: u64 = 4_000;
+pub const ERROR_TOAST_MS: u64 = 8_000;
+/// The last part of a toast's life, drawn dimmed.
+pub const FADE_MS: u64 = 1_000;
+
+impl Toast {
+    pub fn fading(&self, now_ms: u64) -> bool {
+        self.until_ms.saturating_sub(now_ms) <= FADE_MS
+    }
+}
+
+/// Keys while an overlay is on top. Returns `None` when the top overlay did not take the key.
+pub fn on_key(shared: &mut Shared, key: super::keys::Key) -> Option<Vec<Cmd>> {
+    let top = shared.overlays.last()?;
+    let action = shared
+        .keymap
+        .resolve(&[top.context(), Context::Global], key);
+    let mut cmds = Vec::new();
+    match (top, action) {
+        (_, Some(Action::Quit)) => cmds.push(Cmd::Quit),
+        (Overlay::Help, Some(Action::Close | Action::Help)) => {
+            shared.overlays.pop();
+        }
+        (Overlay::Confirm { action: what, .. }, Some(Action::Confirm)) => {
+            let what = what.clone();
+            shared.overlays.pop();
+            match what {
+                ConfirmAction::DeleteConnector(name) => {
+                    let id = shared.next_id();
+                    shared.busy = Some((id, format!("Deleting {name}")));
+                    cmds.push(Cmd::DeleteConnector { id, name });
+                }
+                ConfirmAction::DiscardWizard => {
+                    shared.nav = Some(Nav::Pop);
+                    shared.toast(ToastLevel::Info, "The connector was not saved.");
+                }
+            }
+        }
+        (Overlay::Confirm { .. }, Some(Action::Cancel))
+        | (Overlay::Error { .. }, Some(Action::Close)) => {
+            shared.overlays.pop();
+        }
+        _ => shared.changed = false,
+    }
+    Some(cmds)
+}

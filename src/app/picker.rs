@@ -1,0 +1,114 @@
+//! The permission picker: predefined permissions, a field for more, and a live summary.
+
+use crate::domain::connector::DEFAULT_REDIRECT_PORT;
+use crate::domain::permissions::Preset;
+use crate::domain::{Cloud, Grant, PermissionSummary, summarize};
+
+use super::Shared;
+use super::keymap::{Action, Context};
+use super::keys::Key;
+use super::text_field::TextField;
+
+#[derive(Debug, Clone)]
+pub struct PickerState {
+    /// Ticked presets, in catalog order.
+    pub checked: Vec<Preset>,
+    /// 0..Preset::ALL.len() = a preset row; Preset::ALL.len() = the extra-permissions field.
+    pub cursor: usize,
+    pub extra: TextField,
+    /// Recomputed after every toggle and keystroke.
+    pub summary: PermissionSummary,
+}
+
+/// The row index of the extra-permissions field.
+pub const EXTRA_ROW: usize = Preset::ALL.len();
+
+/// What the picker did with a key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PickerKey {
+    /// Consumed; the summary may have changed.
+    Handled,
+    /// Not a picker key: the wizard gets it.
+    Pass(Option<Action>),
+}
+
+impl PickerState {
+    pub fn new(checked: Vec<Preset>, extra: &str) -> PickerState {
+        let summary = summarize(
+            Grant::AuthCode,
+            &Cloud::Global,
+            &checked,
+            extra,
+            DEFAULT_REDIRECT_PORT,
+        );
+        PickerState {
+            checked,
+            cursor: 0,
+            extra: TextField::new(extra),
+            summary,
+        }
+    }
+
+    pub fn on_extra_field(&self) -> bool {
+        self.cursor == EXTRA_ROW
+    }
+
+    pub fn is_checked(&self, p: Preset) -> bool {
+        self.checked.contains(&p)
+    }
+
+    pub fn toggle(&mut self, p: Preset) {
+        if let Some(i) = self.checked.iter().position(|c| *c == p) {
+            self.checked.remove(i);
+        } else {
+            self.checked.push(p);
+            self.checked.sort();
+        }
+    }
+
+    pub fn refresh(&mut self, grant: Grant, cloud: &Cloud, redirect_port: u16) {
+        self.summary = summarize(
+            grant,
+            cloud,
+            &self.checked,
+            self.extra.value(),
+            redirect_port,
+        );
+    }
+
+    /// The further scopes as typed, split and trimmed.
+    pub fn extra_scopes(&self) -> Vec<String> {
+        self.extra
+            .value()
+            .split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn on_key(&mut self, shared: &Shared, key: Key) -> PickerKey {
+        if self.on_extra_field() && self.extra.handle_key(key) {
+            return PickerKey::Handled;
+        }
+        let chain = [Context::Picker, Context::Wizard, Context::Global];
+        match shared.keymap.resolve(&chain, key) {
+            Some(Action::Toggle) if !self.on_extra_field() => {
+                self.toggle(Preset::ALL[self.cursor]);
+                PickerKey::Handled
+            }
+            Some(Action::Up) => {
+                self.cursor = self.cursor.saturating_sub(1);
+                PickerKey::Handled
+            }
+            Some(Action::Down) => {
+                self.cursor = (self.cursor + 1).min(EXTRA_ROW);
+                PickerKey::Handled
+            }
+            Some(Action::NextField | Action::PrevField) => {
+                self.cursor = if self.on_extra_field() { 0 } else { EXTRA_ROW };
+                PickerKey::Handled
+            }
+            other => PickerKey::Pass(other),
+        }
+    }
+}

@@ -1,0 +1,488 @@
+//! The new / edit connector wizard: name → app → grant → permissions → review.
+//! Each field is checked as it is typed; "Next" says why it cannot go on.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::domain::connector::DEFAULT_REDIRECT_PORT;
+use crate::domain::permissions::default_presets;
+use crate::domain::validate::SecretPresence;
+use crate::domain::{Cloud, Connector, Grant};
+
+use super::connector_rules as rules;
+use super::keymap::{Action, Context};
+use super::keys::Key;
+use super::msg::{ConnectorDraft, ConnectorRow, Reply, ReqId, UiError};
+use super::overlay::{ConfirmAction, Overlay, ToastLevel};
+use super::picker::{PickerKey, PickerState};
+use super::text_field::TextField;
+use super::{Cmd, Nav, Shared};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Name,
+    App,
+    Grant,
+    Permissions,
+    Review,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [
+        Step::Name,
+        Step::App,
+        Step::Grant,
+        Step::Permissions,
+        Step::Review,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Name => "Name",
+            Step::App => "App registration",
+            Step::Grant => "Sign-in method",
+            Step::Permissions => "Permissions",
+            Step::Review => "Review",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Step::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+pub use crate::domain::validate::Field;
+
+/// The clouds offered, in order.
+pub const CLOUDS: [&str; 5] = ["global", "usgov", "usgov-dod", "china", "custom"];
+
+pub fn cloud_label(name: &str) -> &'static str {
+    match name {
+        "global" => "Global (login.microsoftonline.com)",
+        "usgov" => "US Gov GCC High (login.microsoftonline.us)",
+        "usgov-dod" => "US Gov DoD (login.microsoftonline.us)",
+        "china" => "China, 21Vianet (login.chinacloudapi.cn)",
+        _ => "Custom endpoints (a proxy or the emulator)",
+    }
+}
+
+#[derive(Debug)]
+pub struct WizardState {
+    pub step: Step,
+    /// Index into `self.fields()` of the focused field.
+    pub focus: usize,
+    /// The connector's name before an edit.
+    pub editing: Option<String>,
+    pub name: TextField,
+    pub cloud: usize,
+    pub login_url: TextField,
+    pub graph_url: TextField,
+    pub tenant: TextField,
+    pub client_id: TextField,
+    pub client_secret: TextField,
+    /// Editing: a client secret is stored; an empty field keeps it.
+    pub secret_stored: bool,
+    pub grant: Grant,
+    pub username: TextField,
+    pub password: TextField,
+    pub password_stored: bool,
+    pub mailbox: TextField,
+    pub redirect_port: u16,
+    pub picker: PickerState,
+    /// Names other connectors already use.
+    taken: Vec<String>,
+    /// Every field's current problem.
+    pub problems: HashMap<Field, String>,
+    /// Fields whose problem is shown: touched ones, or all of a step after a refused Next.
+    pub shown: HashSet<Field>,
+    /// Something was typed or chosen: leaving asks first.
+    pub dirty: bool,
+    pub saving: Option<ReqId>,
+    pub save_error: Option<UiError>,
+}
+
+impl WizardState {
+    pub fn new(taken: Vec<String>) -> WizardState {
+        let mut w = WizardState {
+            step: Step::Name,
+            focus: 0,
+            editing: None,
+            name: TextField::new(""),
+            cloud: 0,
+            login_url: TextField::new(""),
+            graph_url: TextField::new(""),
+            tenant: TextField::new(""),
+            client_id: TextField::new(""),
+            client_secret: TextField::masked(),
+            secret_stored: false,
+            grant: Grant::AuthCode,
+            username: TextField::new(""),
+            password: TextField::masked(),
+            password_stored: false,
+            mailbox: TextField::new(""),
+            redirect_port: DEFAULT_REDIRECT_PORT,
+            picker: PickerState::new(default_presets(Grant::AuthCode), ""),
+            taken,
+            problems: HashMap::new(),
+            shown: HashSet::new(),
+            dirty: false,
+            saving: None,
+            save_error: None,
+        };
+        w.revalidate();
+        w
+    }
+
+    /// The same screens, filled in from a stored connector.
+    pub fn edit(row: &ConnectorRow, taken: Vec<String>) -> WizardState {
+        let c = &row.connector;
+        let mut w = WizardState::new(taken);
+        w.editing = Some(c.name.clone());
+        w.name.set(&c.name);
+        w.cloud = CLOUDS
+            .iter()
+            .position(|n| *n == c.cloud.as_str())
+            .unwrap_or(0);
+        if let Cloud::Custom {
+            login_url,
+            graph_url,
+        } = &c.cloud
+        {
+            w.login_url.set(login_url);
+            w.graph_url.set(graph_url);
+        }
+        w.tenant.set(&c.tenant);
+        w.client_id.set(&c.client_id);
+        w.secret_stored = row.client_secret_set;
+        w.grant = c.grant;
+        w.username.set(row.username.as_deref().unwrap_or(""));
+        w.password_stored = row.password_set;
+        w.mailbox.set(c.mailbox.as_deref().unwrap_or(""));
+        w.redirect_port = c.redirect_port;
+        w.picker = PickerState::new(c.presets.clone(), &c.extra_scopes.join(" "));
+        w.revalidate();
+        w
+    }
+
+    pub fn awaiting(&self, id: ReqId) -> bool {
+        self.saving == Some(id)
+    }
+
+    pub fn cloud_name(&self) -> &'static str {
+        CLOUDS[self.cloud]
+    }
+
+    pub fn cloud(&self) -> Cloud {
+        Cloud::from_name(
+            self.cloud_name(),
+            Some(self.login_url.value().trim()),
+            Some(self.graph_url.value().trim()),
+        )
+        .unwrap_or(Cloud::Global)
+    }
+
+    /// The fields of a step, as shown (custom URLs and grant extras only when they apply).
+    pub fn fields_of(&self, step: Step) -> Vec<Field> {
+        match step {
+            Step::Name => vec![Field::Name],
+            Step::App => {
+                let mut f = vec![Field::Cloud];
+                if self.cloud_name() == "custom" {
+                    f.extend([Field::LoginUrl, Field::GraphUrl]);
+                }
+                f.extend([Field::Tenant, Field::ClientId, Field::ClientSecret]);
+                f
+            }
+            Step::Grant => match self.grant {
+                Grant::Ropc => vec![Field::Grant, Field::Username, Field::Password],
+                Grant::ClientCredentials => vec![Field::Grant, Field::Mailbox],
+                _ => vec![Field::Grant, Field::Mailbox],
+            },
+            Step::Permissions => vec![Field::Permissions],
+            Step::Review => Vec::new(),
+        }
+    }
+
+    pub fn fields(&self) -> Vec<Field> {
+        self.fields_of(self.step)
+    }
+
+    pub fn focused(&self) -> Option<Field> {
+        self.fields().get(self.focus).copied()
+    }
+
+    pub fn text_field(&self, f: Field) -> Option<&TextField> {
+        Some(match f {
+            Field::Name => &self.name,
+            Field::LoginUrl => &self.login_url,
+            Field::GraphUrl => &self.graph_url,
+            Field::Tenant => &self.tenant,
+            Field::ClientId => &self.client_id,
+            Field::ClientSecret => &self.client_secret,
+            Field::Username => &self.username,
+            Field::Password => &self.password,
+            Field::Mailbox => &self.mailbox,
+            _ => return None,
+        })
+    }
+
+    /// The text field that gets typed keys, if one has focus.
+    pub fn focused_field(&mut self) -> Option<&mut TextField> {
+        if self.saving.is_some() {
+            return None;
+        }
+        Some(match self.focused()? {
+            Field::Name => &mut self.name,
+            Field::LoginUrl => &mut self.login_url,
+            Field::GraphUrl => &mut self.graph_url,
+            Field::Tenant => &mut self.tenant,
+            Field::ClientId => &mut self.client_id,
+            Field::ClientSecret => &mut self.client_secret,
+            Field::Username => &mut self.username,
+            Field::Password => &mut self.password,
+            Field::Mailbox => &mut self.mailbox,
+            Field::Permissions if self.picker.on_extra_field() => &mut self.picker.extra,
+            _ => return None,
+        })
+    }
+
+    /// Re-checks every field with the domain rules, and the live permission summary.
+    pub fn revalidate(&mut self) {
+        let draft = self.connector();
+        let secrets = SecretPresence {
+            client_secret: !self.client_secret.is_empty() || self.secret_stored,
+            username: !self.username.value().trim().is_empty(),
+            password: !self.password.is_empty() || self.password_stored,
+        };
+        self.problems = rules::problems(&draft, secrets, self.username.value(), &self.taken)
+            .into_iter()
+            .collect();
+        let cloud = self.cloud();
+        self.picker.refresh(self.grant, &cloud, self.redirect_port);
+    }
+
+    /// The connector as the form stands (no secrets).
+    pub fn connector(&self) -> Connector {
+        let mailbox = self.mailbox.value().trim();
+        Connector {
+            name: self.name.value().trim().to_string(),
+            cloud: self.cloud(),
+            tenant: self.tenant.value().trim().to_string(),
+            client_id: self.client_id.value().trim().to_ascii_lowercase(),
+            grant: self.grant,
+            presets: self.picker.checked.clone(),
+            extra_scopes: self.picker.extra_scopes(),
+            mailbox: (!mailbox.is_empty()).then(|| mailbox.to_string()),
+            redirect_port: self.redirect_port,
+        }
+    }
+
+    /// The problem shown next to a field, if it should be shown yet.
+    pub fn visible_problem(&self, f: Field) -> Option<&str> {
+        if self.shown.contains(&f) {
+            self.problems.get(&f).map(String::as_str)
+        } else {
+            None
+        }
+    }
+
+    /// Why "Next" cannot go on from the current step: the first problem of its fields.
+    /// A problem on a later step's field (the tenant no longer fits a new grant) counts on Review.
+    pub fn blocker(&self) -> Option<(Field, &str)> {
+        let steps: Vec<Step> = if self.step == Step::Review {
+            Step::ALL.to_vec()
+        } else {
+            vec![self.step]
+        };
+        steps
+            .into_iter()
+            .flat_map(|s| self.fields_of(s))
+            .find_map(|f| self.problems.get(&f).map(|p| (f, p.as_str())))
+    }
+
+    fn step_of(&self, field: Field) -> Step {
+        Step::ALL
+            .into_iter()
+            .find(|s| self.fields_of(*s).contains(&field))
+            .unwrap_or(Step::Name)
+    }
+
+    fn go_to(&mut self, step: Step) {
+        self.step = step;
+        self.focus = 0;
+        if step == Step::Permissions {
+            self.picker.cursor = 0;
+        }
+    }
+
+    fn draft(&self) -> ConnectorDraft {
+        let client_secret = (!self.client_secret.is_empty()).then(|| self.client_secret.secret());
+        let password = (self.grant == Grant::Ropc && !self.password.is_empty())
+            .then(|| self.password.secret());
+        ConnectorDraft {
+            connector: self.connector(),
+            original_name: self.editing.clone(),
+            client_secret,
+            username: (self.grant == Grant::Ropc).then(|| self.username.value().trim().to_string()),
+            password,
+        }
+    }
+}
+
+pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
+    if w.saving.is_some() {
+        // Saving takes a moment; only quitting is possible meanwhile.
+        let action = shared.keymap.resolve(&[Context::Global], key);
+        return match action {
+            Some(Action::Quit) => shared.global(action),
+            _ => {
+                shared.changed = false;
+                Vec::new()
+            }
+        };
+    }
+    let focused = w.focused();
+    let action = if focused == Some(Field::Permissions) {
+        match w.picker.on_key(shared, key) {
+            PickerKey::Handled => {
+                w.dirty = true;
+                w.shown.insert(Field::Permissions);
+                w.revalidate();
+                return Vec::new();
+            }
+            PickerKey::Pass(action) => action,
+        }
+    } else {
+        if let Some(f) = w.focused_field()
+            && f.handle_key(key)
+        {
+            w.dirty = true;
+            if let Some(f) = focused {
+                w.shown.insert(f);
+            }
+            w.revalidate();
+            return Vec::new();
+        }
+        shared
+            .keymap
+            .resolve(&[Context::Wizard, Context::Global], key)
+    };
+    let count = w.fields().len().max(1);
+    match action {
+        Some(Action::NextField) => {
+            if let Some(f) = focused {
+                w.shown.insert(f);
+            }
+            w.focus = (w.focus + 1) % count;
+        }
+        Some(Action::PrevField) => {
+            if let Some(f) = focused {
+                w.shown.insert(f);
+            }
+            w.focus = (w.focus + count - 1) % count;
+        }
+        Some(a @ (Action::ChooseNext | Action::ChoosePrev)) => {
+            let forward = a == Action::ChooseNext;
+            match focused {
+                Some(Field::Cloud) => {
+                    let n = CLOUDS.len();
+                    w.cloud = if forward {
+                        (w.cloud + 1) % n
+                    } else {
+                        (w.cloud + n - 1) % n
+                    };
+                }
+                Some(Field::Grant) => {
+                    let i = Grant::ALL.iter().position(|g| *g == w.grant).unwrap_or(0);
+                    let n = Grant::ALL.len();
+                    w.grant = Grant::ALL[if forward {
+                        (i + 1) % n
+                    } else {
+                        (i + n - 1) % n
+                    }];
+                }
+                _ => {
+                    shared.changed = false;
+                    return Vec::new();
+                }
+            }
+            w.dirty = true;
+            w.revalidate();
+        }
+        Some(Action::NextStep) => return next_step(shared, w),
+        Some(Action::PrevStep) => {
+            if let Some(prev) = w.step.index().checked_sub(1) {
+                w.go_to(Step::ALL[prev]);
+            } else {
+                shared.changed = false;
+            }
+        }
+        Some(Action::Cancel) => {
+            if w.dirty {
+                let what = if w.editing.is_some() {
+                    "Discard the changes to this connector?"
+                } else {
+                    "Discard this new connector? Nothing has been saved yet."
+                };
+                shared.overlays.push(Overlay::Confirm {
+                    title: "Leave the wizard".into(),
+                    body: what.into(),
+                    yes: "Discard".into(),
+                    no: "Keep editing".into(),
+                    action: ConfirmAction::DiscardWizard,
+                });
+            } else {
+                shared.nav = Some(Nav::Pop);
+            }
+        }
+        other => return shared.global(other),
+    }
+    Vec::new()
+}
+
+fn next_step(shared: &mut Shared, w: &mut WizardState) -> Vec<Cmd> {
+    if let Some((field, _)) = w.blocker() {
+        // Show every problem of the step and put the cursor on the first one.
+        let step = w.step_of(field);
+        w.shown.extend(w.fields_of(step));
+        w.go_to(step);
+        w.focus = w.fields().iter().position(|f| *f == field).unwrap_or(0);
+        return Vec::new();
+    }
+    if w.step == Step::Review {
+        let id = shared.next_id();
+        w.saving = Some(id);
+        w.save_error = None;
+        return vec![Cmd::SaveConnector {
+            id,
+            draft: Box::new(w.draft()),
+        }];
+    }
+    w.go_to(Step::ALL[w.step.index() + 1]);
+    Vec::new()
+}
+
+pub fn on_saved(
+    shared: &mut Shared,
+    w: &mut WizardState,
+    reply: Reply<Vec<ConnectorRow>>,
+) -> Vec<Cmd> {
+    w.saving = None;
+    match reply {
+        Ok(rows) => {
+            let name = w.name.value().trim().to_string();
+            shared.connectors = rows;
+            shared.select = Some(name.clone());
+            let hint = match shared.keymap.key_for(Context::List, Action::SignIn) {
+                Some(k) => format!(" Press {k} to sign it in."),
+                None => String::new(),
+            };
+            shared.toast(ToastLevel::Success, format!("Saved {name}.{hint}"));
+            shared.nav = Some(Nav::Pop);
+        }
+        Err(e) => {
+            w.save_error = Some(e.clone());
+            shared.error("The connector was not saved", e);
+        }
+    }
+    Vec::new()
+}

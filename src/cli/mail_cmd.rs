@@ -1,0 +1,592 @@
+//! `graphmail mail …`: the mailbox behind a connector, from the command line.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{ArgGroup, Args, Subcommand};
+use serde_json::json;
+
+use super::mail_output as out;
+use super::{CliError, CliResult, Exit, GlobalArgs};
+use crate::domain::sanitize;
+use crate::graph::{
+    BodyFormat, GraphClient, GraphError, Mailbox, MessageDetail, OutgoingAttachment,
+    OutgoingMessage, TokenSource,
+};
+
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// The connector whose mailbox to use (may be left out when the vault holds only one)
+    #[arg(long, short = 'c', global = true, value_name = "NAME")]
+    pub connector: Option<String>,
+    #[command(subcommand)]
+    pub command: MailCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// The folder tree with unread and total counts
+    Folders,
+    /// List messages, newest first
+    List(ListArgs),
+    /// Show one message as text
+    Read {
+        id: String,
+        /// Print the HTML body as stored instead of converting it to text
+        #[arg(long)]
+        raw_html: bool,
+    },
+    /// Send a message
+    Send(SendArgs),
+    /// Reply to the sender (or everyone, with --all)
+    Reply {
+        id: String,
+        /// Reply to all recipients
+        #[arg(long)]
+        all: bool,
+        /// The reply text from a file, or - for standard input
+        #[arg(long, value_name = "FILE")]
+        body_file: Option<PathBuf>,
+    },
+    /// Forward a message
+    Forward {
+        id: String,
+        /// A recipient; repeatable
+        #[arg(long, required = true, value_name = "ADDRESS")]
+        to: Vec<String>,
+        /// The text put above the forwarded message, from a file or - for standard input
+        #[arg(long, value_name = "FILE")]
+        body_file: Option<PathBuf>,
+    },
+    /// Move a message to another folder
+    Move {
+        id: String,
+        /// The folder: a well-known name (inbox, archive…), a display name, a path (Inbox/Alerts) or an id
+        #[arg(long, value_name = "FOLDER")]
+        to: String,
+    },
+    /// Move a message to Deleted Items, or delete it for good with --hard
+    Delete {
+        id: String,
+        /// Delete for good instead of moving to Deleted Items (asks first)
+        #[arg(long)]
+        hard: bool,
+        /// Do not ask before a --hard delete
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Mark a message read or unread
+    #[command(group(ArgGroup::new("state").required(true).args(["read", "unread"])))]
+    Mark {
+        id: String,
+        #[arg(long)]
+        read: bool,
+        #[arg(long)]
+        unread: bool,
+    },
+    /// List a message's attachments, or save them with --save
+    Attachments {
+        id: String,
+        /// Save every file attachment into this folder
+        #[arg(long, value_name = "DIR")]
+        save: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// A well-known name (inbox, sentitems, archive…), a display name, a path (Inbox/Alerts) or an id [default: the whole mailbox]
+    #[arg(long, value_name = "FOLDER")]
+    pub folder: Option<String>,
+    /// How many messages
+    #[arg(long, default_value_t = 25, value_name = "N", conflicts_with = "all")]
+    pub top: usize,
+    /// Every message, streamed as it arrives (with --json: one object per line)
+    #[arg(long)]
+    pub all: bool,
+    /// Only unread messages
+    #[arg(long)]
+    pub unread: bool,
+    /// Search (KQL: words, from:alice, subject:report)
+    #[arg(long, value_name = "QUERY")]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// A recipient; repeatable
+    #[arg(long, required = true, value_name = "ADDRESS")]
+    pub to: Vec<String>,
+    #[arg(long, value_name = "ADDRESS")]
+    pub cc: Vec<String>,
+    #[arg(long, value_name = "ADDRESS")]
+    pub bcc: Vec<String>,
+    #[arg(long)]
+    pub subject: String,
+    /// The body from a file, or - for standard input
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// The body is HTML
+    #[arg(long)]
+    pub html: bool,
+    /// A file to attach; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+}
+
+pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
+    let vault = super::vault_cmd::unlock_vault(global)?;
+    let doc = vault.read()?;
+    let entry = pick_connector(&doc, args.connector.as_deref())?;
+    let connector = entry.connector.clone();
+    let tokens: Arc<dyn TokenSource> =
+        Arc::new(super::mail_tokens::CachedToken::from_entry(entry)?);
+    drop(doc);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            CliError::failure("runtime", format!("cannot start the async runtime: {e}"))
+        })?;
+    runtime.block_on(async move {
+        let http = crate::graph::http_client().map_err(graph_error)?;
+        let mailbox = Mailbox::for_connector(&connector).map_err(graph_error)?;
+        let client = GraphClient::new(http, &connector.cloud.graph_api(), &mailbox, tokens)
+            .map_err(graph_error)?;
+        let result = dispatch(&client, global.json, args.command).await;
+        match result {
+            Err(e) if is_broken_pipe(&e) => Ok(()),
+            other => other,
+        }
+    })
+}
+
+fn pick_connector<'d>(
+    doc: &'d crate::vault::VaultDocument,
+    name: Option<&str>,
+) -> CliResult<&'d crate::vault::ConnectorEntry> {
+    match name {
+        Some(n) => doc.get(n).ok_or_else(|| {
+            CliError::failure(
+                "no_such_connector",
+                format!("there is no connector called '{n}'"),
+            )
+            .with_fix("`graphmail connector list` shows the connectors")
+        }),
+        None => match doc.connectors.as_slice() {
+            [one] => Ok(one),
+            [] => Err(
+                CliError::failure("no_connector", "the vault holds no connector yet")
+                    .with_fix("add one with `graphmail connector add NAME …`"),
+            ),
+            many => {
+                let names: Vec<&str> = many.iter().map(|e| e.connector.name.as_str()).collect();
+                Err(CliError::usage(format!(
+                    "the vault holds several connectors ({})",
+                    names.join(", ")
+                ))
+                .with_fix("name one with --connector NAME (-c NAME)"))
+            }
+        },
+    }
+}
+
+async fn dispatch(client: &GraphClient, json: bool, cmd: MailCommand) -> CliResult {
+    match cmd {
+        MailCommand::Folders => folders(client, json).await,
+        MailCommand::List(args) => super::mail_list::list(client, json, args).await,
+        MailCommand::Read { id, raw_html } => read(client, json, &id, raw_html).await,
+        MailCommand::Send(args) => send(client, json, args).await,
+        MailCommand::Reply { id, all, body_file } => {
+            let comment = read_body(body_file.as_deref())?;
+            client
+                .reply(&id, &comment, all)
+                .await
+                .map_err(graph_error)?;
+            let what = if all { "replied to all" } else { "replied" };
+            done(
+                json,
+                json!({ "ok": true, "action": if all { "reply_all" } else { "reply" }, "id": id }),
+                what,
+            )
+        }
+        MailCommand::Forward { id, to, body_file } => {
+            let comment = read_body(body_file.as_deref())?;
+            client
+                .forward(&id, &to, &comment)
+                .await
+                .map_err(graph_error)?;
+            let list = to.join(", ");
+            done(
+                json,
+                json!({ "ok": true, "action": "forward", "id": id, "to": to }),
+                &format!("forwarded to {list}"),
+            )
+        }
+        MailCommand::Move { id, to } => {
+            let folder = client.find_folder(&to).await.map_err(graph_error)?;
+            let new_id = client
+                .move_message(&id, &folder)
+                .await
+                .map_err(graph_error)?;
+            let text = format!(
+                "moved to {}; its id there is {}",
+                sanitize::line(&to),
+                sanitize::line(&new_id)
+            );
+            done(
+                json,
+                json!({ "ok": true, "action": "move", "id": new_id, "folder": folder.as_str() }),
+                &text,
+            )
+        }
+        MailCommand::Delete { id, hard, yes } => delete(client, json, &id, hard, yes).await,
+        MailCommand::Mark {
+            id,
+            read,
+            unread: _,
+        } => {
+            client.set_read(&id, read).await.map_err(graph_error)?;
+            let text = if read { "marked read" } else { "marked unread" };
+            done(
+                json,
+                json!({ "ok": true, "action": "mark", "id": id, "is_read": read }),
+                text,
+            )
+        }
+        MailCommand::Attachments { id, save } => attachments(client, json, &id, save).await,
+    }
+}
+
+/// Prints the outcome of an action: JSON, or one human line.
+fn done(json: bool, value: serde_json::Value, human: &str) -> CliResult {
+    let mut stdout = io::stdout().lock();
+    if json {
+        out::write_json(&mut stdout, &value).map_err(write_error)?;
+        writeln!(stdout).map_err(write_error)
+    } else {
+        writeln!(stdout, "{human}").map_err(write_error)
+    }
+}
+
+async fn folders(client: &GraphClient, json: bool) -> CliResult {
+    let tree = client.folder_tree().await.map_err(graph_error)?;
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    if json {
+        out::write_json(&mut stdout, &tree).map_err(write_error)?;
+        writeln!(stdout).map_err(write_error)?;
+    } else {
+        let rows = out::folder_rows(&tree);
+        for line in out::table(&out::FOLDER_COLUMNS, &rows, out::terminal_width()) {
+            writeln!(stdout, "{line}").map_err(write_error)?;
+        }
+    }
+    stdout.flush().map_err(write_error)
+}
+
+async fn read(client: &GraphClient, json: bool, id: &str, raw_html: bool) -> CliResult {
+    let format = if raw_html {
+        BodyFormat::RawHtml
+    } else {
+        BodyFormat::Text
+    };
+    let msg = client.message(id, format).await.map_err(graph_error)?;
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    if json {
+        out::write_json(&mut stdout, &msg).map_err(write_error)?;
+        writeln!(stdout).map_err(write_error)?;
+    } else {
+        write_message(&mut stdout, &msg).map_err(write_error)?;
+    }
+    stdout.flush().map_err(write_error)
+}
+
+fn write_message(w: &mut impl Write, m: &MessageDetail) -> io::Result<()> {
+    let list = |v: &[crate::graph::Address]| {
+        v.iter()
+            .map(|a| out::address(Some(a)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    writeln!(w, "From:     {}", out::address(m.from.as_ref()))?;
+    writeln!(w, "To:       {}", list(&m.to))?;
+    if !m.cc.is_empty() {
+        writeln!(w, "Cc:       {}", list(&m.cc))?;
+    }
+    writeln!(w, "Date:     {} UTC", out::short_time(&m.received))?;
+    writeln!(w, "Subject:  {}", sanitize::line(&m.subject))?;
+    if !m.attachments.is_empty() {
+        let names: Vec<String> = m
+            .attachments
+            .iter()
+            .map(|a| format!("{} ({})", sanitize::line(&a.name), out::size(a.size)))
+            .collect();
+        writeln!(w, "Attached: {}", names.join(", "))?;
+    }
+    writeln!(w, "Id:       {}", sanitize::line(&m.id))?;
+    writeln!(w)?;
+    let body = sanitize::text(&m.body_text);
+    w.write_all(body.as_bytes())?;
+    if !body.ends_with('\n') {
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+async fn send(client: &GraphClient, json: bool, args: SendArgs) -> CliResult {
+    let body = read_body(args.body_file.as_deref())?;
+    let mut attachments = Vec::new();
+    for path in &args.attach {
+        let bytes = std::fs::read(path).map_err(|e| {
+            CliError::failure(
+                "attachment_unreadable",
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .with_fix("check the --attach path")
+        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "attachment".into());
+        attachments.push(OutgoingAttachment {
+            content_type: content_type_for(&name).into(),
+            name,
+            bytes,
+        });
+    }
+    let msg = OutgoingMessage {
+        to: args.to,
+        cc: args.cc,
+        bcc: args.bcc,
+        subject: args.subject,
+        body,
+        html: args.html,
+        attachments,
+    };
+    client.send_mail(&msg).await.map_err(graph_error)?;
+    let human = format!("sent to {}", msg.to.join(", "));
+    done(
+        json,
+        json!({ "ok": true, "action": "send", "to": msg.to, "cc": msg.cc, "bcc": msg.bcc }),
+        &human,
+    )
+}
+
+async fn delete(client: &GraphClient, json: bool, id: &str, hard: bool, yes: bool) -> CliResult {
+    if !hard {
+        let new_id = client.delete_to_trash(id).await.map_err(graph_error)?;
+        let text = format!(
+            "moved to Deleted Items; its id there is {}",
+            sanitize::line(&new_id)
+        );
+        return done(
+            json,
+            json!({ "ok": true, "action": "delete", "id": new_id, "folder": "deleteditems" }),
+            &text,
+        );
+    }
+    if !yes {
+        if !io::stdin().is_terminal() {
+            return Err(CliError::usage(
+                "--hard deletes the message for good, and there is no terminal to confirm it on",
+            )
+            .with_fix("add --yes to confirm, or leave out --hard to move it to Deleted Items"));
+        }
+        eprint!(
+            "Delete message {} for good? It cannot be recovered from Deleted Items. [y/N] ",
+            sanitize::line(id)
+        );
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer).map_err(|e| {
+            CliError::failure("prompt_failed", format!("cannot read the answer: {e}"))
+        })?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            return Err(CliError::failure("cancelled", "nothing was deleted")
+                .with_fix("answer y to delete, or leave out --hard to move it to Deleted Items"));
+        }
+    }
+    client.delete_permanently(id).await.map_err(graph_error)?;
+    done(
+        json,
+        json!({ "ok": true, "action": "delete", "id": id, "hard": true }),
+        "deleted for good",
+    )
+}
+
+async fn attachments(
+    client: &GraphClient,
+    json: bool,
+    id: &str,
+    save: Option<PathBuf>,
+) -> CliResult {
+    let list = client.attachments(id).await.map_err(graph_error)?;
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    match save {
+        None if json => {
+            out::write_json(&mut stdout, &list).map_err(write_error)?;
+            writeln!(stdout).map_err(write_error)?;
+        }
+        None => {
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|a| {
+                    vec![
+                        sanitize::line(&a.name).into_owned(),
+                        out::size(a.size),
+                        sanitize::line(&a.content_type).into_owned(),
+                        sanitize::line(&a.id).into_owned(),
+                    ]
+                })
+                .collect();
+            if rows.is_empty() {
+                writeln!(stdout, "no attachments").map_err(write_error)?;
+            } else {
+                for line in out::table(&ATTACHMENT_COLUMNS, &rows, out::terminal_width()) {
+                    writeln!(stdout, "{line}").map_err(write_error)?;
+                }
+            }
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                CliError::failure("io", format!("cannot create {}: {e}", dir.display()))
+                    .with_fix("choose a folder you can write to with --save")
+            })?;
+            let mut saved = Vec::new();
+            for a in list.iter().filter(|a| a.is_file()) {
+                let s = client
+                    .save_attachment(id, a, &dir)
+                    .await
+                    .map_err(graph_error)?;
+                if !json {
+                    writeln!(
+                        stdout,
+                        "saved {} ({})",
+                        sanitize::line(&s.path.display().to_string()),
+                        out::size(s.size)
+                    )
+                    .map_err(write_error)?;
+                }
+                saved.push(s);
+            }
+            if json {
+                out::write_json(&mut stdout, &saved).map_err(write_error)?;
+                writeln!(stdout).map_err(write_error)?;
+            } else if saved.is_empty() {
+                writeln!(stdout, "no file attachments to save").map_err(write_error)?;
+            }
+        }
+    }
+    stdout.flush().map_err(write_error)
+}
+
+const ATTACHMENT_COLUMNS: [out::Column; 4] = [
+    out::Column {
+        header: "NAME",
+        min: 10,
+        shrink: 2,
+        right: false,
+        whole: false,
+    },
+    out::Column {
+        header: "SIZE",
+        min: 6,
+        shrink: 0,
+        right: true,
+        whole: false,
+    },
+    out::Column {
+        header: "TYPE",
+        min: 6,
+        shrink: 1,
+        right: false,
+        whole: false,
+    },
+    out::Column {
+        header: "ID",
+        min: 2,
+        shrink: 0,
+        right: false,
+        whole: true,
+    },
+];
+
+/// The text of `--body-file FILE` or `--body-file -` (standard input); empty without one.
+fn read_body(file: Option<&Path>) -> CliResult<String> {
+    let unreadable = |what: String, e: io::Error| {
+        CliError::failure(
+            "body_unreadable",
+            format!("cannot read the body from {what}: {e}"),
+        )
+        .with_fix("check the --body-file path (use - for standard input)")
+    };
+    match file {
+        None => Ok(String::new()),
+        Some(p) if p == Path::new("-") => {
+            let mut s = String::new();
+            io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| unreadable("standard input".into(), e))?;
+            Ok(s)
+        }
+        Some(p) => std::fs::read_to_string(p).map_err(|e| unreadable(p.display().to_string(), e)),
+    }
+}
+
+fn content_type_for(name: &str) -> &'static str {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "htm" | "html" => "text/html",
+        "json" => "application/json",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "eml" => "message/rfc822",
+        _ => "application/octet-stream",
+    }
+}
+
+pub(super) fn write_error(e: io::Error) -> CliError {
+    CliError::failure("write_failed", format!("cannot write the output: {e}"))
+}
+
+fn is_broken_pipe(e: &CliError) -> bool {
+    e.code == "write_failed" && e.message.contains("Broken pipe")
+}
+
+/// Turns a Graph failure into the command's error: a sentence, the fix, a stable code.
+pub(super) fn graph_error(e: GraphError) -> CliError {
+    let fix = e.fix();
+    let (exit, code) = match &e {
+        GraphError::Token(t) if t.needs_sign_in => (Exit::SignIn, "sign_in_needed"),
+        GraphError::Token(_) => (Exit::Failure, "token_failed"),
+        GraphError::Api { status: 401, .. } => (Exit::SignIn, "sign_in_needed"),
+        GraphError::Api { status: 403, .. } => (Exit::Failure, "access_denied"),
+        GraphError::Api { status: 404, .. } => (Exit::Failure, "not_found"),
+        GraphError::Api { .. } => (Exit::Failure, "graph_error"),
+        GraphError::GaveUp { .. } => (Exit::Failure, "throttled"),
+        GraphError::Transport(_) => (Exit::Failure, "network"),
+        GraphError::MaybeSent { .. } => (Exit::Failure, "maybe_sent"),
+        GraphError::MaybeApplied { .. } => (Exit::Failure, "maybe_applied"),
+        GraphError::Decode(_) | GraphError::ForeignLink(_) => (Exit::Failure, "bad_reply"),
+        GraphError::Invalid(_) => (Exit::Failure, "invalid"),
+        GraphError::Io { .. } => (Exit::Failure, "io"),
+    };
+    let mut message = e.to_string();
+    if e.may_have_sent() {
+        message.push_str("; check Sent Items");
+    }
+    let err = CliError::new(exit, code, sanitize::line(&message).into_owned());
+    match fix {
+        Some(f) => err.with_fix(f),
+        None => err,
+    }
+}

@@ -1,0 +1,75 @@
+//! `graphmail mail list`: pages are printed as they arrive, so output starts with the first
+//! page and memory holds one page however long the list is.
+
+use std::io::{self, Write};
+
+use super::CliResult;
+use super::mail_cmd::{ListArgs, graph_error, write_error};
+use super::mail_output as out;
+use crate::graph::{GraphClient, ListQuery};
+
+pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult {
+    let folder = match &args.folder {
+        Some(f) => Some(client.find_folder(f).await.map_err(graph_error)?),
+        None => None,
+    };
+    let base = if args.all {
+        ListQuery::all()
+    } else {
+        ListQuery::first(args.top)
+    };
+    let query = ListQuery {
+        folder,
+        unread_only: args.unread,
+        search: args.search.clone(),
+        ..base
+    };
+    let mut pager = client.messages(&query);
+    let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    // --all --json: one object per line. Otherwise one JSON array, still written page by page.
+    let lines = json && args.all;
+    let mut first = true;
+    let mut layout = None;
+    let width = out::terminal_width();
+    if json && !lines {
+        stdout.write_all(b"[").map_err(write_error)?;
+    }
+    while let Some(page) = pager.next_page().await.map_err(graph_error)? {
+        if json {
+            for m in &page {
+                if lines {
+                    out::write_json(&mut stdout, m).map_err(write_error)?;
+                    stdout.write_all(b"\n").map_err(write_error)?;
+                } else {
+                    if !first {
+                        stdout.write_all(b",").map_err(write_error)?;
+                    }
+                    out::write_json(&mut stdout, m).map_err(write_error)?;
+                }
+                first = false;
+            }
+        } else {
+            let rows: Vec<Vec<String>> = page.iter().map(out::message_cells).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let layout = layout.get_or_insert_with(|| out::message_layout(&rows, width));
+            if first {
+                writeln!(stdout, "{}", out::header(&out::MESSAGE_COLUMNS, layout))
+                    .map_err(write_error)?;
+                first = false;
+            }
+            for r in &rows {
+                writeln!(stdout, "{}", out::row(&out::MESSAGE_COLUMNS, layout, r))
+                    .map_err(write_error)?;
+            }
+        }
+        stdout.flush().map_err(write_error)?;
+    }
+    if json && !lines {
+        stdout.write_all(b"]\n").map_err(write_error)?;
+    } else if !json && first {
+        writeln!(stdout, "no messages").map_err(write_error)?;
+    }
+    stdout.flush().map_err(write_error)
+}

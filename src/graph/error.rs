@@ -1,0 +1,191 @@
+//! What can go wrong talking to Graph, in words a sysadmin can act on.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::client::TokenError;
+use crate::domain::sanitize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    /// No usable access token: the connector needs signing in, or the refresh failed.
+    #[error("{0}")]
+    Token(#[from] TokenError),
+    /// Graph answered with an error envelope. `message` is already sanitised.
+    #[error("Graph answered {status} {code}: {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// Still throttled or unavailable after the retry budget.
+    #[error(
+        "Graph kept answering {status} (busy or throttled); gave up after {attempts} attempts and {:.1} s of waiting",
+        waited.as_secs_f64()
+    )]
+    GaveUp {
+        status: u16,
+        attempts: u32,
+        waited: Duration,
+    },
+    /// The request could not be completed and was not (or could not safely be) repeated.
+    #[error("could not reach Graph: {0}")]
+    Transport(String),
+    /// A call that sends mail failed after it went out: Graph may have sent it.
+    #[error(
+        "the {action} request failed after it reached Graph ({detail}), so the message may have been sent"
+    )]
+    MaybeSent {
+        action: &'static str,
+        detail: String,
+    },
+    /// A call that changes the mailbox failed after it went out: it may have taken effect.
+    #[error(
+        "the {action} request failed after it reached Graph ({detail}), so it may have taken effect"
+    )]
+    MaybeApplied {
+        action: &'static str,
+        detail: String,
+    },
+    /// Graph's reply did not have the expected shape.
+    #[error("Graph sent a reply graphmail cannot read: {0}")]
+    Decode(String),
+    /// A `@odata.nextLink` that leads away from this Graph service; the token is not sent there.
+    #[error("the next-page link leads to {0}, not to this Graph service, so paging stopped")]
+    ForeignLink(String),
+    /// No folder by that name, an empty recipient list, an unusable mailbox setting…
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl GraphError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GraphError::Api { status, .. } | GraphError::GaveUp { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The Graph error code (`ErrorItemNotFound`, `ErrorAccessDenied`, …), when there is one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            GraphError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// True when the outcome of a send is unknown and the user must look in Sent Items.
+    pub fn may_have_sent(&self) -> bool {
+        matches!(self, GraphError::MaybeSent { .. })
+    }
+
+    /// What the user can do about it, in one sentence.
+    pub fn fix(&self) -> Option<String> {
+        let fix = match self {
+            GraphError::Token(e) if e.needs_sign_in => {
+                "sign the connector in again with `graphmail connector login NAME`"
+            }
+            GraphError::MaybeSent { .. } => {
+                "check Sent Items before sending again, so the recipients do not get it twice"
+            }
+            GraphError::MaybeApplied { .. } => {
+                "list the folder to see whether it happened before trying again"
+            }
+            GraphError::GaveUp { .. } => "wait a minute and try again",
+            GraphError::Transport(_) => "check the network and the connector's Graph URL",
+            GraphError::Api { status: 401, .. } => {
+                "sign the connector in again with `graphmail connector login NAME`"
+            }
+            GraphError::Api { status: 403, .. } => {
+                "grant the connector the mail permission this needs (and admin consent for app-only connectors)"
+            }
+            GraphError::Api { status: 404, .. } => {
+                "the item may have been moved or deleted; list the folder again for its current id"
+            }
+            _ => return None,
+        };
+        Some(fix.to_string())
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        GraphError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Builds the error for a non-success reply from its body (the Graph error envelope).
+    pub(crate) fn from_reply(status: u16, body: &[u8]) -> Self {
+        #[derive(Deserialize)]
+        struct Envelope {
+            error: Inner,
+        }
+        #[derive(Deserialize)]
+        struct Inner {
+            #[serde(default)]
+            code: String,
+            #[serde(default)]
+            message: String,
+        }
+        let (code, message) = match serde_json::from_slice::<Envelope>(body) {
+            Ok(env) => (env.error.code, env.error.message),
+            Err(_) => (
+                String::from("unknown"),
+                String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+            ),
+        };
+        GraphError::Api {
+            status,
+            code: sanitize::line(&code).into_owned(),
+            message: sanitize::line(&message).into_owned(),
+        }
+    }
+}
+
+/// The text of a reqwest error with its causes, without anything secret (reqwest never puts
+/// headers in its errors; the URL holds at most a mailbox address and item ids).
+pub(crate) fn describe(err: &reqwest::Error) -> String {
+    let mut text = if err.is_timeout() {
+        String::from("timed out")
+    } else {
+        err.to_string()
+    };
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    sanitize::line(&text).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_envelope_gives_code_and_a_sanitised_message() {
+        let body = br#"{"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store.\u001b[2J","innerError":{"date":"2023-02-20T05:06:48"}}}"#;
+        let e = GraphError::from_reply(404, body);
+        assert_eq!(e.code(), Some("ErrorItemNotFound"));
+        assert!(!e.to_string().contains('\x1b'));
+        assert!(e.fix().unwrap().contains("moved or deleted"));
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_envelope_still_makes_a_readable_error() {
+        let e = GraphError::from_reply(502, b"<html>Bad gateway</html>");
+        assert_eq!(e.status(), Some(502));
+        assert!(e.to_string().contains("Bad gateway"));
+    }
+}

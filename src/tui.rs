@@ -1,0 +1,252 @@
+//! The terminal app's lifecycle and event loop.
+//!
+//! One task owns the model. It waits on the keyboard (crossterm's `EventStream`), the worker's
+//! events and, only while something animates, a tick; it applies each message with
+//! `app::update`, hands the commands to the worker, and draws only when the model changed.
+//! Raw mode and the alternate screen are undone on exit, on a panic, on Ctrl-C and on SIGTERM.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream, KeyCode as TK,
+    KeyEventKind, KeyModifiers,
+};
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+use crate::app::keymap::Keymap;
+use crate::app::keys::{Key, KeyCode};
+use crate::app::{self, Clock, Cmd, Model, Msg, Start};
+use crate::cli::{CliError, CliResult};
+use crate::vault::Vault;
+use crate::worker::{self, Services};
+
+/// How often the spinner, countdowns and fading toasts move.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The keymap: the defaults, with the user's file from the config folder merged over them.
+pub fn load_keymap() -> CliResult<Keymap> {
+    let dir = std::env::var_os("GRAPHMAIL_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "graphmail")
+                .map(|d| d.config_dir().to_path_buf())
+        });
+    let Some(file) = dir.map(|d| d.join("keymap.toml")) else {
+        return Ok(Keymap::defaults());
+    };
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Keymap::with_user(&text, &file.display().to_string())
+            .map_err(|e| CliError::failure("bad_keymap", e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::defaults()),
+        Err(e) => Err(CliError::failure(
+            "bad_keymap",
+            format!("{} cannot be read: {e}", file.display()),
+        )
+        .with_fix("fix its permissions, or remove it to use the default keys")),
+    }
+}
+
+fn label(path: &Path) -> String {
+    let shown = path.display().to_string();
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && shown.starts_with(&home) => {
+            format!("~{}", &shown[home.len()..])
+        }
+        _ => shown,
+    }
+}
+
+struct Clocks {
+    start: Instant,
+}
+
+impl Clocks {
+    fn now(&self) -> Clock {
+        Clock {
+            mono_ms: self.start.elapsed().as_millis() as u64,
+            unix: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+        }
+    }
+}
+
+/// Runs the TUI on this terminal. `vault` is already open when an identity or passphrase file
+/// was given; otherwise the unlock (or create) screen asks.
+pub fn run(vault_path: PathBuf, vault: Option<Vault>) -> CliResult {
+    let keymap = load_keymap()?;
+    let start = if vault.is_some() {
+        Start::Identity
+    } else if vault_path.exists() {
+        Start::Unlock
+    } else {
+        Start::Create
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure("runtime", format!("cannot start: {e}")))?;
+    let clocks = Clocks {
+        start: Instant::now(),
+    };
+    let (mut model, first) = app::init(keymap, start, label(&vault_path), clocks.now());
+    model.shared.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let services = Services::new(vault_path, vault);
+    runtime.block_on(async move {
+        let mut terminal = ratatui::init();
+        let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+        let result = event_loop(&mut terminal, &mut model, first, services, clocks).await;
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        ratatui::restore();
+        result
+    })
+}
+
+fn key_from(ev: crossterm::event::KeyEvent) -> Option<Key> {
+    let code = match ev.code {
+        TK::Char(c) => KeyCode::Char(c),
+        TK::Enter => KeyCode::Enter,
+        TK::Esc => KeyCode::Esc,
+        TK::Tab => KeyCode::Tab,
+        TK::BackTab => KeyCode::BackTab,
+        TK::Backspace => KeyCode::Backspace,
+        TK::Delete => KeyCode::Delete,
+        TK::Left => KeyCode::Left,
+        TK::Right => KeyCode::Right,
+        TK::Up => KeyCode::Up,
+        TK::Down => KeyCode::Down,
+        TK::Home => KeyCode::Home,
+        TK::End => KeyCode::End,
+        TK::PageUp => KeyCode::PageUp,
+        TK::PageDown => KeyCode::PageDown,
+        TK::F(n) => KeyCode::F(n),
+        _ => return None,
+    };
+    Some(Key {
+        code,
+        ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+        alt: ev.modifiers.contains(KeyModifiers::ALT),
+    })
+}
+
+fn term_msg(ev: TermEvent) -> Option<Msg> {
+    match ev {
+        TermEvent::Key(k) if k.kind != KeyEventKind::Release => key_from(k).map(Msg::Key),
+        TermEvent::Paste(text) => Some(Msg::Paste(text)),
+        TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// OSC 52: the terminal puts the text on the clipboard of the machine the user sits at,
+/// which also works over SSH.
+fn copy_to_clipboard(text: &str) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
+}
+
+/// Re-writes on-screen link text wrapped in OSC 8, so terminals that support it make it
+/// clickable; the characters are the same, so the screen does not change.
+fn draw_links(model: &Model, width: u16, height: u16) {
+    let links = crate::ui::hyperlinks(model, ratatui::layout::Rect::new(0, 0, width, height));
+    if links.is_empty() {
+        return;
+    }
+    let mut out = std::io::stdout();
+    for l in links {
+        let _ = crossterm::queue!(
+            out,
+            crossterm::cursor::SavePosition,
+            crossterm::cursor::MoveTo(l.x, l.y)
+        );
+        let _ = write!(out, "\x1b]8;;{}\x1b\\{}\x1b]8;;\x1b\\", l.url, l.text);
+        let _ = crossterm::queue!(out, crossterm::cursor::RestorePosition);
+    }
+    let _ = out.flush();
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    model: &mut Model,
+    first: Vec<Cmd>,
+    services: std::sync::Arc<Services>,
+    clocks: Clocks,
+) -> CliResult {
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Cmd>(64);
+    let (ev_tx, mut ev_rx) = mpsc::channel(64);
+    let worker = tokio::spawn(worker::run(services, cmd_rx, ev_tx));
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| CliError::failure("signal", format!("cannot watch for SIGTERM: {e}")))?;
+    if let Ok(size) = terminal.size() {
+        model.shared.size = (size.width, size.height);
+    }
+    let mut dirty = true;
+    let mut pending = first;
+    loop {
+        for cmd in pending.drain(..) {
+            match cmd {
+                Cmd::Quit => model.shared.quitting = true,
+                Cmd::Copy(text) => copy_to_clipboard(&text),
+                other => {
+                    if cmd_tx.send(other).await.is_err() {
+                        model.shared.quitting = true;
+                    }
+                }
+            }
+        }
+        if model.shared.quitting {
+            break;
+        }
+        if dirty {
+            terminal
+                .draw(|f| crate::ui::view(model, f))
+                .map_err(|e| CliError::failure("terminal", format!("cannot draw: {e}")))?;
+            let (w, h) = model.shared.size;
+            draw_links(model, w, h);
+            dirty = false;
+        }
+        let animating = model.animating();
+        let msg = tokio::select! {
+            ev = keys.next() => match ev {
+                Some(Ok(ev)) => term_msg(ev),
+                Some(Err(_)) | None => break,
+            },
+            Some(ev) = ev_rx.recv() => Some(Msg::Worker(ev)),
+            _ = tick.tick(), if animating => Some(Msg::Tick),
+            _ = sigterm.recv() => break,
+            _ = tokio::signal::ctrl_c() => break,
+        };
+        let Some(msg) = msg else { continue };
+        if let Msg::Resize(..) = msg {
+            // A resize redraws everything: ratatui's buffers are resized on the next draw.
+            let _ = terminal.autoresize();
+        }
+        model.shared.now = clocks.now();
+        pending = app::update(model, msg);
+        dirty |= model.shared.changed;
+        // Apply everything already queued before drawing once.
+        while let Ok(ev) = ev_rx.try_recv() {
+            model.shared.now = clocks.now();
+            pending.extend(app::update(model, Msg::Worker(ev)));
+            dirty |= model.shared.changed;
+        }
+        if animating && !model.animating() {
+            tick.reset();
+        }
+    }
+    drop(cmd_tx);
+    worker.abort();
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! Dialogs, the help overlay (from the keymap) and toasts.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use crate::app::overlay::{Overlay, ToastLevel};
+use crate::app::{Model, screen_key_contexts};
+
+use super::theme::Theme;
+use super::widgets::{centered, dialog};
+
+pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
+    for o in &model.shared.overlays {
+        match o {
+            Overlay::Confirm {
+                title,
+                body,
+                yes,
+                no,
+                ..
+            } => {
+                let w = 60.min(area.width.saturating_sub(4));
+                let text = Text::from(body.as_str());
+                let lines = wrapped_height(body, w.saturating_sub(4)) + 3;
+                let r = centered(area, w, lines + 2);
+                let inner = dialog(
+                    f,
+                    r,
+                    Line::styled(format!(" {title} "), theme.title()),
+                    theme.warn(),
+                );
+                let [b, _, k] = Layout::vertical([
+                    Constraint::Fill(1),
+                    Constraint::Length(1),
+                    Constraint::Length(1),
+                ])
+                .areas(inner.inner(ratatui::layout::Margin::new(1, 0)));
+                f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), b);
+                f.render_widget(
+                    Line::from(vec![
+                        Span::styled(" y ", theme.code()),
+                        Span::raw(format!(" {yes}    ")),
+                        Span::styled(" n ", theme.selected()),
+                        Span::raw(format!(" {no}")),
+                    ]),
+                    k,
+                );
+            }
+            Overlay::Error { title, error } => {
+                let w = 72.min(area.width.saturating_sub(2));
+                let inner_w = w.saturating_sub(4);
+                let mut lines = vec![Line::styled(error.message.clone(), theme.error())];
+                let mut h = wrapped_height(&error.message, inner_w);
+                if let Some(fix) = &error.fix {
+                    lines.push(Line::raw(""));
+                    lines.push(Line::from(vec![
+                        Span::styled("Fix: ", theme.ok()),
+                        Span::raw(fix.clone()),
+                    ]));
+                    h += 1 + wrapped_height(&format!("Fix: {fix}"), inner_w);
+                }
+                if let Some(d) = &error.detail {
+                    lines.push(Line::raw(""));
+                    lines.push(Line::styled(d.clone(), theme.muted()));
+                    h += 1 + wrapped_height(d, inner_w);
+                }
+                let r = centered(area, w, (h + 4).min(area.height));
+                let inner = dialog(
+                    f,
+                    r,
+                    Line::styled(format!(" {title} "), theme.error()),
+                    theme.error(),
+                );
+                let [b, k] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)])
+                    .areas(inner.inner(ratatui::layout::Margin::new(1, 0)));
+                f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), b);
+                f.render_widget(
+                    Line::from(vec![
+                        Span::styled(" Enter ", theme.selected()),
+                        Span::raw(" close"),
+                    ]),
+                    k,
+                );
+            }
+            Overlay::Help => help(model, f, area, theme),
+        }
+    }
+}
+
+fn wrapped_height(text: &str, width: u16) -> u16 {
+    let w = width.max(1) as usize;
+    text.lines()
+        .map(|l| (l.chars().count().max(1)).div_ceil(w) as u16)
+        .sum::<u16>()
+        .max(1)
+}
+
+fn help(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    for ctx in screen_key_contexts(model) {
+        let bindings: Vec<_> = model.shared.keymap.bindings(ctx).collect();
+        if bindings.is_empty() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(ctx.title(), theme.title()));
+        for b in bindings {
+            let keys = b
+                .keys
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<16}"), theme.key()),
+                Span::raw(b.desc.clone()),
+            ]));
+        }
+    }
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let r = centered(area, 64.min(area.width), h);
+    let inner = dialog(
+        f,
+        r,
+        Line::styled(" Keys — Esc closes ", theme.title()),
+        theme.accent(),
+    );
+    f.render_widget(
+        Paragraph::new(lines),
+        inner.inner(ratatui::layout::Margin::new(1, 0)),
+    );
+}
+
+/// Toasts stack in the bottom-right corner; a fading one is drawn dimmed.
+pub fn toasts(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
+    let now = model.shared.now.mono_ms;
+    let mut bottom = area.bottom().saturating_sub(1);
+    for t in model.shared.toasts.iter().rev() {
+        let w = (t.text.chars().count() as u16 + 4)
+            .min(area.width.saturating_sub(2))
+            .min(64);
+        let h = wrapped_height(&t.text, w.saturating_sub(4)) + 2;
+        if bottom < area.y + h {
+            break;
+        }
+        let r = Rect::new(area.right().saturating_sub(w + 2), bottom - h, w, h);
+        bottom -= h;
+        let mut style = match t.level {
+            ToastLevel::Info => theme.accent(),
+            ToastLevel::Success => theme.ok(),
+            ToastLevel::Error => theme.error(),
+        };
+        if t.fading(now) {
+            style = style.patch(theme.muted());
+        }
+        f.render_widget(Clear, r);
+        let block = ratatui::widgets::Block::bordered()
+            .border_type(ratatui::widgets::BorderType::Rounded)
+            .border_style(style);
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        f.render_widget(
+            Paragraph::new(t.text.as_str())
+                .style(if t.fading(now) {
+                    theme.muted()
+                } else {
+                    Default::default()
+                })
+                .wrap(Wrap { trim: true }),
+            inner.inner(ratatui::layout::Margin::new(1, 0)),
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! Small pieces the screens share: input lines, centred boxes, the spinner.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear};
+
+use crate::app::text_field::TextField;
+
+use super::theme::Theme;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn spinner(frame: u64) -> &'static str {
+    SPINNER[(frame % SPINNER.len() as u64) as usize]
+}
+
+/// A rectangle of at most `w`×`h` in the middle of `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [c] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    c
+}
+
+/// Clears `area` and draws a bordered box titled `title`; returns the inside.
+pub fn dialog(f: &mut Frame, area: Rect, title: Line<'_>, border: ratatui::style::Style) -> Rect {
+    f.render_widget(Clear, area);
+    let block = Block::bordered()
+        .border_type(ratatui::widgets::BorderType::Rounded)
+        .border_style(border)
+        .title(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    inner
+}
+
+/// One input line: `label  value`, with the cursor placed when focused.
+/// `placeholder` shows, dimmed, while the field is empty.
+#[allow(clippy::too_many_arguments)] // a flat call reads better at the many call sites than a builder
+pub fn input_line(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    label: &str,
+    label_width: u16,
+    field: &TextField,
+    focused: bool,
+    placeholder: &str,
+) {
+    let [l, v] =
+        Layout::horizontal([Constraint::Length(label_width), Constraint::Fill(1)]).areas(area);
+    let label_style = if focused {
+        theme.focus()
+    } else {
+        ratatui::style::Style::new()
+    };
+    let marker = if focused { "▸ " } else { "  " };
+    f.render_widget(
+        Line::from(vec![
+            Span::styled(marker, theme.focus()),
+            Span::styled(label, label_style),
+        ]),
+        l,
+    );
+    let width = v.width.saturating_sub(1) as usize;
+    let shown = field.display();
+    let chars: Vec<char> = shown.chars().collect();
+    // Scroll so the cursor stays visible in long values.
+    let start = field.cursor().saturating_sub(width);
+    let visible: String = chars.iter().skip(start).take(width).collect();
+    let pad = width.saturating_sub(visible.chars().count());
+    let line = if field.is_empty() && !placeholder.is_empty() {
+        Line::from(vec![Span::styled(
+            format!("{placeholder:<width$}"),
+            theme.input().patch(theme.muted()),
+        )])
+    } else {
+        Line::from(Span::styled(
+            format!("{visible}{}", " ".repeat(pad)),
+            theme.input(),
+        ))
+    };
+    f.render_widget(line, v);
+    if focused {
+        let x = v.x + (field.cursor() - start) as u16;
+        f.set_cursor_position(Position::new(x.min(v.right().saturating_sub(1)), v.y));
+    }
+}
+
+/// Splits a long unbroken string (a URL) into lines of `width` characters.
+pub fn chunk(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(width).map(|c| c.iter().collect()).collect()
+}
+
+/// `n` seconds as `m:ss`.
+pub fn mm_ss(secs: i64) -> String {
+    let s = secs.max(0);
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// How long ago, in words.
+pub fn ago(now: i64, then: Option<i64>) -> String {
+    match then {
+        None => "never".into(),
+        Some(t) => {
+            let d = (now - t).max(0);
+            match d {
+                0..=59 => "just now".into(),
+                60..=3599 => format!("{} min ago", d / 60),
+                3600..=86_399 => format!("{} h ago", d / 3600),
+                _ => format!("{} d ago", d / 86_400),
+            }
+        }
+    }
+}

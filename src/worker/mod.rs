@@ -1,0 +1,143 @@
+//! Runs the TUI's commands off the UI task and answers each with an event carrying its id.
+//!
+//! The worker owns the vault handle (and with it every secret); the UI only ever sees names
+//! and status. Each command runs as its own task so a slow one never holds up the others;
+//! `Cancel` aborts the task of that id.
+
+mod connectors;
+mod signin;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::app::{Cmd, Event, EventBody, ReqId, UiError, UiErrorKind};
+use crate::vault::Vault;
+
+/// The worker's state, shared by its tasks (never with the UI).
+pub struct Services {
+    pub vault_path: PathBuf,
+    vault: RwLock<Option<Arc<Vault>>>,
+}
+
+impl Services {
+    pub fn new(vault_path: PathBuf, vault: Option<Vault>) -> Arc<Services> {
+        Arc::new(Services {
+            vault_path,
+            vault: RwLock::new(vault.map(Arc::new)),
+        })
+    }
+
+    fn set_vault(&self, vault: Vault) {
+        if let Ok(mut v) = self.vault.write() {
+            *v = Some(Arc::new(vault));
+        }
+    }
+
+    fn vault(&self) -> Result<Arc<Vault>, UiError> {
+        self.vault
+            .read()
+            .ok()
+            .and_then(|v| v.clone())
+            .ok_or_else(|| {
+                UiError::new(UiErrorKind::Vault, "The vault is not open.")
+                    .with_fix("restart graphmail and unlock the vault")
+            })
+    }
+}
+
+/// Runs until the command channel closes.
+pub async fn run(
+    services: Arc<Services>,
+    mut cmds: mpsc::Receiver<Cmd>,
+    events: mpsc::Sender<Event>,
+) {
+    let mut tasks: HashMap<ReqId, JoinHandle<()>> = HashMap::new();
+    let mut pastes: HashMap<ReqId, mpsc::Sender<secrecy::SecretString>> = HashMap::new();
+    while let Some(cmd) = cmds.recv().await {
+        tasks.retain(|_, t| !t.is_finished());
+        pastes.retain(|id, _| tasks.contains_key(id));
+        match cmd {
+            Cmd::Cancel { id } => {
+                if let Some(t) = tasks.remove(&id) {
+                    t.abort();
+                }
+                pastes.remove(&id);
+            }
+            Cmd::SubmitRedirect { id, url } => {
+                if let Some(tx) = pastes.get(&id) {
+                    let _ = tx.send(url).await;
+                }
+            }
+            Cmd::Copy(_) | Cmd::Quit => {}
+            other => {
+                let Some(id) = other.id() else { continue };
+                let services = services.clone();
+                let events = events.clone();
+                let (paste_tx, paste_rx) = mpsc::channel(1);
+                if matches!(other, Cmd::SignIn { .. }) {
+                    pastes.insert(id, paste_tx);
+                }
+                let handle = tokio::spawn(async move {
+                    let body = execute(services, other, paste_rx, &events, id).await;
+                    if let Some(body) = body {
+                        let _ = events.send(Event { id, body }).await;
+                    }
+                });
+                tasks.insert(id, handle);
+            }
+        }
+    }
+    for (_, t) in tasks {
+        t.abort();
+    }
+}
+
+/// Runs a blocking vault call on the blocking pool; a panic becomes an error on screen.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, UiError> + Send + 'static,
+) -> Result<T, UiError> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(UiError::new(
+            UiErrorKind::Other,
+            "graphmail hit an internal error while using the vault; nothing was changed.",
+        )
+        .with_fix("try again; if it repeats, the log file has details"))
+    })
+}
+
+async fn execute(
+    services: Arc<Services>,
+    cmd: Cmd,
+    paste: mpsc::Receiver<secrecy::SecretString>,
+    events: &mpsc::Sender<Event>,
+    id: ReqId,
+) -> Option<EventBody> {
+    Some(match cmd {
+        Cmd::UnlockVault { passphrase, .. } => {
+            EventBody::Unlocked(blocking(move || connectors::unlock(&services, passphrase)).await)
+        }
+        Cmd::CreateVault { passphrase, .. } => {
+            EventBody::Unlocked(blocking(move || connectors::create(&services, passphrase)).await)
+        }
+        Cmd::OpenWithIdentity { .. } | Cmd::LoadConnectors { .. } => {
+            let r = blocking(move || connectors::rows(&*services.vault()?)).await;
+            EventBody::Unlocked(r)
+        }
+        Cmd::SaveConnector { draft, .. } => {
+            EventBody::Saved(blocking(move || connectors::save(&*services.vault()?, *draft)).await)
+        }
+        Cmd::DeleteConnector { name, .. } => EventBody::Deleted(
+            blocking(move || connectors::delete(&*services.vault()?, &name)).await,
+        ),
+        Cmd::SignIn { name, .. } => {
+            let done = signin::run(services, name, paste, events, id).await;
+            EventBody::SignIn(crate::app::SignInUpdate::Finished(done))
+        }
+        Cmd::Test { name, .. } => EventBody::Tested(signin::test(services, name).await),
+        Cmd::Cancel { .. } | Cmd::SubmitRedirect { .. } | Cmd::Copy(_) | Cmd::Quit => return None,
+    })
+}
