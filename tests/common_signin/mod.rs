@@ -8,6 +8,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
+#[cfg(feature = "emulator")]
+pub mod emu;
+
 use graphmail::domain::permissions::Preset;
 use graphmail::domain::{Cloud, Connector, Grant};
 use graphmail::vault::{ConnectorEntry, ConnectorSecrets, TokenCache, Unlock, Vault};
