@@ -169,3 +169,25 @@ fn connector_test_reports_user_scopes_mailbox_and_expiry() {
     assert!(r["expires_at"].as_str().unwrap().contains('T'));
     assert!(r["error"].is_null());
 }
+
+#[test]
+fn the_graph_token_source_renews_from_the_vault_and_again_after_a_refusal() {
+    use graphmail::graph::TokenSource;
+    use secrecy::ExposeSecret;
+
+    let emu = short_lived();
+    let env = signed_in_ropc(&emu);
+    let vault = std::sync::Arc::new(env.vault());
+    let http = graphmail::auth::OAuthHttp::new().unwrap();
+    let tokens = graphmail::auth::VaultTokens::new(vault, "ro", http);
+
+    let first = emu.rt.block_on(tokens.token()).unwrap();
+    assert_eq!(emu.graph_status("/me", first.expose_secret()), 200);
+    let rotated = env.tokens("ro").unwrap().refresh_token.clone();
+
+    // Graph refused `first`: the source renews (a new refresh token proves the round trip;
+    // the emulator may mint a byte-identical JWT within the same second).
+    let second = emu.rt.block_on(tokens.refresh()).unwrap();
+    assert_eq!(emu.graph_status("/me", second.expose_secret()), 200);
+    assert_ne!(env.tokens("ro").unwrap().refresh_token, rotated);
+}

@@ -37,6 +37,11 @@ impl FreshToken {
         self.access_token.expose_secret()
     }
 
+    /// The bearer token, kept secret.
+    pub fn into_secret(self) -> SecretString {
+        self.access_token
+    }
+
     fn from_cache(cache: &TokenCache, renewed: bool) -> Option<FreshToken> {
         Some(FreshToken {
             access_token: SecretString::from(cache.access_token.clone()?),
@@ -86,12 +91,41 @@ pub fn fresh_access_token(
         return Ok(token);
     }
     drop(doc);
+    renew_locked(vault, name, http, rt, None)
+}
+
+/// A new access token after a service refused `rejected` (HTTP 401), whatever its expiry
+/// says. When another process already replaced it, that newer token is returned.
+pub fn renew_access_token(
+    vault: &Vault,
+    name: &str,
+    http: &OAuthHttp,
+    rt: &Handle,
+    rejected: &str,
+) -> Result<FreshToken, AuthError> {
+    renew_locked(vault, name, http, rt, Some(rejected))
+}
+
+fn renew_locked(
+    vault: &Vault,
+    name: &str,
+    http: &OAuthHttp,
+    rt: &Handle,
+    rejected: Option<&str>,
+) -> Result<FreshToken, AuthError> {
     vault.update(|doc| {
         let entry = doc
             .get_mut(name)
             .ok_or_else(|| AuthError::UnknownConnector(name.to_string()))?;
         // Another process may have renewed it while this one waited for the lock.
-        if let Some(token) = usable(entry, now()) {
+        let cached = entry
+            .tokens
+            .as_ref()
+            .and_then(|t| t.access_token.as_deref());
+        if cached.is_some()
+            && cached != rejected
+            && let Some(token) = usable(entry, now())
+        {
             tracing::info!(connector = name, "token renewed by another process");
             return Ok(token);
         }
@@ -114,6 +148,21 @@ pub async fn fresh_access_token_async(
     tokio::task::spawn_blocking(move || fresh_access_token(&vault, &name, &http, &rt))
         .await
         .map_err(|_| AuthError::Protocol("the token renewal stopped unexpectedly".into()))?
+}
+
+/// [`renew_access_token`] for async callers.
+pub async fn renew_access_token_async(
+    vault: Arc<Vault>,
+    name: String,
+    http: OAuthHttp,
+    rejected: SecretString,
+) -> Result<FreshToken, AuthError> {
+    let rt = Handle::current();
+    tokio::task::spawn_blocking(move || {
+        renew_access_token(&vault, &name, &http, &rt, rejected.expose_secret())
+    })
+    .await
+    .map_err(|_| AuthError::Protocol("the token renewal stopped unexpectedly".into()))?
 }
 
 async fn renew(entry: &ConnectorEntry, http: &OAuthHttp) -> Result<TokenSet, AuthError> {

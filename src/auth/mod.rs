@@ -14,6 +14,7 @@ mod device_code;
 mod environment;
 mod error;
 mod flow;
+mod graph_tokens;
 mod loopback;
 mod oauth;
 mod refresh;
@@ -24,12 +25,13 @@ use std::net::SocketAddr;
 
 pub use cache::{
     FreshToken, REFRESH_MARGIN_SECS, forget_tokens, fresh_access_token, fresh_access_token_async,
-    save_sign_in,
+    renew_access_token, renew_access_token_async, save_sign_in,
 };
 pub use environment::{BrowserChoice, browser_choice, ssh_forward_hint};
 pub use error::AuthError;
 pub(crate) use error::network_message;
 pub use flow::{FlowContext, TokenSet};
+pub use graph_tokens::VaultTokens;
 pub use oauth::{EntraErrorResponse, OAuthHttp};
 
 use crate::domain::Grant;
