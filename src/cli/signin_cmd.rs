@@ -1,6 +1,7 @@
 //! `graphmail connector login | test | logout` and `graphmail token`.
 
 use std::io::{BufRead, Write};
+use std::sync::Arc;
 
 use serde_json::json;
 use tokio::runtime::Runtime;
@@ -8,8 +9,8 @@ use tokio::runtime::Runtime;
 use super::vault_cmd::unlock_vault;
 use super::{CliError, CliResult, Exit, GlobalArgs, output};
 use crate::auth::{
-    self, AuthError, BrowserChoice, FlowContext, FreshToken, OAuthHttp, Prompt, SignInOptions,
-    TokenSet, scopes,
+    self, AuthError, BrowserChoice, CheckError, CheckReport, FlowContext, OAuthHttp, Prompt,
+    SignInOptions, TokenSet, scopes,
 };
 use crate::domain::Grant;
 use crate::vault::{ConnectorEntry, Vault};
@@ -252,179 +253,44 @@ pub fn logout(global: &GlobalArgs, name: &str) -> CliResult {
     Ok(())
 }
 
-/// What `connector test` found.
-struct TestReport {
-    user: Option<String>,
-    requested: Vec<String>,
-    granted: Vec<String>,
-    missing: Vec<String>,
-    mailbox_ok: bool,
-    expires_at: Option<i64>,
-    error: Option<CliError>,
+/// The CLI's error for a failed test.
+fn check_error(err: CheckError) -> CliError {
+    match err {
+        CheckError::Token(e) => cli_error(e),
+        CheckError::Graph(g) => {
+            let exit = if g.needs_sign_in() {
+                Exit::SignIn
+            } else {
+                Exit::Failure
+            };
+            let out = CliError::new(exit, g.code, g.message);
+            match g.fix {
+                Some(fix) => out.with_fix(fix),
+                None => out,
+            }
+        }
+    }
 }
 
 /// `graphmail connector test NAME`
 pub fn test(global: &GlobalArgs, name: &str) -> CliResult {
-    let vault = unlock_vault(global)?;
+    let vault = Arc::new(unlock_vault(global)?);
     let entry = entry(&vault, name)?;
     let http = http()?;
     let rt = runtime()?;
-    let requested = scopes::requested_scopes(&entry.connector);
-    let mut report = TestReport {
-        user: None,
-        requested: requested.clone(),
-        granted: Vec::new(),
-        missing: Vec::new(),
-        mailbox_ok: false,
-        expires_at: None,
-        error: None,
-    };
-    match auth::fresh_access_token(&vault, name, &http, rt.handle()) {
-        Err(e) => report.error = Some(cli_error(e)),
-        Ok(token) => {
-            report.expires_at = Some(token.expires_at);
-            report.user = token.user.clone();
-            report.granted = token.granted_scopes.clone();
-            if entry.connector.grant.is_delegated() {
-                report.missing = scopes::missing_scopes(&requested, &token.granted_scopes);
-            }
-            rt.block_on(probe_graph(&entry, &token, &mut report));
-        }
-    }
-    print_report(name, &report, global.json);
-    match report.error {
+    let mut report = rt.block_on(auth::check_connector(vault.clone(), &entry, http));
+    let error = report.error.take().map(check_error);
+    print_report(name, &report, error.as_ref(), global.json);
+    match error {
         Some(e) => Err(e),
         None => Ok(()),
     }
 }
 
-async fn probe_graph(entry: &ConnectorEntry, token: &FreshToken, report: &mut TestReport) {
-    let client = match crate::http::graph_client() {
-        Ok(c) => c,
-        Err(e) => {
-            report.error = Some(CliError::failure(
-                "network",
-                format!("cannot set up HTTPS: {e}"),
-            ));
-            return;
-        }
-    };
-    let api = entry.connector.cloud.graph_api();
-    let base = if entry.connector.grant.is_delegated() {
-        format!("{api}/me")
-    } else {
-        match &entry.connector.mailbox {
-            Some(mailbox) => format!("{api}/users/{}", url_segment(mailbox)),
-            None => {
-                report.error = Some(
-                    CliError::failure(
-                        "connector_incomplete",
-                        "an app-only connector needs the mailbox it works on",
-                    )
-                    .with_fix("set it with `graphmail connector edit NAME --mailbox user@domain`"),
-                );
-                return;
-            }
-        }
-    };
-    let app_only = !entry.connector.grant.is_delegated();
-    match graph_get(&client, &base, token).await {
-        // Reading a user's profile needs User.Read.All, which a mail-only app may rightly
-        // lack; the Inbox below is what matters.
-        Err((403, _)) if app_only => report.user = entry.connector.mailbox.clone(),
-        Ok(user) => {
-            let upn = user
-                .get("userPrincipalName")
-                .or_else(|| user.get("mail"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
-            if upn.is_some() {
-                report.user = upn;
-            }
-        }
-        Err((_, e)) => {
-            report.error = Some(e);
-            return;
-        }
-    }
-    match graph_get(&client, &format!("{base}/mailFolders/inbox"), token).await {
-        Ok(_) => report.mailbox_ok = true,
-        Err((_, e)) => report.error = Some(e),
-    }
-}
-
-fn url_segment(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-async fn graph_get(
-    client: &reqwest::Client,
-    url: &str,
-    token: &FreshToken,
-) -> Result<serde_json::Value, (u16, CliError)> {
-    let path = url
-        .split_once("/v1.0")
-        .map(|(_, p)| p)
-        .unwrap_or(url)
-        .to_string();
-    let response = client
-        .get(url)
-        .bearer_auth(token.secret())
-        .send()
-        .await
-        .map_err(|e| {
-            CliError::failure(
-                "network",
-                format!(
-                    "cannot reach Microsoft Graph: {}",
-                    auth::network_message(&e)
-                ),
-            )
-            .with_fix(
-                "check the network and the connector's cloud (`graphmail connector show NAME`)",
-            )
-        })
-        .map_err(|e| (0, e))?;
-    let status = response.status();
-    let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
-    if status.is_success() {
-        return Ok(body);
-    }
-    let code = body["error"]["code"]
-        .as_str()
-        .unwrap_or("unknown")
-        .to_string();
-    let message = body["error"]["message"].as_str().unwrap_or("").to_string();
-    let fix = match status.as_u16() {
-        401 => "sign in again with `graphmail connector login NAME`".to_string(),
-        403 => "grant the missing permissions (and admin consent) in the Azure portal → App registrations → API permissions, then sign in again".to_string(),
-        404 => "check the connector's mailbox (`graphmail connector show NAME`); the user must have an Exchange Online mailbox".to_string(),
-        _ => "try again later".to_string(),
-    };
-    let exit = if status.as_u16() == 401 {
-        Exit::SignIn
-    } else {
-        Exit::Failure
-    };
-    Err((
-        status.as_u16(),
-        CliError::new(
-            exit,
-            "graph_error",
-            format!(
-                "Microsoft Graph refused GET {path} with HTTP {} ({code}{}{message})",
-                status.as_u16(),
-                if message.is_empty() { "" } else { ": " }
-            ),
-        )
-        .with_fix(fix),
-    ))
-}
-
-fn print_report(name: &str, r: &TestReport, json: bool) {
+fn print_report(name: &str, r: &CheckReport, error: Option<&CliError>, json: bool) {
     if json {
         output::print_json(&json!({
-            "ok": r.error.is_none(),
+            "ok": error.is_none(),
             "user": r.user,
             "requested_scopes": r.requested,
             "granted_scopes": r.granted,
@@ -432,7 +298,7 @@ fn print_report(name: &str, r: &TestReport, json: bool) {
             "missing_disables": r.missing.iter().map(|s| json!({"scope": s, "disables": scopes::what_it_disables(s)})).collect::<Vec<_>>(),
             "mailbox_ok": r.mailbox_ok,
             "expires_at": r.expires_at.map(rfc3339),
-            "error": r.error.as_ref().map(|e| json!({"code": e.code, "message": e.message, "fix": e.fix})),
+            "error": error.map(|e| json!({"code": e.code, "message": e.message, "fix": e.fix})),
         }));
         return;
     }
@@ -467,7 +333,7 @@ fn print_report(name: &str, r: &TestReport, json: bool) {
     if let Some(exp) = r.expires_at {
         println!("  token:     valid until {}", rfc3339(exp));
     }
-    if r.error.is_none() {
+    if error.is_none() {
         println!("OK");
     }
 }

@@ -1,0 +1,214 @@
+//! Testing a connector: a fresh access token, the user it belongs to, the scopes granted
+//! against those requested, and the Inbox opened through Microsoft Graph. `graphmail connector
+//! test` prints the result; the terminal app shows it in the connector list.
+
+use std::sync::Arc;
+
+use crate::vault::{ConnectorEntry, Vault};
+
+use super::{AuthError, FreshToken, OAuthHttp, scopes};
+
+/// What a test found. `error` is the first thing that went wrong, if anything did.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// The signed-in user (or, app-only, the mailbox worked on).
+    pub user: Option<String>,
+    pub requested: Vec<String>,
+    pub granted: Vec<String>,
+    /// Requested scopes the identity platform did not grant (delegated grants only).
+    pub missing: Vec<String>,
+    /// The Inbox opened.
+    pub mailbox_ok: bool,
+    /// Unix seconds at which the access token used expires.
+    pub expires_at: Option<i64>,
+    pub error: Option<CheckError>,
+}
+
+/// Why a test failed.
+#[derive(Debug)]
+pub enum CheckError {
+    /// No access token could be had.
+    Token(AuthError),
+    /// Microsoft Graph could not be reached, or refused.
+    Graph(GraphFailure),
+}
+
+/// A Graph request that failed, in words, with the fix.
+#[derive(Debug, Clone)]
+pub struct GraphFailure {
+    /// Stable, machine-readable: `network`, `graph_error` or `connector_incomplete`.
+    pub code: &'static str,
+    /// The HTTP status Graph answered with; `None` when it was not reached.
+    pub status: Option<u16>,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+impl GraphFailure {
+    fn new(code: &'static str, status: Option<u16>, message: String, fix: Option<&str>) -> Self {
+        GraphFailure {
+            code,
+            status,
+            message,
+            fix: fix.map(str::to_string),
+        }
+    }
+
+    /// Graph refused the token itself: only signing in again helps.
+    pub fn needs_sign_in(&self) -> bool {
+        self.status == Some(401)
+    }
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckError::Token(e) => e.fmt(f),
+            CheckError::Graph(g) => f.write_str(&g.message),
+        }
+    }
+}
+
+/// Tests connector `entry` (as stored in `vault`): renews its token when needed (saving the
+/// renewal), then reads the user and opens the Inbox.
+pub async fn check_connector(
+    vault: Arc<Vault>,
+    entry: &ConnectorEntry,
+    http: OAuthHttp,
+) -> CheckReport {
+    let requested = scopes::requested_scopes(&entry.connector);
+    let mut report = CheckReport {
+        user: None,
+        requested: requested.clone(),
+        granted: Vec::new(),
+        missing: Vec::new(),
+        mailbox_ok: false,
+        expires_at: None,
+        error: None,
+    };
+    let name = entry.connector.name.clone();
+    match super::fresh_access_token_async(vault, name, http).await {
+        Err(e) => report.error = Some(CheckError::Token(e)),
+        Ok(token) => {
+            report.expires_at = Some(token.expires_at);
+            report.user = token.user.clone();
+            report.granted = token.granted_scopes.clone();
+            if entry.connector.grant.is_delegated() {
+                report.missing = scopes::missing_scopes(&requested, &token.granted_scopes);
+            }
+            if let Err(e) = probe_graph(entry, &token, &mut report).await {
+                report.error = Some(CheckError::Graph(e));
+            }
+        }
+    }
+    report
+}
+
+async fn probe_graph(
+    entry: &ConnectorEntry,
+    token: &FreshToken,
+    report: &mut CheckReport,
+) -> Result<(), GraphFailure> {
+    let client = crate::http::graph_client().map_err(|e| {
+        GraphFailure::new("network", None, format!("cannot set up HTTPS: {e}"), None)
+    })?;
+    let api = entry.connector.cloud.graph_api();
+    let app_only = !entry.connector.grant.is_delegated();
+    let base = if app_only {
+        match &entry.connector.mailbox {
+            Some(mailbox) => format!("{api}/users/{}", url_segment(mailbox)),
+            None => {
+                return Err(GraphFailure::new(
+                    "connector_incomplete",
+                    None,
+                    "an app-only connector needs the mailbox it works on".into(),
+                    Some("set it with `graphmail connector edit NAME --mailbox user@domain`"),
+                ));
+            }
+        }
+    } else {
+        format!("{api}/me")
+    };
+    match graph_get(&client, &base, token).await {
+        // Reading a user's profile needs User.Read.All, which a mail-only app may rightly
+        // lack; the Inbox below is what matters.
+        Err(e) if app_only && e.status == Some(403) => {
+            report.user = entry.connector.mailbox.clone();
+        }
+        Ok(user) => {
+            let upn = user
+                .get("userPrincipalName")
+                .or_else(|| user.get("mail"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            if upn.is_some() {
+                report.user = upn;
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    graph_get(&client, &format!("{base}/mailFolders/inbox"), token).await?;
+    report.mailbox_ok = true;
+    Ok(())
+}
+
+fn url_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn graph_get(
+    client: &reqwest::Client,
+    url: &str,
+    token: &FreshToken,
+) -> Result<serde_json::Value, GraphFailure> {
+    let path = url
+        .split_once("/v1.0")
+        .map(|(_, p)| p)
+        .unwrap_or(url)
+        .to_string();
+    let response = client
+        .get(url)
+        .bearer_auth(token.secret())
+        .send()
+        .await
+        .map_err(|e| {
+            GraphFailure::new(
+                "network",
+                None,
+                format!(
+                    "cannot reach Microsoft Graph: {}",
+                    super::network_message(&e)
+                ),
+                Some(
+                    "check the network and the connector's cloud (`graphmail connector show NAME`)",
+                ),
+            )
+        })?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+    if status.is_success() {
+        return Ok(body);
+    }
+    let code = body["error"]["code"].as_str().unwrap_or("unknown");
+    let message = body["error"]["message"].as_str().unwrap_or("");
+    let fix = match status.as_u16() {
+        401 => "sign in again with `graphmail connector login NAME`",
+        403 => {
+            "grant the missing permissions (and admin consent) in the Azure portal → App registrations → API permissions, then sign in again"
+        }
+        404 => {
+            "check the connector's mailbox (`graphmail connector show NAME`); the user must have an Exchange Online mailbox"
+        }
+        _ => "try again later",
+    };
+    Err(GraphFailure::new(
+        "graph_error",
+        Some(status.as_u16()),
+        format!(
+            "Microsoft Graph refused GET {path} with HTTP {} ({code}{}{message})",
+            status.as_u16(),
+            if message.is_empty() { "" } else { ": " }
+        ),
+        Some(fix),
+    ))
+}
