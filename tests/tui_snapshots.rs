@@ -98,6 +98,7 @@ fn connector_list_screens() {
             missing_scopes: vec![],
             mailbox_ok: true,
             connectors: rows(),
+            problem: None,
         })),
     );
     snap("list_toast", &m);
@@ -239,6 +240,7 @@ fn sign_in_screens() {
             url: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F&scope=https%3A%2F%2Fgraph.microsoft.com%2FMail.Read%20offline_access&state=Zm9vYmFy&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256".into(),
             redirect_uri: "http://localhost:8400/".into(),
             port: 8400,
+            listening: true,
             ssh_target: Some("admin@mail-gw.contoso.com".into()),
         })),
     );

@@ -508,6 +508,7 @@ fn auth_code_sends_the_pasted_redirect_url_to_the_same_sign_in() {
                 .into(),
             redirect_uri: "http://localhost:8400/".into(),
             port: 8400,
+            listening: true,
             ssh_target: Some("admin@mail-gw".into()),
         })),
     );

@@ -150,6 +150,10 @@ pub fn on_busy_done(shared: &mut Shared, body: EventBody) -> Vec<Cmd> {
         EventBody::Deleted(Err(e)) => shared.error("The connector was not deleted", e),
         EventBody::Tested(Ok(report)) => {
             replace_rows(shared, report.connectors);
+            if let Some(problem) = report.problem {
+                shared.error(format!("The test of {} failed", report.name), problem);
+                return Vec::new();
+            }
             let who = report.user.map(|u| format!(" as {u}")).unwrap_or_default();
             let mailbox = if report.mailbox_ok {
                 "the Inbox opens"

@@ -140,6 +140,8 @@ pub struct AuthorizePrompt {
     pub redirect_uri: String,
     /// The loopback port the listener waits on.
     pub port: u16,
+    /// The listener is up; `false` when the port was taken and only pasting works.
+    pub listening: bool,
     /// `user@host` for the `ssh -L` line, when the session is remote.
     pub ssh_target: Option<String>,
 }
@@ -159,6 +161,8 @@ pub struct TestReport {
     pub missing_scopes: Vec<String>,
     pub mailbox_ok: bool,
     pub connectors: Vec<ConnectorRow>,
+    /// What went wrong, when the test did not pass (the rows already show it).
+    pub problem: Option<UiError>,
 }
 
 /// An error the screen shows: what happened, and what to do.

@@ -243,8 +243,13 @@ fn auth_code(
     );
     let waiting = if s.submitted {
         "checking the pasted address…".to_string()
-    } else {
+    } else if p.listening {
         format!("waiting on 127.0.0.1:{}", p.port)
+    } else {
+        format!(
+            "port {} is taken here, so nothing listens: paste the address below",
+            p.port
+        )
     };
     line(
         f,
