@@ -1,6 +1,9 @@
 //! The real binary in tmux: create a vault, add a connector through the wizard with keystrokes
-//! only, choose permissions, see it listed, quit, and find the terminal restored (alternate
-//! screen off, cursor shown, the tty back in cooked mode).
+//! only, choose permissions, sign it in with a device code against the emulator, see it listed
+//! with a valid token, quit, and find the terminal restored.
+
+#[cfg(feature = "emulator")]
+mod common_emulator;
 
 use std::path::Path;
 use std::process::Command;
@@ -33,15 +36,29 @@ impl Tmux {
 
     /// Waits until the screen shows `text`; fails with the screen after 20 s.
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
+    }
+
+    /// Waits until the screen shows `what` (20 s), so a half-drawn frame is never judged.
+    fn wait_until(&self, what: &str, shows: impl Fn(&str) -> bool) -> String {
+        self.wait_until_within(what, Duration::from_secs(20), shows)
+    }
+
+    fn wait_until_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        shows: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if shows(&s) {
                 return s;
             }
             assert!(
                 Instant::now() < deadline,
-                "the screen never showed {text:?}; it shows:\n{s}"
+                "the screen never showed {what}; it shows:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -228,5 +245,120 @@ fn a_wrong_passphrase_is_refused_and_the_right_one_opens_the_vault() {
     t.send(&["Enter"]);
     t.wait_for("No connectors yet");
     t.send(&["C-c"]);
+    t.assert_restored();
+}
+
+/// The user code on the device-code screen: the first run of nine letters and digits below
+/// "Enter this code" (drawn with a space between characters).
+fn user_code_on(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .skip_while(|l| !l.contains("Enter this code"))
+        .skip(1)
+        .map(|l| {
+            l.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+        })
+        .find(|code| !code.is_empty())
+        .filter(|code| code.len() == 9)
+}
+
+#[cfg(feature = "emulator")]
+#[test]
+fn a_device_code_sign_in_against_the_emulator_turns_the_token_valid() {
+    use common_emulator::Harness;
+
+    if !tmux_available() {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime for the emulator");
+    let emu = rt.block_on(Harness::start());
+    let login_url = emu.emu.login_url.clone();
+    let graph_url = emu.emu.graph_url.clone();
+    let tenant = emu.seed().tenant.domain.clone();
+    let app = emu.public_app().client_id;
+    let user = emu.admin().upn;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let t = start(dir.path(), "signin");
+    t.wait_for("Create the vault");
+    t.type_text("e2e passphrase 2");
+    t.send(&["Tab"]);
+    t.type_text("e2e passphrase 2");
+    t.send(&["Enter"]);
+    t.wait_for("No connectors yet");
+
+    // The wizard, keys only: a custom cloud with the emulator's URLs, the demo tenant, its
+    // public client, device code.
+    t.send(&["a"]);
+    t.wait_for("Step 1/5");
+    t.type_text("emu");
+    t.send(&["Enter"]);
+    t.wait_for("Step 2/5");
+    t.send(&["Left"]);
+    t.wait_for("Custom endpoints");
+    t.send(&["Tab"]);
+    t.type_text(&login_url);
+    t.send(&["Tab"]);
+    t.type_text(&graph_url);
+    t.send(&["Tab"]);
+    t.type_text(&tenant);
+    t.send(&["Tab"]);
+    t.type_text(&app);
+    t.send(&["Enter"]);
+    t.wait_for("Step 3/5");
+    t.send(&["Right"]);
+    t.wait_for("(•) Device code");
+    t.send(&["Enter"]);
+    t.wait_for("Step 4/5");
+    // Add "Read and write mail" to the defaults; the summary follows.
+    t.send(&["Down"]);
+    t.send(&["Space"]);
+    t.wait_for("Mail.ReadWrite");
+    t.send(&["Enter"]);
+    t.wait_for("Step 5/5");
+    t.send(&["Enter"]);
+    t.wait_for("Saved emu");
+    t.wait_until("emu listed as needing a sign-in", |screen| {
+        screen
+            .lines()
+            .any(|l| l.contains("emu") && l.contains("needs sign-in"))
+    });
+
+    // Sign in: read the code off the screen and approve it as the user would in a browser.
+    t.send(&["s"]);
+    let screen = t.wait_until("a device code", |s| user_code_on(s).is_some());
+    let code = user_code_on(&screen).expect("the user code is on the screen");
+    let approved = rt.block_on(async {
+        emu.post(
+            &format!("{login_url}/_emulator/device/approve"),
+            &[("user_code", code.as_str()), ("upn", user.as_str())],
+        )
+        .await
+        .status()
+    });
+    assert!(
+        approved.is_success(),
+        "the emulator approved {code}: {approved}"
+    );
+    t.wait_until_within("that the user is signed in", Duration::from_secs(30), |s| {
+        s.contains("is signed in") && s.contains(&user)
+    });
+
+    // Back on the list the token is valid.
+    t.send(&["Enter"]);
+    let list = t.wait_until("emu listed with a valid token", |screen| {
+        screen
+            .lines()
+            .any(|l| l.contains("emu") && l.contains("device code") && l.contains(" valid "))
+    });
+    assert!(!list.contains("needs sign-in"), "{list}");
+
+    t.send(&["q"]);
     t.assert_restored();
 }
