@@ -21,6 +21,8 @@ use crate::vault::Vault;
 pub struct Services {
     pub vault_path: PathBuf,
     vault: RwLock<Option<Arc<Vault>>>,
+    /// An authorization-code sign-in may open the desktop's browser (never over SSH).
+    open_browser: bool,
 }
 
 impl Services {
@@ -28,6 +30,16 @@ impl Services {
         Arc::new(Services {
             vault_path,
             vault: RwLock::new(vault.map(Arc::new)),
+            open_browser: true,
+        })
+    }
+
+    /// Like [`Services::new`], but a sign-in only shows its URL and never opens a browser.
+    pub fn without_browser(vault_path: PathBuf, vault: Option<Vault>) -> Arc<Services> {
+        Arc::new(Services {
+            vault_path,
+            vault: RwLock::new(vault.map(Arc::new)),
+            open_browser: false,
         })
     }
 

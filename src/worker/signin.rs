@@ -35,9 +35,19 @@ fn sentence(text: &str) -> String {
     out
 }
 
-/// A sign-in or token error as the screen shows it: the decoded cause, its fix, and for an
-/// identity refusal the AADSTS code and the service's own words for support.
-pub fn auth_error(err: AuthError) -> UiError {
+/// A fix for connector `name`: the CLI's placeholder filled in, and signing in said the way
+/// this app does it.
+fn fix_for(fix: Option<String>, needs_sign_in: bool, name: &str) -> Option<String> {
+    if needs_sign_in {
+        return Some("sign it in from the connector list (its footer shows the key)".into());
+    }
+    fix.map(|f| f.replace(" NAME", &format!(" {name}")))
+}
+
+/// A sign-in or token error of connector `name` as the screen shows it: the decoded cause, its
+/// fix, and for an identity refusal the AADSTS code and the service's ids for support.
+pub fn auth_error(err: AuthError, name: &str) -> UiError {
+    let needs_sign_in = err.needs_sign_in();
     match err {
         AuthError::Vault(v) => vault_error(v),
         AuthError::Identity(d) => {
@@ -46,19 +56,22 @@ pub fn auth_error(err: AuthError) -> UiError {
                 None => d.error.clone(),
             };
             let detail = match &d.detail {
-                Some(more) => format!("{code} · {more}"),
+                Some(more) => {
+                    let more = more.trim();
+                    let more = more
+                        .strip_prefix('(')
+                        .and_then(|m| m.strip_suffix(')'))
+                        .unwrap_or(more);
+                    format!("{code} · {more}")
+                }
                 None => code,
             };
             UiError {
                 kind: UiErrorKind::Identity,
                 message: sentence(&d.message),
-                fix: Some(d.fix.clone()),
+                fix: fix_for(Some(d.fix.clone()), needs_sign_in, name),
                 detail: Some(detail),
             }
-        }
-        AuthError::NotSignedIn(name) => {
-            UiError::new(UiErrorKind::Identity, format!("{name} is not signed in."))
-                .with_fix("press s on the connector list to sign it in")
         }
         other => {
             let kind = match other {
@@ -69,7 +82,7 @@ pub fn auth_error(err: AuthError) -> UiError {
             UiError {
                 kind,
                 message: sentence(&other.to_string()),
-                fix: other.fix(),
+                fix: fix_for(other.fix(), needs_sign_in, name),
                 detail: None,
             }
         }
@@ -80,7 +93,7 @@ fn entry(vault: &Vault, name: &str) -> Result<ConnectorEntry, UiError> {
     let doc = vault.read().map_err(vault_error)?;
     doc.get(name)
         .cloned()
-        .ok_or_else(|| auth_error(AuthError::UnknownConnector(name.to_string())))
+        .ok_or_else(|| auth_error(AuthError::UnknownConnector(name.to_string()), name))
 }
 
 async fn load(services: &Services, name: &str) -> Result<(Arc<Vault>, ConnectorEntry), UiError> {
@@ -146,10 +159,10 @@ pub async fn run(
 ) -> Result<SignedIn, UiError> {
     let (vault, entry) = load(&services, &name).await?;
     let ctx = FlowContext::new(&entry);
-    let http = OAuthHttp::new().map_err(auth_error)?;
+    let http = OAuthHttp::new().map_err(|e| auth_error(e, &name))?;
     let (paste_tx, pasted) = mpsc::unbounded_channel();
     let options = SignInOptions {
-        no_browser: false,
+        no_browser: !services.open_browser,
         pasted: (entry.connector.grant == Grant::AuthCode).then_some(pasted),
     };
     let redirect_port = entry.connector.redirect_port;
@@ -183,10 +196,10 @@ pub async fn run(
             })
             .await;
     }
-    let set = result.map_err(auth_error)?;
+    let set = result.map_err(|e| auth_error(e, &name))?;
     let (user, scopes, expires_at) = (set.user.clone(), set.granted_scopes.clone(), set.expires_at);
     let connectors = blocking(move || {
-        auth::save_sign_in(&vault, &name, &set).map_err(auth_error)?;
+        auth::save_sign_in(&vault, &name, &set).map_err(|e| auth_error(e, &name))?;
         rows(&vault)
     })
     .await?;
@@ -202,20 +215,18 @@ pub async fn run(
 /// tokens, so the list's token health says "error" until a test or sign-in succeeds.
 pub async fn test(services: Arc<Services>, name: String) -> Result<TestReport, UiError> {
     let (vault, entry) = load(&services, &name).await?;
-    let http = OAuthHttp::new().map_err(auth_error)?;
+    let http = OAuthHttp::new().map_err(|e| auth_error(e, &name))?;
     let report = auth::check_connector(vault.clone(), &entry, http).await;
     let problem = report.error.map(|e| match e {
-        CheckError::Token(e) => auth_error(e),
+        CheckError::Token(e) => auth_error(e, &name),
         CheckError::Graph(g) => UiError {
-            kind: UiErrorKind::Network,
+            kind: if g.code == "network" {
+                UiErrorKind::Network
+            } else {
+                UiErrorKind::Other
+            },
             message: sentence(&g.message),
-            fix: g.fix.map(|f| {
-                if g.status == Some(401) {
-                    "press s on the connector list to sign it in again".into()
-                } else {
-                    f
-                }
-            }),
+            fix: fix_for(g.fix.clone(), g.needs_sign_in(), &name),
             detail: None,
         },
     });
@@ -265,6 +276,28 @@ mod tests {
             "Cannot reach the identity platform."
         );
         assert_eq!(sentence("Done."), "Done.");
+    }
+
+    #[test]
+    fn fixes_name_the_connector_and_signing_in_is_a_key_here() {
+        assert_eq!(
+            fix_for(
+                Some("check `graphmail connector show NAME`".into()),
+                false,
+                "hr"
+            )
+            .as_deref(),
+            Some("check `graphmail connector show hr`")
+        );
+        assert_eq!(
+            fix_for(
+                Some("run `graphmail connector login NAME`".into()),
+                true,
+                "hr"
+            )
+            .as_deref(),
+            Some("sign it in from the connector list (its footer shows the key)")
+        );
     }
 
     #[test]
