@@ -102,6 +102,31 @@ fn connector_list_screens() {
         })),
     );
     snap("list_toast", &m);
+
+    let mut m = list_without_toasts(rows());
+    let id = press(&mut m, Key::ch('t'))[0].id().unwrap();
+    let mut after = rows();
+    after[0].token.last_error = Some("The stored sign-in has expired or was revoked.".into());
+    reply(
+        &mut m,
+        id,
+        EventBody::Tested(Ok(TestReport {
+            name: "helpdesk".into(),
+            user: None,
+            missing_scopes: vec![],
+            mailbox_ok: false,
+            connectors: after,
+            problem: Some(UiError {
+                kind: UiErrorKind::Identity,
+                message: "The stored sign-in has expired or was revoked.".into(),
+                fix: Some("sign it in again from the connector list (s by default)".into()),
+                detail: Some(
+                    "AADSTS50173 (invalid_grant) · trace id 7de6…, correlation id dfe7…".into(),
+                ),
+            }),
+        })),
+    );
+    snap("list_test_failed", &m);
 }
 
 fn wizard_model() -> Model {
@@ -245,6 +270,19 @@ fn sign_in_screens() {
         })),
     );
     snap("signin_auth_code", &m);
+    let (mut taken, taken_id) = sign_in_model(0);
+    reply(
+        &mut taken,
+        taken_id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(AuthorizePrompt {
+            url: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555&response_type=code".into(),
+            redirect_uri: "http://localhost:8400/".into(),
+            port: 8400,
+            listening: false,
+            ssh_target: None,
+        })),
+    );
+    snap("signin_auth_code_port_taken", &taken);
     reply(
         &mut m,
         id,

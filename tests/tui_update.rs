@@ -1,15 +1,15 @@
-//! `update()` without a terminal: the wizard, the picker's summary, sign-in, unlock and the list.
+//! `update()` without a terminal: the wizard, the picker's summary, unlock and the list
+//! (sign-in has its own file).
 
 mod tui_support;
 
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::overlay::Overlay;
-use graphmail::app::signin::Phase;
 use graphmail::app::unlock::UnlockMode;
 use graphmail::app::wizard::{Field, Step};
 use graphmail::app::{
-    AuthorizePrompt, Cmd, DeviceCodePrompt, EventBody, Model, Msg, Screen, SignInUpdate, SignedIn,
-    Start, TokenFacts, TokenHealth, UiError, UiErrorKind, update,
+    Cmd, EventBody, Model, Msg, Screen, Start, TokenFacts, TokenHealth, UiError, UiErrorKind,
+    update,
 };
 use graphmail::domain::Grant;
 use tui_support::*;
@@ -18,13 +18,6 @@ fn wizard(m: &Model) -> &graphmail::app::wizard::WizardState {
     match &m.screen {
         Screen::Wizard(w) => w,
         other => panic!("expected the wizard, got {other:?}"),
-    }
-}
-
-fn signin(m: &Model) -> &graphmail::app::signin::SignInState {
-    match &m.screen {
-        Screen::SignIn(s) => s,
-        other => panic!("expected sign-in, got {other:?}"),
     }
 }
 
@@ -376,151 +369,6 @@ fn the_picker_blocks_next_when_nothing_is_chosen() {
             .unwrap()
             .contains("no mail permission is chosen")
     );
-}
-
-fn start_sign_in(m: &mut Model, down: usize) -> graphmail::app::ReqId {
-    for _ in 0..down {
-        code(m, KeyCode::Down);
-    }
-    let cmds = press(m, Key::ch('s'));
-    match cmds.as_slice() {
-        [Cmd::SignIn { id, .. }] => *id,
-        other => panic!("expected a sign-in, got {other:?}"),
-    }
-}
-
-fn device_prompt() -> DeviceCodePrompt {
-    DeviceCodePrompt {
-        verification_uri: "https://microsoft.com/devicelogin".into(),
-        user_code: "K7QX-PLMB".into(),
-        message: "To sign in, use a web browser…".into(),
-        expires_at: NOW + 900,
-    }
-}
-
-#[test]
-fn device_code_sign_in_shows_the_code_copies_it_and_ends_signed_in() {
-    let mut m = list_model(rows());
-    let id = start_sign_in(&mut m, 1);
-    assert_eq!(signin(&m).phase, Phase::Starting);
-    assert!(m.animating(), "the spinner needs ticks");
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
-    );
-    assert!(matches!(signin(&m).phase, Phase::DeviceCode(_)));
-    let cmds = press(&mut m, Key::ch('c'));
-    assert!(matches!(cmds.as_slice(), [Cmd::Copy(c)] if c == "K7QX-PLMB"));
-    let mut after = rows();
-    after[1].token.expires_at = Some(NOW + 3600);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::Finished(Ok(SignedIn {
-            user: Some("alerts@contoso.com".into()),
-            scopes: vec!["Mail.Read".into()],
-            expires_at: Some(NOW + 3600),
-            connectors: after,
-        }))),
-    );
-    assert!(matches!(signin(&m).phase, Phase::Done(_)));
-    assert_eq!(
-        TokenHealth::of(&m.shared.connectors[1].token, NOW),
-        TokenHealth::Valid
-    );
-    enter(&mut m);
-    match &m.screen {
-        Screen::Connectors(s) => assert_eq!(s.selected, 1),
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
-fn a_failed_sign_in_shows_the_decoded_error_and_retry_drops_the_old_reply() {
-    let mut m = list_model(rows());
-    let first = start_sign_in(&mut m, 0);
-    let err = UiError {
-        kind: UiErrorKind::Identity,
-        message: "The redirect URI http://localhost:8400/ is not registered for the app.".into(),
-        fix: Some("add http://localhost:8400/ in Azure portal → Authentication".into()),
-        detail: Some("AADSTS50011 (trace id t-1)".into()),
-    };
-    reply(
-        &mut m,
-        first,
-        EventBody::SignIn(SignInUpdate::Finished(Err(err.clone()))),
-    );
-    assert_eq!(signin(&m).phase, Phase::Failed(err));
-    let cmds = press(&mut m, Key::ch('r'));
-    let second = match cmds.as_slice() {
-        [Cmd::SignIn { id, .. }] => *id,
-        other => panic!("{other:?}"),
-    };
-    assert_ne!(first, second);
-    // A late answer to the first attempt changes nothing.
-    reply(
-        &mut m,
-        first,
-        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
-    );
-    assert!(!m.shared.changed, "stale reply dropped");
-    assert_eq!(signin(&m).phase, Phase::Starting);
-}
-
-#[test]
-fn esc_cancels_a_waiting_sign_in_and_its_late_reply_is_dropped() {
-    let mut m = list_model(rows());
-    let id = start_sign_in(&mut m, 1);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
-    );
-    let cmds = code(&mut m, KeyCode::Esc);
-    assert!(matches!(cmds.as_slice(), [Cmd::Cancel { id: c }] if *c == id));
-    assert!(matches!(m.screen, Screen::Connectors(_)));
-    let before = m.shared.connectors.clone();
-    let cmds = reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::Finished(Ok(SignedIn {
-            user: None,
-            scopes: vec![],
-            expires_at: None,
-            connectors: vec![],
-        }))),
-    );
-    assert!(cmds.is_empty());
-    assert!(!m.shared.changed);
-    assert_eq!(m.shared.connectors, before);
-}
-
-#[test]
-fn auth_code_sends_the_pasted_redirect_url_to_the_same_sign_in() {
-    let mut m = list_model(rows());
-    let id = start_sign_in(&mut m, 0);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::AuthorizeUrl(AuthorizePrompt {
-            url: "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize?client_id=1"
-                .into(),
-            redirect_uri: "http://localhost:8400/".into(),
-            port: 8400,
-            listening: true,
-            ssh_target: Some("admin@mail-gw".into()),
-        })),
-    );
-    update(
-        &mut m,
-        Msg::Paste("http://localhost:8400/?code=abc&state=xyz\n".into()),
-    );
-    assert!(signin(&m).paste_focused);
-    let cmds = enter(&mut m);
-    assert!(matches!(cmds.as_slice(), [Cmd::SubmitRedirect { id: s, .. }] if *s == id));
-    assert!(signin(&m).submitted);
-    assert!(signin(&m).paste.is_empty(), "the pasted code is not kept");
 }
 
 #[test]

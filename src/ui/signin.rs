@@ -262,23 +262,26 @@ fn auth_code(
         ]),
         &mut y,
     );
-    let target = p.ssh_target.as_deref().unwrap_or("this-server");
-    line(
-        f,
-        Line::styled(
-            "   Over SSH, forward the port from your desktop first:",
-            theme.muted(),
-        ),
-        &mut y,
-    );
-    line(
-        f,
-        Line::styled(
-            format!("   ssh -L {0}:127.0.0.1:{0} {target}", p.port),
-            theme.accent(),
-        ),
-        &mut y,
-    );
+    // Forwarding the port helps only while something listens on it.
+    if p.listening {
+        let target = p.ssh_target.as_deref().unwrap_or("this-server");
+        line(
+            f,
+            Line::styled(
+                "   Over SSH, forward the port from your desktop first:",
+                theme.muted(),
+            ),
+            &mut y,
+        );
+        line(
+            f,
+            Line::styled(
+                format!("   ssh -L {0}:127.0.0.1:{0} {target}", p.port),
+                theme.accent(),
+            ),
+            &mut y,
+        );
+    }
     y += 1;
     line(
         f,

@@ -39,7 +39,7 @@ fn sentence(text: &str) -> String {
 /// this app does it.
 fn fix_for(fix: Option<String>, needs_sign_in: bool, name: &str) -> Option<String> {
     if needs_sign_in {
-        return Some("sign it in from the connector list (its footer shows the key)".into());
+        return Some("sign it in again from the connector list (s by default)".into());
     }
     fix.map(|f| f.replace(" NAME", &format!(" {name}")))
 }
@@ -296,7 +296,7 @@ mod tests {
                 "hr"
             )
             .as_deref(),
-            Some("sign it in from the connector list (its footer shows the key)")
+            Some("sign it in again from the connector list (s by default)")
         );
     }
 
