@@ -242,7 +242,7 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
 }
 
 /// The opened message as lines: headers, attachments, then the body. Sanitised.
-pub fn message_lines<'a>(m: &MessageView, theme: &Theme) -> Vec<Line<'a>> {
+pub fn message_lines<'a>(m: &MessageView, width: u16, theme: &Theme) -> Vec<Line<'a>> {
     let label = |t: &str| Span::styled(format!("{t:<9}"), theme.muted());
     let people = |list: &[crate::app::Person]| {
         list.iter()
@@ -280,7 +280,10 @@ pub fn message_lines<'a>(m: &MessageView, theme: &Theme) -> Vec<Line<'a>> {
             ),
         ]));
     }
-    lines.push(Line::styled("─".repeat(40), theme.muted()));
+    lines.push(Line::styled(
+        "─".repeat(width.min(60) as usize),
+        theme.muted(),
+    ));
     let body = sanitize::text(&m.body).replace('\t', "    ");
     lines.extend(body.lines().map(|l| Line::raw(l.to_string())));
     lines
@@ -292,7 +295,7 @@ fn preview(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &T
     f.render_widget(block, area);
     match &s.preview {
         Some(m) => {
-            let p = Paragraph::new(message_lines(m, theme))
+            let p = Paragraph::new(message_lines(m, inner.width, theme))
                 .wrap(Wrap { trim: false })
                 .scroll((s.preview_scroll, 0));
             f.render_widget(p, inner);
