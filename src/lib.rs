@@ -5,6 +5,8 @@
 
 pub mod app;
 pub mod cli;
+#[cfg(feature = "emulator")]
+pub mod demo;
 pub mod domain;
 #[cfg(feature = "emulator")]
 pub mod emulator;

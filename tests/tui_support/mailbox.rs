@@ -50,7 +50,7 @@ pub fn message(i: usize) -> MessageRow {
             23 - i % 24,
             i % 60
         ),
-        unread: i % 3 == 0,
+        unread: i.is_multiple_of(3),
         attachment: i % 4 == 1,
         flagged: i % 7 == 2,
         importance: match i % 5 {
