@@ -5,6 +5,8 @@
 //! `Cancel` aborts the task of that id.
 
 mod connectors;
+mod mail;
+mod mail_token;
 mod signin;
 
 use std::collections::HashMap;
@@ -23,6 +25,7 @@ pub struct Services {
     vault: RwLock<Option<Arc<Vault>>>,
     /// An authorization-code sign-in may open the desktop's browser (never over SSH).
     open_browser: bool,
+    mail: mail::MailSessions,
 }
 
 impl Services {
@@ -31,6 +34,7 @@ impl Services {
             vault_path,
             vault: RwLock::new(vault.map(Arc::new)),
             open_browser: true,
+            mail: mail::MailSessions::default(),
         })
     }
 
@@ -40,6 +44,7 @@ impl Services {
             vault_path,
             vault: RwLock::new(vault.map(Arc::new)),
             open_browser: false,
+            mail: mail::MailSessions::default(),
         })
     }
 
@@ -150,6 +155,22 @@ async fn execute(
             EventBody::SignIn(crate::app::SignInUpdate::Finished(done))
         }
         Cmd::Test { name, .. } => EventBody::Tested(signin::test(services, name).await),
+        Cmd::LoadFolders { name, .. } => EventBody::Folders(mail::folders(&services, &name).await),
+        Cmd::ListMessages { name, query, .. } => {
+            EventBody::Messages(mail::list(&services, id, &name, query).await)
+        }
+        Cmd::MoreMessages { listing, .. } => {
+            EventBody::Messages(mail::more(&services, listing).await)
+        }
+        Cmd::ReadMessage {
+            name, message_id, ..
+        } => EventBody::Message(mail::read(&services, &name, &message_id).await),
+        Cmd::ChangeMessage { name, action, .. } => {
+            EventBody::Changed(mail::change(&services, &name, action).await)
+        }
+        Cmd::SendMail { name, draft, .. } => {
+            EventBody::Sent(mail::send(&services, &name, *draft).await)
+        }
         Cmd::Cancel { .. } | Cmd::SubmitRedirect { .. } | Cmd::Copy(_) | Cmd::Quit => return None,
     })
 }
