@@ -35,11 +35,14 @@ fn sentence(text: &str) -> String {
     out
 }
 
-/// A fix for connector `name`: the CLI's placeholder filled in, and signing in said the way
-/// this app does it.
-fn fix_for(fix: Option<String>, needs_sign_in: bool, name: &str) -> Option<String> {
-    if needs_sign_in {
-        return Some("sign it in again from the connector list (s by default)".into());
+/// What to do when a person must sign in (again), said the way this app does it.
+const SIGN_IN_FIX: &str = "sign it in from the connector list (s by default)";
+const SIGN_IN_AGAIN_FIX: &str = "sign it in again from the connector list (s by default)";
+
+/// A fix for connector `name`: the CLI's placeholder filled in, or how to sign in here.
+fn fix_for(fix: Option<String>, sign_in: Option<&str>, name: &str) -> Option<String> {
+    if let Some(how) = sign_in {
+        return Some(how.to_string());
     }
     fix.map(|f| f.replace(" NAME", &format!(" {name}")))
 }
@@ -47,7 +50,11 @@ fn fix_for(fix: Option<String>, needs_sign_in: bool, name: &str) -> Option<Strin
 /// A sign-in or token error of connector `name` as the screen shows it: the decoded cause, its
 /// fix, and for an identity refusal the AADSTS code and the service's ids for support.
 pub fn auth_error(err: AuthError, name: &str) -> UiError {
-    let needs_sign_in = err.needs_sign_in();
+    let sign_in = match &err {
+        AuthError::NotSignedIn(_) => Some(SIGN_IN_FIX),
+        e if e.needs_sign_in() => Some(SIGN_IN_AGAIN_FIX),
+        _ => None,
+    };
     match err {
         AuthError::Vault(v) => vault_error(v),
         AuthError::Identity(d) => {
@@ -69,7 +76,7 @@ pub fn auth_error(err: AuthError, name: &str) -> UiError {
             UiError {
                 kind: UiErrorKind::Identity,
                 message: sentence(&d.message),
-                fix: fix_for(Some(d.fix.clone()), needs_sign_in, name),
+                fix: fix_for(Some(d.fix.clone()), sign_in, name),
                 detail: Some(detail),
             }
         }
@@ -82,7 +89,7 @@ pub fn auth_error(err: AuthError, name: &str) -> UiError {
             UiError {
                 kind,
                 message: sentence(&other.to_string()),
-                fix: fix_for(other.fix(), needs_sign_in, name),
+                fix: fix_for(other.fix(), sign_in, name),
                 detail: None,
             }
         }
@@ -226,7 +233,11 @@ pub async fn test(services: Arc<Services>, name: String) -> Result<TestReport, U
                 UiErrorKind::Other
             },
             message: sentence(&g.message),
-            fix: fix_for(g.fix.clone(), g.needs_sign_in(), &name),
+            fix: fix_for(
+                g.fix.clone(),
+                g.needs_sign_in().then_some(SIGN_IN_AGAIN_FIX),
+                &name,
+            ),
             detail: None,
         },
     });
@@ -279,25 +290,19 @@ mod tests {
     }
 
     #[test]
-    fn fixes_name_the_connector_and_signing_in_is_a_key_here() {
+    fn fixes_name_the_connector_and_say_how_to_sign_in_here() {
         assert_eq!(
             fix_for(
                 Some("check `graphmail connector show NAME`".into()),
-                false,
+                None,
                 "hr"
             )
             .as_deref(),
             Some("check `graphmail connector show hr`")
         );
-        assert_eq!(
-            fix_for(
-                Some("run `graphmail connector login NAME`".into()),
-                true,
-                "hr"
-            )
-            .as_deref(),
-            Some("sign it in again from the connector list (s by default)")
-        );
+        let never = auth_error(AuthError::NotSignedIn("hr".into()), "hr");
+        assert_eq!(never.fix.as_deref(), Some(SIGN_IN_FIX));
+        assert_eq!(never.message, "Connector 'hr' is not signed in.");
     }
 
     #[test]
