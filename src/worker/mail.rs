@@ -9,6 +9,7 @@ use crate::app::{
     AttachmentRow, ComposeKind, FolderItem, Importance, MailAction, MailOutcome, MailQuery,
     MessagePage, MessageRow, MessageView, OutgoingDraft, Person, ReqId, UiError, UiErrorKind,
 };
+use crate::auth::{OAuthHttp, VaultTokens};
 use crate::graph::{
     Address, AttachmentInfo, BodyFormat, FolderRef, GraphClient, GraphError, ListQuery, Mailbox,
     MessagePager, MessageSummary, Order, OutgoingAttachment, OutgoingMessage, flatten_tree,
@@ -16,7 +17,6 @@ use crate::graph::{
 };
 
 use super::Services;
-use super::mail_token::VaultToken;
 
 /// Listings kept for their next page; older ones are dropped beyond this.
 const MAX_PAGERS: usize = 4;
@@ -132,7 +132,9 @@ impl MailSessions {
             .with_fix("go back to the connector list and press r to reload it")
         })?;
         let mailbox = Mailbox::for_connector(&entry.connector).map_err(graph_error)?;
-        let tokens = Arc::new(VaultToken::new(vault.clone(), entry));
+        let http =
+            OAuthHttp::new().map_err(|e| UiError::new(UiErrorKind::Network, e.to_string()))?;
+        let tokens = Arc::new(VaultTokens::new(vault.clone(), name, http));
         let client = GraphClient::new(
             self.http()?,
             &entry.connector.cloud.graph_api(),

@@ -6,7 +6,6 @@
 
 mod connectors;
 mod mail;
-mod mail_token;
 mod signin;
 
 use std::collections::HashMap;
