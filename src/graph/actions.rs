@@ -89,12 +89,12 @@ impl GraphClient {
             .await
     }
 
-    /// Deletes a message for good.
+    /// Deletes a message for good (`permanentDelete`; a plain DELETE keeps it recoverable).
     pub async fn delete_permanently(&self, id: &str) -> Result<(), GraphError> {
         let call = Call::new(
-            Method::DELETE,
-            self.endpoint(&["messages", id]),
-            Replay::Safe,
+            Method::POST,
+            self.endpoint(&["messages", id, "permanentDelete"]),
+            Replay::Once,
             "delete",
         );
         self.done(call).await
