@@ -4,11 +4,13 @@
 //! `cli` the scriptable commands; `emulator` a loopback identity platform + Graph mail service.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod domain;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod graph;
+pub mod http;
 pub mod logging;
 pub mod tui;
 pub mod ui;

@@ -9,6 +9,7 @@ mod mail_list;
 pub mod mail_output;
 mod mail_tokens;
 pub mod output;
+mod signin_cmd;
 mod vault_cmd;
 
 use std::path::PathBuf;
@@ -72,6 +73,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Try graphmail against a built-in emulated tenant (no Microsoft account needed)
     Demo,
+    /// Print a valid access token for a connector (renewed first when needed), for scripts
+    Token { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +151,17 @@ pub enum ConnectorCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Sign a connector in with its grant
+    Login {
+        name: String,
+        /// Print the sign-in URL instead of opening a browser
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Check a connector: get a token, read the user and open the Inbox
+    Test { name: String },
+    /// Forget a connector's tokens
+    Logout { name: String },
 }
 
 /// The fields of a connector; `add` requires tenant, client ID and grant, `edit` changes what is given.
@@ -277,6 +291,7 @@ pub fn run(cli: Cli) -> CliResult {
     let global = cli.global;
     match cli.command {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
+        Some(Command::Token { name }) => signin_cmd::token(&global, &name),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
         Some(Command::Mail(args)) => mail_cmd::run(&global, args),

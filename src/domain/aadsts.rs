@@ -93,11 +93,14 @@ impl RawIdentityError {
 /// Decodes an identity error for a connector.
 pub fn decode(raw: &RawIdentityError, ctx: &ErrorContext) -> DecodedError {
     let code = raw.code();
+    // The device-flow errors say exactly what happened; the AADSTS number sent with them
+    // varies between services and releases.
+    let device_flow = DEVICE_FLOW_ERRORS.contains(&raw.error.as_str());
     let (message, fix) = match code {
-        Some(code) => explain(code, raw, ctx),
-        None => explain_oauth_error(&raw.error),
+        Some(code) if !device_flow => explain(code, raw, ctx),
+        _ => explain_oauth_error(&raw.error),
     };
-    let known = code.is_some_and(is_known);
+    let known = device_flow || code.is_some_and(is_known);
     let detail = if known && code.is_some() {
         ids(raw)
     } else {
@@ -280,8 +283,19 @@ fn explain(code: u32, raw: &RawIdentityError, ctx: &ErrorContext) -> (String, St
     }
 }
 
+/// RFC 8628 `error` values of the device-code poll.
+const DEVICE_FLOW_ERRORS: [&str; 3] = [
+    "authorization_declined",
+    "expired_token",
+    "bad_verification_code",
+];
+
 fn explain_oauth_error(error: &str) -> (String, String) {
     match error {
+        "bad_verification_code" => (
+            "The device code is not valid.".into(),
+            "start the sign-in again".into(),
+        ),
         "authorization_declined" | "access_denied" => (
             "The sign-in was declined.".into(),
             "sign in again and approve the request".into(),
@@ -362,6 +376,18 @@ mod tests {
             d.fix
                 .contains("scope=https%3A%2F%2Fgraph.microsoft.com%2F.default")
         );
+    }
+
+    #[test]
+    fn device_flow_errors_are_explained_by_their_name_whatever_code_comes_with_them() {
+        let d = decode(
+            &raw(70000, "authorization_declined"),
+            &ctx(Grant::DeviceCode),
+        );
+        assert_eq!(d.aadsts, Some(70000));
+        assert!(d.message.contains("declined"), "{}", d.message);
+        let d = decode(&raw(70020, "expired_token"), &ctx(Grant::DeviceCode));
+        assert!(d.message.contains("expired"), "{}", d.message);
     }
 
     #[test]

@@ -25,6 +25,11 @@ pub fn run(global: &GlobalArgs, cmd: ConnectorCommand) -> CliResult {
         ConnectorCommand::Show { name } => show(global, &name),
         ConnectorCommand::Edit { name, fields } => edit(global, &name, &fields),
         ConnectorCommand::Remove { name, yes } => remove(global, &name, yes),
+        ConnectorCommand::Login { name, no_browser } => {
+            super::signin_cmd::login(global, &name, no_browser)
+        }
+        ConnectorCommand::Test { name } => super::signin_cmd::test(global, &name),
+        ConnectorCommand::Logout { name } => super::signin_cmd::logout(global, &name),
     }
 }
 

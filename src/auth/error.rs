@@ -1,0 +1,140 @@
+//! Why a sign-in or a token request failed, with the fix.
+
+use crate::domain::aadsts::DecodedError;
+use crate::vault::VaultError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The identity platform refused; decoded for the connector.
+    #[error("{}", .0.message)]
+    Identity(Box<DecodedError>),
+    #[error("cannot reach the identity platform: {0}")]
+    Network(String),
+    #[error("{0}")]
+    Protocol(String),
+    /// The connector lacks something the grant needs.
+    #[error("{message}")]
+    Config { message: String, fix: String },
+    #[error(
+        "the sign-in reply did not carry the state graphmail sent, so it was refused and nothing was saved"
+    )]
+    StateMismatch,
+    /// A pasted or received redirect that is not a sign-in reply.
+    #[error("{0}")]
+    BadRedirect(String),
+    #[error("the loopback listener failed: {0}")]
+    Listener(String),
+    #[error("connector '{0}' is not signed in")]
+    NotSignedIn(String),
+    #[error("there is no connector named '{0}'")]
+    UnknownConnector(String),
+    #[error("the sign-in was cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// OAuth `error` values after which only a person signing in again helps.
+const SIGN_IN_AGAIN: [&str; 6] = [
+    "invalid_grant",
+    "interaction_required",
+    "login_required",
+    "consent_required",
+    "expired_token",
+    "authorization_declined",
+];
+
+impl AuthError {
+    pub(crate) fn identity(decoded: DecodedError) -> AuthError {
+        AuthError::Identity(Box::new(decoded))
+    }
+
+    /// A connector that lacks a setting the grant needs.
+    pub(crate) fn config(message: impl Into<String>, fix: impl Into<String>) -> AuthError {
+        AuthError::Config {
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// A stable, machine-readable name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Identity(_) => "identity_error",
+            AuthError::Network(_) => "network",
+            AuthError::Protocol(_) => "identity_protocol",
+            AuthError::Config { .. } => "connector_incomplete",
+            AuthError::StateMismatch => "state_mismatch",
+            AuthError::BadRedirect(_) => "bad_redirect",
+            AuthError::Listener(_) => "listener_failed",
+            AuthError::NotSignedIn(_) => "not_signed_in",
+            AuthError::UnknownConnector(_) => "connector_not_found",
+            AuthError::Cancelled => "cancelled",
+            AuthError::Vault(_) => "vault",
+        }
+    }
+
+    /// The AADSTS number, when the identity platform sent one.
+    pub fn aadsts(&self) -> Option<u32> {
+        match self {
+            AuthError::Identity(d) => d.aadsts,
+            _ => None,
+        }
+    }
+
+    /// The decoded identity error, when there is one.
+    pub fn decoded(&self) -> Option<&DecodedError> {
+        match self {
+            AuthError::Identity(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// What to do about it.
+    pub fn fix(&self) -> Option<String> {
+        Some(match self {
+            AuthError::Identity(d) => match &d.detail {
+                Some(detail) => format!("{} {detail}", d.fix),
+                None => d.fix.clone(),
+            },
+            AuthError::Network(_) => {
+                "check the network and the connector's cloud (`graphmail connector show NAME`), then try again".into()
+            }
+            AuthError::Protocol(_) => "try again; if it keeps failing check the connector's cloud and login URL".into(),
+            AuthError::Config { fix, .. } => fix.clone(),
+            AuthError::StateMismatch => {
+                "start the sign-in again and use only the newest sign-in link".into()
+            }
+            AuthError::BadRedirect(_) => "paste the whole address from the browser's address bar, starting with http://localhost".into(),
+            AuthError::Listener(_) => "paste the final address from the browser instead, or choose another port with `graphmail connector edit NAME --redirect-port N`".into(),
+            AuthError::NotSignedIn(name) => format!("sign in with `graphmail connector login {name}`"),
+            AuthError::UnknownConnector(_) => "list the connectors with `graphmail connector list`".into(),
+            AuthError::Cancelled => return None,
+            AuthError::Vault(_) => return None,
+        })
+    }
+
+    /// True when only a person signing in again helps (exit status 4).
+    pub fn needs_sign_in(&self) -> bool {
+        match self {
+            AuthError::NotSignedIn(_) => true,
+            AuthError::Identity(d) => SIGN_IN_AGAIN.contains(&d.error.as_str()),
+            _ => false,
+        }
+    }
+}
+
+/// A transport failure in words, without the request (whose URL may carry a code).
+pub(crate) fn network_message(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "the request timed out"
+    } else if e.is_connect() {
+        "the connection failed"
+    } else {
+        "the request failed"
+    };
+    match e.url().and_then(|u| u.host_str()) {
+        Some(host) => format!("{what} ({host})"),
+        None => what.to_string(),
+    }
+}

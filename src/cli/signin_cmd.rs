@@ -1,0 +1,473 @@
+//! `graphmail connector login | test | logout` and `graphmail token`.
+
+use std::io::{BufRead, Write};
+
+use serde_json::json;
+use tokio::runtime::Runtime;
+
+use super::vault_cmd::unlock_vault;
+use super::{CliError, CliResult, Exit, GlobalArgs, output};
+use crate::auth::{
+    self, AuthError, BrowserChoice, FlowContext, FreshToken, OAuthHttp, Prompt, SignInOptions,
+    TokenSet, scopes,
+};
+use crate::domain::Grant;
+use crate::vault::{ConnectorEntry, Vault};
+
+/// Turns a sign-in failure into the command's error: the decoded message and fix, exit 4 when
+/// a person must sign in again.
+fn cli_error(err: AuthError) -> CliError {
+    if let AuthError::Vault(v) = err {
+        return v.into();
+    }
+    let exit = if err.needs_sign_in() {
+        Exit::SignIn
+    } else {
+        Exit::Failure
+    };
+    let mut out = CliError::new(exit, err.code(), err.to_string());
+    if let Some(fix) = err.fix() {
+        out = out.with_fix(fix);
+    }
+    out
+}
+
+fn runtime() -> CliResult<Runtime> {
+    // Multi-threaded: token renewal blocks on the vault lock and drives HTTP on the workers.
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure("runtime", format!("cannot start the async runtime: {e}")))
+}
+
+fn http() -> CliResult<OAuthHttp> {
+    OAuthHttp::new().map_err(cli_error)
+}
+
+fn entry(vault: &Vault, name: &str) -> CliResult<ConnectorEntry> {
+    let doc = vault.read()?;
+    doc.get(name)
+        .cloned()
+        .ok_or_else(|| cli_error(AuthError::UnknownConnector(name.to_string())))
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// Lines typed on standard input, read on their own thread (a blocked read never holds up
+/// the exit).
+fn stdin_lines() -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// `graphmail connector login NAME [--no-browser]`
+pub fn login(global: &GlobalArgs, name: &str, no_browser: bool) -> CliResult {
+    let vault = unlock_vault(global)?;
+    let entry = entry(&vault, name)?;
+    let ctx = FlowContext::new(&entry);
+    let http = http()?;
+    let rt = runtime()?;
+    let json = global.json;
+    let pasted = (entry.connector.grant == Grant::AuthCode).then(stdin_lines);
+    let options = SignInOptions { no_browser, pasted };
+    let mut show = |p: &Prompt| show_prompt(p, &ctx, json);
+    let result = rt.block_on(async {
+        tokio::select! {
+            r = auth::sign_in(&ctx, &http, options, &mut show) => r,
+            _ = tokio::signal::ctrl_c() => Err(AuthError::Cancelled),
+        }
+    });
+    let saved = result.and_then(|set| auth::save_sign_in(&vault, name, &set).map(|()| set));
+    match saved {
+        Ok(set) => {
+            report_signed_in(name, &set, json);
+            Ok(())
+        }
+        Err(err) => {
+            if json {
+                output::print_json(&json!({
+                    "event": "error",
+                    "code": err.decoded().map(|d| d.error.clone()).unwrap_or_else(|| err.code().to_string()),
+                    "aadsts": err.aadsts(),
+                    "message": err.to_string(),
+                    "fix": err.fix(),
+                }));
+            }
+            Err(cli_error(err))
+        }
+    }
+}
+
+fn show_prompt(prompt: &Prompt, ctx: &FlowContext, json: bool) {
+    match prompt {
+        Prompt::AuthorizeUrl {
+            url,
+            redirect_uri,
+            listening,
+            browser,
+            ssh_hint,
+        } => {
+            if json {
+                output::print_json(&json!({
+                    "event": "authorize_url",
+                    "url": url,
+                    "redirect_uri": redirect_uri,
+                    "listening": listening.map(|a| a.to_string()),
+                    "browser": browser.as_str(),
+                    "ssh_forward": ssh_hint,
+                }));
+                return;
+            }
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "Sign in connector '{}' in a browser at:\n\n  {url}\n",
+                ctx.connector.name
+            );
+            match browser {
+                BrowserChoice::Open => {
+                    let _ = writeln!(out, "(Your browser was opened with this address.)");
+                }
+                BrowserChoice::Ssh => {
+                    if let Some(hint) = ssh_hint {
+                        let _ = writeln!(
+                            out,
+                            "This is an SSH session. To let the browser on your own machine reach graphmail here,\nrun this on your machine first, then open the address there:\n\n  {hint}\n"
+                        );
+                    }
+                }
+                BrowserChoice::NoDesktop | BrowserChoice::Refused => {}
+            }
+            if let Some(addr) = listening {
+                let _ = writeln!(
+                    out,
+                    "Waiting for the browser to return to {redirect_uri} (listening on {addr})."
+                );
+            }
+            let _ = writeln!(
+                out,
+                "Or paste the address the browser ends on (it starts with {redirect_uri}) and press Enter:"
+            );
+            let _ = out.flush();
+        }
+        Prompt::DeviceCode {
+            verification_uri,
+            user_code,
+            expires_in,
+            interval,
+            message,
+        } => {
+            if json {
+                output::print_json(&json!({
+                    "event": "device_code",
+                    "verification_uri": verification_uri,
+                    "user_code": user_code,
+                    "expires_in": expires_in,
+                    "interval": interval,
+                    "message": message,
+                }));
+                return;
+            }
+            let mut out = std::io::stdout().lock();
+            let text = message.clone().unwrap_or_else(|| {
+                format!("To sign in, open {verification_uri} on any device and enter the code {user_code}.")
+            });
+            let _ = writeln!(
+                out,
+                "{text}\n\n  Page: {verification_uri}\n  Code: {user_code}\n\nWaiting for the sign-in (the code works for {} minutes; Ctrl-C cancels)…",
+                expires_in.div_ceil(60)
+            );
+            let _ = out.flush();
+        }
+    }
+}
+
+fn report_signed_in(name: &str, set: &TokenSet, json: bool) {
+    if json {
+        output::print_json(&json!({
+            "event": "signed_in",
+            "user": set.user,
+            "scopes": set.granted_scopes,
+            "expires_at": rfc3339(set.expires_at),
+        }));
+        return;
+    }
+    let who = set.user.as_deref().unwrap_or("the app itself (app-only)");
+    println!("Signed in connector '{name}' as {who}.");
+    if !set.granted_scopes.is_empty() {
+        println!("Granted: {}", set.granted_scopes.join(" "));
+    }
+    println!(
+        "The access token is valid until {}.",
+        rfc3339(set.expires_at)
+    );
+}
+
+/// `graphmail token NAME`: only the token on stdout.
+pub fn token(global: &GlobalArgs, name: &str) -> CliResult {
+    let vault = unlock_vault(global)?;
+    let http = http()?;
+    let rt = runtime()?;
+    let token = auth::fresh_access_token(&vault, name, &http, rt.handle()).map_err(cli_error)?;
+    if global.json {
+        output::print_json(&json!({
+            "access_token": token.secret(),
+            "expires_at": rfc3339(token.expires_at),
+        }));
+    } else {
+        println!("{}", token.secret());
+    }
+    Ok(())
+}
+
+/// `graphmail connector logout NAME`
+pub fn logout(global: &GlobalArgs, name: &str) -> CliResult {
+    let vault = unlock_vault(global)?;
+    let had = auth::forget_tokens(&vault, name).map_err(cli_error)?;
+    tracing::info!(connector = name, had_tokens = had, "signed out");
+    if global.json {
+        output::print_json(&json!({ "ok": true, "signed_out": had }));
+    } else if had {
+        println!("Signed out connector '{name}': its tokens are forgotten.");
+    } else {
+        println!("Connector '{name}' was not signed in.");
+    }
+    Ok(())
+}
+
+/// What `connector test` found.
+struct TestReport {
+    user: Option<String>,
+    requested: Vec<String>,
+    granted: Vec<String>,
+    missing: Vec<String>,
+    mailbox_ok: bool,
+    expires_at: Option<i64>,
+    error: Option<CliError>,
+}
+
+/// `graphmail connector test NAME`
+pub fn test(global: &GlobalArgs, name: &str) -> CliResult {
+    let vault = unlock_vault(global)?;
+    let entry = entry(&vault, name)?;
+    let http = http()?;
+    let rt = runtime()?;
+    let requested = scopes::requested_scopes(&entry.connector);
+    let mut report = TestReport {
+        user: None,
+        requested: requested.clone(),
+        granted: Vec::new(),
+        missing: Vec::new(),
+        mailbox_ok: false,
+        expires_at: None,
+        error: None,
+    };
+    match auth::fresh_access_token(&vault, name, &http, rt.handle()) {
+        Err(e) => report.error = Some(cli_error(e)),
+        Ok(token) => {
+            report.expires_at = Some(token.expires_at);
+            report.user = token.user.clone();
+            report.granted = token.granted_scopes.clone();
+            if entry.connector.grant.is_delegated() {
+                report.missing = scopes::missing_scopes(&requested, &token.granted_scopes);
+            }
+            rt.block_on(probe_graph(&entry, &token, &mut report));
+        }
+    }
+    print_report(name, &report, global.json);
+    match report.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+async fn probe_graph(entry: &ConnectorEntry, token: &FreshToken, report: &mut TestReport) {
+    let client = match crate::http::graph_client() {
+        Ok(c) => c,
+        Err(e) => {
+            report.error = Some(CliError::failure(
+                "network",
+                format!("cannot set up HTTPS: {e}"),
+            ));
+            return;
+        }
+    };
+    let api = entry.connector.cloud.graph_api();
+    let base = if entry.connector.grant.is_delegated() {
+        format!("{api}/me")
+    } else {
+        match &entry.connector.mailbox {
+            Some(mailbox) => format!("{api}/users/{}", url_segment(mailbox)),
+            None => {
+                report.error = Some(
+                    CliError::failure(
+                        "connector_incomplete",
+                        "an app-only connector needs the mailbox it works on",
+                    )
+                    .with_fix("set it with `graphmail connector edit NAME --mailbox user@domain`"),
+                );
+                return;
+            }
+        }
+    };
+    let app_only = !entry.connector.grant.is_delegated();
+    match graph_get(&client, &base, token).await {
+        // Reading a user's profile needs User.Read.All, which a mail-only app may rightly
+        // lack; the Inbox below is what matters.
+        Err((403, _)) if app_only => report.user = entry.connector.mailbox.clone(),
+        Ok(user) => {
+            let upn = user
+                .get("userPrincipalName")
+                .or_else(|| user.get("mail"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            if upn.is_some() {
+                report.user = upn;
+            }
+        }
+        Err((_, e)) => {
+            report.error = Some(e);
+            return;
+        }
+    }
+    match graph_get(&client, &format!("{base}/mailFolders/inbox"), token).await {
+        Ok(_) => report.mailbox_ok = true,
+        Err((_, e)) => report.error = Some(e),
+    }
+}
+
+fn url_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn graph_get(
+    client: &reqwest::Client,
+    url: &str,
+    token: &FreshToken,
+) -> Result<serde_json::Value, (u16, CliError)> {
+    let path = url
+        .split_once("/v1.0")
+        .map(|(_, p)| p)
+        .unwrap_or(url)
+        .to_string();
+    let response = client
+        .get(url)
+        .bearer_auth(token.secret())
+        .send()
+        .await
+        .map_err(|e| {
+            CliError::failure(
+                "network",
+                format!(
+                    "cannot reach Microsoft Graph: {}",
+                    auth::network_message(&e)
+                ),
+            )
+            .with_fix(
+                "check the network and the connector's cloud (`graphmail connector show NAME`)",
+            )
+        })
+        .map_err(|e| (0, e))?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+    if status.is_success() {
+        return Ok(body);
+    }
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or("unknown")
+        .to_string();
+    let message = body["error"]["message"].as_str().unwrap_or("").to_string();
+    let fix = match status.as_u16() {
+        401 => "sign in again with `graphmail connector login NAME`".to_string(),
+        403 => "grant the missing permissions (and admin consent) in the Azure portal → App registrations → API permissions, then sign in again".to_string(),
+        404 => "check the connector's mailbox (`graphmail connector show NAME`); the user must have an Exchange Online mailbox".to_string(),
+        _ => "try again later".to_string(),
+    };
+    let exit = if status.as_u16() == 401 {
+        Exit::SignIn
+    } else {
+        Exit::Failure
+    };
+    Err((
+        status.as_u16(),
+        CliError::new(
+            exit,
+            "graph_error",
+            format!(
+                "Microsoft Graph refused GET {path} with HTTP {} ({code}{}{message})",
+                status.as_u16(),
+                if message.is_empty() { "" } else { ": " }
+            ),
+        )
+        .with_fix(fix),
+    ))
+}
+
+fn print_report(name: &str, r: &TestReport, json: bool) {
+    if json {
+        output::print_json(&json!({
+            "ok": r.error.is_none(),
+            "user": r.user,
+            "requested_scopes": r.requested,
+            "granted_scopes": r.granted,
+            "missing_scopes": r.missing,
+            "missing_disables": r.missing.iter().map(|s| json!({"scope": s, "disables": scopes::what_it_disables(s)})).collect::<Vec<_>>(),
+            "mailbox_ok": r.mailbox_ok,
+            "expires_at": r.expires_at.map(rfc3339),
+            "error": r.error.as_ref().map(|e| json!({"code": e.code, "message": e.message, "fix": e.fix})),
+        }));
+        return;
+    }
+    println!("Connector '{name}'");
+    println!(
+        "  user:      {}",
+        r.user.as_deref().unwrap_or("(app-only or unknown)")
+    );
+    println!("  requested: {}", r.requested.join(" "));
+    println!(
+        "  granted:   {}",
+        if r.granted.is_empty() {
+            "(none reported)".to_string()
+        } else {
+            r.granted.join(" ")
+        }
+    );
+    for m in &r.missing {
+        println!(
+            "  missing:   {m} (needed to {})",
+            scopes::what_it_disables(m)
+        );
+    }
+    println!(
+        "  mailbox:   {}",
+        if r.mailbox_ok {
+            "Inbox opened"
+        } else {
+            "not reached"
+        }
+    );
+    if let Some(exp) = r.expires_at {
+        println!("  token:     valid until {}", rfc3339(exp));
+    }
+    if r.error.is_none() {
+        println!("OK");
+    }
+}
