@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::mail_output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
-use crate::domain::sanitize;
+use crate::auth::{OAuthHttp, VaultTokens};
+use crate::domain::{Grant, sanitize};
 use crate::graph::{
     BodyFormat, GraphClient, GraphError, Mailbox, MessageDetail, OutgoingAttachment,
     OutgoingMessage, TokenSource,
@@ -140,26 +141,53 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
     let doc = vault.read()?;
     let entry = pick_connector(&doc, args.connector.as_deref())?;
     let connector = entry.connector.clone();
-    let tokens: Arc<dyn TokenSource> =
-        Arc::new(super::mail_tokens::CachedToken::from_entry(entry)?);
+    let signed_in = entry.tokens.as_ref().is_some_and(|t| {
+        t.access_token.is_some() || t.refresh_token.as_deref().is_some_and(|r| !r.is_empty())
+    });
+    // Client credentials (and ROPC with a stored password) sign in again on their own.
+    let self_renewing = connector.grant == Grant::ClientCredentials
+        || (connector.grant == Grant::Ropc && entry.secrets.password.is_some());
     drop(doc);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let name = connector.name.clone();
+    if !signed_in && !self_renewing {
+        return Err(CliError::new(
+            Exit::SignIn,
+            "sign_in_needed",
+            format!("connector '{name}' is not signed in"),
+        )
+        .with_fix(format!(
+            "sign it in with `graphmail connector login {name}`"
+        )));
+    }
+    // Multi-threaded: a token renewal holds the vault lock on a blocking thread while its
+    // HTTP runs on the workers.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| {
             CliError::failure("runtime", format!("cannot start the async runtime: {e}"))
         })?;
-    runtime.block_on(async move {
+    let oauth = OAuthHttp::new().map_err(|e| CliError::failure("network", e.to_string()))?;
+    let tokens: Arc<dyn TokenSource> = Arc::new(VaultTokens::new(Arc::new(vault), &name, oauth));
+    let result = runtime.block_on(async move {
         let http = crate::graph::http_client().map_err(graph_error)?;
         let mailbox = Mailbox::for_connector(&connector).map_err(graph_error)?;
         let client = GraphClient::new(http, &connector.cloud.graph_api(), &mailbox, tokens)
             .map_err(graph_error)?;
-        let result = dispatch(&client, global.json, args.command).await;
-        match result {
-            Err(e) if is_broken_pipe(&e) => Ok(()),
-            other => other,
+        dispatch(&client, global.json, args.command).await
+    });
+    match result {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        Err(mut e) => {
+            // Name the connector in "sign in again" advice.
+            e.fix = e
+                .fix
+                .map(|f| f.replace("login NAME", &format!("login {name}")));
+            Err(e)
         }
-    })
+        ok => ok,
+    }
 }
 
 fn pick_connector<'d>(

@@ -7,7 +7,6 @@ pub mod error;
 mod mail_cmd;
 mod mail_list;
 pub mod mail_output;
-mod mail_tokens;
 pub mod output;
 mod signin_cmd;
 mod vault_cmd;
