@@ -2,18 +2,16 @@
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::json;
 
 use super::mail_output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
-use crate::auth::{OAuthHttp, VaultTokens};
-use crate::domain::{Grant, sanitize};
+use crate::domain::sanitize;
 use crate::graph::{
     BodyFormat, GraphClient, GraphError, Mailbox, MessageDetail, OutgoingAttachment,
-    OutgoingMessage, TokenSource,
+    OutgoingMessage,
 };
 
 #[derive(Debug, Args)]
@@ -137,28 +135,8 @@ pub struct SendArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
-    let vault = super::vault_cmd::unlock_vault(global)?;
-    let doc = vault.read()?;
-    let entry = pick_connector(&doc, args.connector.as_deref())?;
-    let connector = entry.connector.clone();
-    let signed_in = entry.tokens.as_ref().is_some_and(|t| {
-        t.access_token.is_some() || t.refresh_token.as_deref().is_some_and(|r| !r.is_empty())
-    });
-    // Client credentials (and ROPC with a stored password) sign in again on their own.
-    let self_renewing = connector.grant == Grant::ClientCredentials
-        || (connector.grant == Grant::Ropc && entry.secrets.password.is_some());
-    drop(doc);
-    let name = connector.name.clone();
-    if !signed_in && !self_renewing {
-        return Err(CliError::new(
-            Exit::SignIn,
-            "sign_in_needed",
-            format!("connector '{name}' is not signed in"),
-        )
-        .with_fix(format!(
-            "sign it in with `graphmail connector login {name}`"
-        )));
-    }
+    let session = super::mail_connector::open(global, args.connector.as_deref())?;
+    let name = session.connector.name.clone();
     // Multi-threaded: a token renewal holds the vault lock on a blocking thread while its
     // HTTP runs on the workers.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -168,12 +146,11 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
         .map_err(|e| {
             CliError::failure("runtime", format!("cannot start the async runtime: {e}"))
         })?;
-    let oauth = OAuthHttp::new().map_err(|e| CliError::failure("network", e.to_string()))?;
-    let tokens: Arc<dyn TokenSource> = Arc::new(VaultTokens::new(Arc::new(vault), &name, oauth));
     let result = runtime.block_on(async move {
+        let connector = &session.connector;
         let http = crate::graph::http_client().map_err(graph_error)?;
-        let mailbox = Mailbox::for_connector(&connector).map_err(graph_error)?;
-        let client = GraphClient::new(http, &connector.cloud.graph_api(), &mailbox, tokens)
+        let mailbox = Mailbox::for_connector(connector).map_err(graph_error)?;
+        let client = GraphClient::new(http, &connector.cloud.graph_api(), &mailbox, session.tokens)
             .map_err(graph_error)?;
         dispatch(&client, global.json, args.command).await
     });
@@ -187,36 +164,6 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
             Err(e)
         }
         ok => ok,
-    }
-}
-
-fn pick_connector<'d>(
-    doc: &'d crate::vault::VaultDocument,
-    name: Option<&str>,
-) -> CliResult<&'d crate::vault::ConnectorEntry> {
-    match name {
-        Some(n) => doc.get(n).ok_or_else(|| {
-            CliError::failure(
-                "no_such_connector",
-                format!("there is no connector called '{n}'"),
-            )
-            .with_fix("`graphmail connector list` shows the connectors")
-        }),
-        None => match doc.connectors.as_slice() {
-            [one] => Ok(one),
-            [] => Err(
-                CliError::failure("no_connector", "the vault holds no connector yet")
-                    .with_fix("add one with `graphmail connector add NAME …`"),
-            ),
-            many => {
-                let names: Vec<&str> = many.iter().map(|e| e.connector.name.as_str()).collect();
-                Err(CliError::usage(format!(
-                    "the vault holds several connectors ({})",
-                    names.join(", ")
-                ))
-                .with_fix("name one with --connector NAME (-c NAME)"))
-            }
-        },
     }
 }
 

@@ -5,6 +5,7 @@ mod connector;
 mod emulator_cmd;
 pub mod error;
 mod mail_cmd;
+mod mail_connector;
 mod mail_list;
 pub mod mail_output;
 pub mod output;

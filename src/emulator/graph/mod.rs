@@ -170,7 +170,7 @@ fn mailbox_routes() -> Router<Arc<Emulator>> {
 /// once base64-encoded, and an upload range is at most 4 MB.
 const REQUEST_LIMIT: usize = 6 * 1024 * 1024;
 
-/// Graph's routes, full paths from `/v1.0/`.
+/// Graph's routes, full paths from `/v1.0/`, and the upload URLs of attachment sessions.
 pub fn routes() -> Router<Arc<Emulator>> {
     Router::new()
         .route("/v1.0/me", get(users::me))
