@@ -6,6 +6,8 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+#[cfg(feature = "emulator")]
+pub mod demo;
 pub mod domain;
 #[cfg(feature = "emulator")]
 pub mod emulator;

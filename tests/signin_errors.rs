@@ -230,3 +230,20 @@ fn unknown_tenant() {
         },
     );
 }
+
+#[test]
+fn scope_the_service_does_not_know() {
+    let emu = Emu::start();
+    let mut entry = ropc(&emu, PUBLIC_APP, ADELE, &emu.password(ADELE));
+    entry.connector.extra_scopes = vec!["Foo.Bar".into()];
+    check(
+        &emu,
+        entry,
+        Case {
+            what: "70011",
+            aadsts: 70011,
+            message: "A requested scope is not valid.",
+            fix: "check the connector's scopes",
+        },
+    );
+}

@@ -4,7 +4,7 @@ use super::keymap::{Action, Context};
 use super::keys::Key;
 use super::msg::{ConnectorRow, EventBody, Reply, ReqId};
 use super::overlay::{ConfirmAction, Overlay, ToastLevel};
-use super::{Cmd, Nav, Screen, Shared, signin, wizard};
+use super::{Cmd, Nav, Screen, Shared, mailbox, signin, wizard};
 
 #[derive(Debug, Default)]
 pub struct ConnectorsState {
@@ -91,14 +91,9 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
             vec![Cmd::Test { id, name }]
         }
         (Some(Action::Open), Some(row)) => {
-            shared.toast(
-                ToastLevel::Info,
-                format!(
-                    "The mailbox view is not built yet; `graphmail mail list --connector {}` reads it meanwhile.",
-                    row.connector.name
-                ),
-            );
-            Vec::new()
+            let (state, cmds) = mailbox::MailboxState::open(shared, &row.connector.name);
+            shared.nav = Some(Nav::Push(Screen::Mailbox(Box::new(state))));
+            cmds
         }
         (Some(Action::Refresh), _) => {
             let id = shared.next_id();

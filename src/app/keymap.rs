@@ -23,10 +23,16 @@ pub enum Context {
     /// An error dialog: read, then close.
     Message,
     Help,
+    /// The mailbox: folders, message list, preview.
+    Mailbox,
+    /// A one-line prompt or the folder picker over the mailbox.
+    Prompt,
+    /// Writing a mail.
+    Compose,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 12] = [
         Context::Global,
         Context::List,
         Context::Wizard,
@@ -36,6 +42,9 @@ impl Context {
         Context::Dialog,
         Context::Message,
         Context::Help,
+        Context::Mailbox,
+        Context::Prompt,
+        Context::Compose,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +58,9 @@ impl Context {
             Context::Dialog => "dialog",
             Context::Message => "message",
             Context::Help => "help",
+            Context::Mailbox => "mailbox",
+            Context::Prompt => "prompt",
+            Context::Compose => "compose",
         }
     }
 
@@ -63,6 +75,9 @@ impl Context {
             Context::Dialog => "Dialog",
             Context::Message => "Message",
             Context::Help => "Help",
+            Context::Mailbox => "Mailbox",
+            Context::Prompt => "Prompt",
+            Context::Compose => "Compose",
         }
     }
 
@@ -83,6 +98,13 @@ impl Context {
             Context::Dialog => &[Confirm, Cancel],
             Context::Message => &[Close],
             Context::Help => &[Close],
+            Context::Mailbox => &[
+                Up, Down, PageUp, PageDown, Top, Bottom, NextPane, PrevPane, Open, Back, Search,
+                UnreadOnly, Refresh, MarkRead, Move, Delete, Save, Reply, ReplyAll, Forward,
+                NewMail, Quit,
+            ],
+            Context::Prompt => &[Confirm, Cancel, Up, Down, NextField],
+            Context::Compose => &[Send, NextField, PrevField, Cancel],
         }
     }
 }
@@ -113,10 +135,27 @@ pub enum Action {
     Confirm,
     Retry,
     Close,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    NextPane,
+    PrevPane,
+    Back,
+    Search,
+    UnreadOnly,
+    MarkRead,
+    Move,
+    Save,
+    Reply,
+    ReplyAll,
+    Forward,
+    NewMail,
+    Send,
 }
 
 impl Action {
-    const ALL: [Action; 23] = [
+    const ALL: [Action; 40] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -140,6 +179,23 @@ impl Action {
         Action::Confirm,
         Action::Retry,
         Action::Close,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::NextPane,
+        Action::PrevPane,
+        Action::Back,
+        Action::Search,
+        Action::UnreadOnly,
+        Action::MarkRead,
+        Action::Move,
+        Action::Save,
+        Action::Reply,
+        Action::ReplyAll,
+        Action::Forward,
+        Action::NewMail,
+        Action::Send,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -167,6 +223,23 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Retry => "retry",
             Action::Close => "close",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::NextPane => "next_pane",
+            Action::PrevPane => "prev_pane",
+            Action::Back => "back",
+            Action::Search => "search",
+            Action::UnreadOnly => "unread_only",
+            Action::MarkRead => "mark_read",
+            Action::Move => "move",
+            Action::Save => "save",
+            Action::Reply => "reply",
+            Action::ReplyAll => "reply_all",
+            Action::Forward => "forward",
+            Action::NewMail => "new_mail",
+            Action::Send => "send",
         }
     }
 

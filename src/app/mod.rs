@@ -5,10 +5,14 @@
 //! key handling live in a file named after it. Focus is derived, most specific first:
 //! overlay > focused text field > screen > global keys.
 
+pub mod compose;
 pub mod connector_rules;
 pub mod connectors;
 pub mod keymap;
 pub mod keys;
+pub mod mailbox;
+pub mod mailbox_data;
+pub mod mailbox_events;
 pub mod msg;
 pub mod overlay;
 pub mod picker;
@@ -19,6 +23,7 @@ pub mod wizard;
 
 use keymap::{Action, Context, Keymap};
 use keys::Key;
+pub use mailbox_data::*;
 pub use msg::*;
 use overlay::{Overlay, Toast, ToastLevel};
 
@@ -37,6 +42,8 @@ pub enum Screen {
     Connectors(connectors::ConnectorsState),
     Wizard(Box<wizard::WizardState>),
     SignIn(Box<signin::SignInState>),
+    Mailbox(Box<mailbox::MailboxState>),
+    Compose(Box<compose::ComposeState>),
 }
 
 /// A screen change asked for by a handler, applied after it returns.
@@ -67,6 +74,8 @@ pub struct Shared {
     /// The connector the list selects when it is shown next.
     pub select: Option<String>,
     pub quitting: bool,
+    /// A dialog's "yes" that the screen under it carries out (delete a message, send a mail).
+    pub confirmed: Option<overlay::ConfirmAction>,
     /// `NO_COLOR` is set: the view uses no colour.
     pub no_color: bool,
     /// Advances on every tick; drives the spinner.
@@ -163,6 +172,7 @@ pub fn init(keymap: Keymap, start: Start, vault_label: String, now: Clock) -> (M
         nav: None,
         select: None,
         quitting: false,
+        confirmed: None,
         no_color: false,
         frame: 0,
         next_id: 0,
@@ -233,7 +243,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
 }
 
 fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
-    if let Some(cmds) = overlay::on_key(&mut model.shared, key) {
+    if let Some(mut cmds) = overlay::on_key(&mut model.shared, key) {
+        if let Some(what) = model.shared.confirmed.take() {
+            let shared = &mut model.shared;
+            cmds.extend(match &mut model.screen {
+                Screen::Mailbox(s) => s.on_confirmed(shared, what),
+                Screen::Compose(s) => s.on_confirmed(shared, what),
+                _ => Vec::new(),
+            });
+        }
         return cmds;
     }
     let shared = &mut model.shared;
@@ -242,17 +260,24 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
         Screen::Connectors(s) => connectors::on_key(shared, s, key),
         Screen::Wizard(s) => wizard::on_key(shared, s, key),
         Screen::SignIn(s) => signin::on_key(shared, s, key),
+        Screen::Mailbox(s) => mailbox::on_key(shared, s, key),
+        Screen::Compose(s) => compose::on_key(shared, s, key),
     }
 }
 
 fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
+    if let (true, Screen::Compose(s)) = (model.shared.overlays.is_empty(), &mut model.screen) {
+        compose::on_paste(s, text);
+        return Vec::new();
+    }
     let line: String = text.chars().filter(|c| !c.is_control()).collect();
     let field = if model.shared.overlays.is_empty() {
         match &mut model.screen {
             Screen::Unlock(s) => s.focused_field(),
             Screen::Wizard(s) => s.focused_field(),
             Screen::SignIn(s) => s.paste_field(),
-            Screen::Connectors(_) => None,
+            Screen::Mailbox(s) => s.prompt.as_mut().map(|p| &mut p.field),
+            Screen::Connectors(_) | Screen::Compose(_) => None,
         }
     } else {
         None
@@ -286,7 +311,32 @@ fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
         shared.busy = None;
         return connectors::on_busy_done(shared, event.body);
     }
+    if matches!(
+        event.body,
+        EventBody::Folders(_)
+            | EventBody::Messages(_)
+            | EventBody::Message(_)
+            | EventBody::Changed(_)
+    ) {
+        // The mailbox may be under a compose screen; its replies still apply to it.
+        let mailbox = std::iter::once(&mut model.screen)
+            .chain(model.back.iter_mut().rev())
+            .find_map(|s| match s {
+                Screen::Mailbox(m) if m.awaiting(id) => Some(m),
+                _ => None,
+            });
+        return match mailbox {
+            Some(m) => mailbox_events::on_event(shared, m, id, event.body),
+            None => {
+                shared.changed = false;
+                Vec::new()
+            }
+        };
+    }
     match (&mut model.screen, event.body) {
+        (Screen::Compose(s), EventBody::Sent(r)) if s.awaiting(id) => {
+            compose::on_sent(shared, s, r)
+        }
         (Screen::Unlock(s), EventBody::Unlocked(r)) if s.awaiting(id) => {
             unlock::on_unlocked(shared, s, r)
         }
@@ -349,6 +399,14 @@ pub fn action_available(model: &Model, action: Action) -> bool {
             _ => true,
         },
         Screen::Unlock(_) => true,
+        Screen::Mailbox(s) => match action {
+            Action::MarkRead | Action::Move | Action::Delete => s.selected_row().is_some(),
+            Action::Reply | Action::ReplyAll | Action::Forward | Action::Save => {
+                s.preview.is_some()
+            }
+            _ => true,
+        },
+        Screen::Compose(_) => true,
     }
 }
 
@@ -362,6 +420,11 @@ pub fn screen_key_contexts(model: &Model) -> Vec<Context> {
         }
         Screen::Wizard(_) => vec![Context::Wizard],
         Screen::SignIn(_) => vec![Context::SignIn],
+        Screen::Mailbox(s) if s.prompt.is_some() || s.picker.is_some() => {
+            vec![Context::Prompt]
+        }
+        Screen::Mailbox(_) => vec![Context::Mailbox],
+        Screen::Compose(_) => vec![Context::Compose],
     };
     chain.push(Context::Global);
     chain
@@ -382,6 +445,8 @@ impl Model {
                 Screen::Connectors(s) => s.loading.is_some(),
                 Screen::Wizard(s) => s.saving.is_some(),
                 Screen::SignIn(s) => s.waiting(),
+                Screen::Mailbox(s) => s.busy(),
+                Screen::Compose(s) => s.sending.is_some(),
             }
     }
 }

@@ -5,6 +5,10 @@ use secrecy::SecretString;
 use crate::domain::Connector;
 
 use super::keys::Key;
+use super::mailbox_data::{
+    FolderItem, ListingId, MailAction, MailOutcome, MailQuery, MessagePage, MessageView,
+    OutgoingDraft,
+};
 
 /// Identifies one command and its reply; replies whose id is no longer awaited are dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,6 +68,38 @@ pub enum Cmd {
     Cancel {
         id: ReqId,
     },
+    /// Read a connector's folder tree (opening its mailbox, or refreshing the counts).
+    LoadFolders {
+        id: ReqId,
+        name: String,
+    },
+    /// Start listing messages; the reply is the first page. Later pages name this `id`.
+    ListMessages {
+        id: ReqId,
+        name: String,
+        query: MailQuery,
+    },
+    /// The next page of the listing started by `listing`.
+    MoreMessages {
+        id: ReqId,
+        listing: ListingId,
+    },
+    ReadMessage {
+        id: ReqId,
+        name: String,
+        message_id: String,
+    },
+    ChangeMessage {
+        id: ReqId,
+        name: String,
+        action: MailAction,
+    },
+    /// Send a draft. Never repeated by the worker: a failure comes back to the user.
+    SendMail {
+        id: ReqId,
+        name: String,
+        draft: Box<OutgoingDraft>,
+    },
     /// Put text on the clipboard through the terminal (OSC 52).
     Copy(String),
     Quit,
@@ -81,6 +117,12 @@ impl Cmd {
             | Cmd::SignIn { id, .. }
             | Cmd::SubmitRedirect { id, .. }
             | Cmd::Test { id, .. }
+            | Cmd::LoadFolders { id, .. }
+            | Cmd::ListMessages { id, .. }
+            | Cmd::MoreMessages { id, .. }
+            | Cmd::ReadMessage { id, .. }
+            | Cmd::ChangeMessage { id, .. }
+            | Cmd::SendMail { id, .. }
             | Cmd::Cancel { id } => Some(*id),
             Cmd::Copy(_) | Cmd::Quit => None,
         }
@@ -116,6 +158,11 @@ pub enum EventBody {
     Deleted(Reply<Vec<ConnectorRow>>),
     SignIn(SignInUpdate),
     Tested(Reply<TestReport>),
+    Folders(Reply<Vec<FolderItem>>),
+    Messages(Reply<MessagePage>),
+    Message(Reply<Box<MessageView>>),
+    Changed(Reply<MailOutcome>),
+    Sent(Reply<()>),
 }
 
 #[derive(Debug)]
@@ -177,6 +224,8 @@ pub enum UiErrorKind {
     Identity,
     Network,
     Vault,
+    /// A send failed after it reached Graph: the mail may have gone out.
+    MaybeSent,
     Other,
 }
 

@@ -9,6 +9,13 @@ use super::{Cmd, Nav, Shared};
 pub enum ConfirmAction {
     DeleteConnector(String),
     DiscardWizard,
+    /// Move a message to Deleted Items.
+    DeleteMessage {
+        message_id: String,
+        subject: String,
+    },
+    SendMail,
+    DiscardDraft,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +95,8 @@ pub fn on_key(shared: &mut Shared, key: super::keys::Key) -> Option<Vec<Cmd>> {
                     shared.nav = Some(Nav::Pop);
                     shared.toast(ToastLevel::Info, "The connector was not saved.");
                 }
+                // Carried out by the screen under the dialog.
+                other => shared.confirmed = Some(other),
             }
         }
         (Overlay::Confirm { .. }, Some(Action::Cancel))

@@ -404,6 +404,7 @@ mod tests {
             is_read: false,
             has_attachments: true,
             importance: "high".into(),
+            flagged: false,
         }
     }
 

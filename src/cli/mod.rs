@@ -297,11 +297,14 @@ pub fn run(cli: Cli) -> CliResult {
         Some(Command::Mail(args)) => mail_cmd::run(&global, args),
         #[cfg(feature = "emulator")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
+        #[cfg(feature = "emulator")]
+        Some(Command::Demo) => crate::demo::run(),
+        #[cfg(not(feature = "emulator"))]
         Some(Command::Demo) => Err(CliError::failure(
             "not_available",
-            "the terminal app and `graphmail demo` are not built yet",
+            "this build of graphmail has no emulator, so `graphmail demo` cannot run",
         )
-        .with_fix("use the `graphmail connector …` and `graphmail vault …` commands for now")),
+        .with_fix("build graphmail with its default features")),
         None => {
             let path = vault_cmd::vault_path(&global)?;
             // With an identity or passphrase file the vault opens before the screen does.

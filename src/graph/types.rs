@@ -67,11 +67,30 @@ pub struct MessageSummary {
     /// `low`, `normal` or `high`.
     #[serde(default, deserialize_with = "null_default")]
     pub importance: String,
+    /// Flagged for follow-up (`flag.flagStatus` is `flagged`). Not part of the JSON output.
+    #[serde(
+        rename(deserialize = "flag"),
+        default,
+        deserialize_with = "flagged",
+        skip_serializing
+    )]
+    pub flagged: bool,
+}
+
+fn flagged<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    struct Flag {
+        #[serde(rename = "flagStatus", default)]
+        status: Option<String>,
+    }
+    Ok(Option::<Flag>::deserialize(d)?
+        .and_then(|f| f.status)
+        .is_some_and(|s| s.eq_ignore_ascii_case("flagged")))
 }
 
 /// The `$select` that fills a [`MessageSummary`], and nothing more.
 pub(crate) const SUMMARY_FIELDS: &str =
-    "id,subject,from,receivedDateTime,isRead,hasAttachments,importance";
+    "id,subject,from,receivedDateTime,isRead,hasAttachments,importance,flag";
 
 /// An attachment's description (no content).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,9 @@
 //! Drawing only: `view(&Model, &mut Frame)` reads the model and never changes it.
 
+mod compose;
 mod connectors;
 mod footer;
+pub mod mailbox;
 mod overlay;
 mod picker;
 mod signin;
@@ -34,6 +36,8 @@ pub fn view(model: &Model, f: &mut Frame) {
         Screen::Connectors(s) => connectors::view(model, s, f, body, &theme),
         Screen::Wizard(w) => wizard::view(model, w, f, body, &theme),
         Screen::SignIn(s) => signin::view(model, s, f, body, &theme),
+        Screen::Mailbox(s) => mailbox::view(model, s, f, body, &theme),
+        Screen::Compose(s) => compose::view(model, s, f, body, &theme),
     }
     overlay::toasts(model, f, body, &theme);
     overlay::view(model, f, body, &theme);
@@ -66,6 +70,12 @@ fn title_bar(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
             None => "Connectors › New connector".into(),
         },
         Screen::SignIn(s) => format!("Connectors › Sign in {}", s.name),
+        Screen::Mailbox(s) => format!(
+            "{} › {}",
+            s.connector,
+            crate::domain::sanitize::line(&s.folder_name())
+        ),
+        Screen::Compose(s) => format!("{} › {}", s.connector, s.title()),
     };
     let left = format!(" graphmail  {where_}");
     let right = format!("{} ", model.shared.vault_label);

@@ -5,6 +5,7 @@
 //! `Cancel` aborts the task of that id.
 
 mod connectors;
+mod mail;
 mod signin;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use crate::vault::Vault;
 pub struct Services {
     pub vault_path: PathBuf,
     vault: RwLock<Option<Arc<Vault>>>,
+    mail: mail::MailSessions,
 }
 
 impl Services {
@@ -28,6 +30,7 @@ impl Services {
         Arc::new(Services {
             vault_path,
             vault: RwLock::new(vault.map(Arc::new)),
+            mail: mail::MailSessions::default(),
         })
     }
 
@@ -138,6 +141,22 @@ async fn execute(
             EventBody::SignIn(crate::app::SignInUpdate::Finished(done))
         }
         Cmd::Test { name, .. } => EventBody::Tested(signin::test(services, name).await),
+        Cmd::LoadFolders { name, .. } => EventBody::Folders(mail::folders(&services, &name).await),
+        Cmd::ListMessages { name, query, .. } => {
+            EventBody::Messages(mail::list(&services, id, &name, query).await)
+        }
+        Cmd::MoreMessages { listing, .. } => {
+            EventBody::Messages(mail::more(&services, listing).await)
+        }
+        Cmd::ReadMessage {
+            name, message_id, ..
+        } => EventBody::Message(mail::read(&services, &name, &message_id).await),
+        Cmd::ChangeMessage { name, action, .. } => {
+            EventBody::Changed(mail::change(&services, &name, action).await)
+        }
+        Cmd::SendMail { name, draft, .. } => {
+            EventBody::Sent(mail::send(&services, &name, *draft).await)
+        }
         Cmd::Cancel { .. } | Cmd::SubmitRedirect { .. } | Cmd::Copy(_) | Cmd::Quit => return None,
     })
 }

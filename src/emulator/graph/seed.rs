@@ -355,8 +355,8 @@ struct HandAttachment {
     content_id: Option<String>,
 }
 
-/// A hand-written seed message. Addresses may use `{domain}` (the tenant's domain) and
-/// `me` (the mailbox owner).
+/// A hand-written seed message. Addresses and bodies may use `{domain}` (the tenant's domain);
+/// an address may be `me` (the mailbox owner).
 #[derive(Deserialize)]
 struct HandMessage {
     /// Only this mailbox (index), or every mailbox.
@@ -405,14 +405,15 @@ impl HandMessage {
         let mut m = Message::blank(received);
         m.sent = received - 7;
         m.subject = self.subject.clone();
+        let fill = |s: &str| s.replace("{domain}", domain);
         m.body = match (&self.html, &self.text) {
             (Some(h), _) => Body::Stored {
                 kind: BodyKind::Html,
-                content: Arc::from(h.as_str()),
+                content: Arc::from(fill(h)),
             },
             (None, t) => Body::Stored {
                 kind: BodyKind::Text,
-                content: Arc::from(t.as_deref().unwrap_or("")),
+                content: Arc::from(fill(t.as_deref().unwrap_or(""))),
             },
         };
         let from = addr(&self.from);

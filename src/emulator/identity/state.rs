@@ -98,6 +98,16 @@ impl IdentityState {
     }
 
     /// Forgets every code, token and run-time consent.
+    /// The user codes of device codes still waiting for someone to approve them.
+    pub fn pending_device_codes(&self) -> Vec<String> {
+        self.lock()
+            .devices
+            .values()
+            .filter(|d| d.outcome == DeviceOutcome::Pending)
+            .map(|d| d.user_code.clone())
+            .collect()
+    }
+
     pub fn reset(&self) {
         *self.lock() = Inner::default();
     }

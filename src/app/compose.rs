@@ -1,0 +1,459 @@
+//! Writing a mail: new, reply, reply all or forward. The draft stays until it is sent or the
+//! user discards it; a send whose outcome is unknown is never repeated without asking.
+
+use ratatui_textarea::{Input, Key as TaKey, TextArea};
+
+use super::keymap::{Action, Context};
+use super::keys::{Key, KeyCode};
+use super::mailbox_data::{ComposeKind, MessageView, OutgoingDraft, Person};
+use super::msg::{Reply, ReqId, UiErrorKind};
+use super::overlay::{ConfirmAction, Overlay, ToastLevel};
+use super::text_field::TextField;
+use super::{Cmd, Nav, Shared};
+use crate::domain::sanitize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComposeField {
+    To,
+    Cc,
+    Bcc,
+    Subject,
+    Body,
+    Attachments,
+}
+
+impl ComposeField {
+    pub const ALL: [ComposeField; 6] = [
+        ComposeField::To,
+        ComposeField::Cc,
+        ComposeField::Bcc,
+        ComposeField::Subject,
+        ComposeField::Body,
+        ComposeField::Attachments,
+    ];
+}
+
+#[derive(Debug)]
+pub struct ComposeState {
+    pub connector: String,
+    pub kind: ComposeKind,
+    pub to: TextField,
+    pub cc: TextField,
+    pub bcc: TextField,
+    pub subject: TextField,
+    pub body: TextArea<'static>,
+    /// Paths of the files to attach.
+    pub attachments: Vec<String>,
+    /// The path being typed into the attachment list.
+    pub attach_field: TextField,
+    pub focus: ComposeField,
+    pub sending: Option<ReqId>,
+    /// An earlier send failed in a way that may have delivered it.
+    pub maybe_sent: bool,
+    /// Why the field under the cursor cannot be sent yet (shown next to it).
+    pub problem: Option<String>,
+}
+
+fn people(list: &[Person]) -> String {
+    list.iter()
+        .map(|p| sanitize::line(&p.address).into_owned())
+        .filter(|a| !a.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn prefixed(prefix: &str, subject: &str) -> String {
+    let subject = sanitize::line(subject);
+    let lower = subject.to_ascii_lowercase();
+    if lower.starts_with(&format!("{}:", prefix.to_ascii_lowercase())) {
+        subject.into_owned()
+    } else {
+        format!("{prefix}: {subject}")
+    }
+}
+
+/// Splits `a@x, b@y; c@z` into addresses.
+pub fn split_addresses(text: &str) -> Vec<String> {
+    text.split([',', ';'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The first address that does not look like one (`name@domain`).
+fn bad_address(list: &[String]) -> Option<&String> {
+    list.iter().find(|a| {
+        let mut parts = a.splitn(2, '@');
+        let (local, domain) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        local.is_empty() || !domain.contains('.') || a.chars().any(char::is_whitespace)
+    })
+}
+
+fn text_area() -> TextArea<'static> {
+    let mut t = TextArea::default();
+    t.set_cursor_line_style(ratatui::style::Style::new());
+    t
+}
+
+/// Our key as the editor widget's input.
+fn editor_input(key: Key) -> Option<Input> {
+    let k = match key.code {
+        KeyCode::Char(c) => TaKey::Char(c),
+        KeyCode::Enter => TaKey::Enter,
+        KeyCode::Backspace => TaKey::Backspace,
+        KeyCode::Delete => TaKey::Delete,
+        KeyCode::Left => TaKey::Left,
+        KeyCode::Right => TaKey::Right,
+        KeyCode::Up => TaKey::Up,
+        KeyCode::Down => TaKey::Down,
+        KeyCode::Home => TaKey::Home,
+        KeyCode::End => TaKey::End,
+        KeyCode::PageUp => TaKey::PageUp,
+        KeyCode::PageDown => TaKey::PageDown,
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Esc | KeyCode::F(_) => return None,
+    };
+    Some(Input {
+        key: k,
+        ctrl: key.ctrl,
+        alt: key.alt,
+        shift: false,
+    })
+}
+
+impl ComposeState {
+    pub fn new(connector: &str) -> ComposeState {
+        ComposeState {
+            connector: connector.into(),
+            kind: ComposeKind::New,
+            to: TextField::new(""),
+            cc: TextField::new(""),
+            bcc: TextField::new(""),
+            subject: TextField::new(""),
+            body: text_area(),
+            attachments: Vec::new(),
+            attach_field: TextField::new(""),
+            focus: ComposeField::To,
+            sending: None,
+            maybe_sent: false,
+            problem: None,
+        }
+    }
+
+    /// A reply: Graph addresses it and quotes the original, so only the text is written here.
+    pub fn reply(connector: &str, original: &MessageView, all: bool) -> ComposeState {
+        let mut s = ComposeState::new(connector);
+        s.kind = ComposeKind::Reply {
+            message_id: original.id.clone(),
+            all,
+        };
+        let mut to: Vec<Person> = original.from.iter().cloned().collect();
+        if all {
+            to.extend(original.to.iter().cloned());
+            s.cc = TextField::new(&people(&original.cc));
+        }
+        s.to = TextField::new(&people(&to));
+        s.subject = TextField::new(&prefixed("RE", &original.subject));
+        s.focus = ComposeField::Body;
+        s
+    }
+
+    /// A forward: the recipients and a note above the forwarded message.
+    pub fn forward(connector: &str, original: &MessageView) -> ComposeState {
+        let mut s = ComposeState::new(connector);
+        s.kind = ComposeKind::Forward {
+            message_id: original.id.clone(),
+        };
+        s.subject = TextField::new(&prefixed("FW", &original.subject));
+        s.focus = ComposeField::To;
+        s
+    }
+
+    /// Fields this kind of mail lets the user change (Graph fills the others for replies).
+    pub fn editable(&self, field: ComposeField) -> bool {
+        matches!(
+            (&self.kind, field),
+            (ComposeKind::New, _)
+                | (_, ComposeField::Body)
+                | (ComposeKind::Forward { .. }, ComposeField::To)
+        )
+    }
+
+    pub fn awaiting(&self, id: ReqId) -> bool {
+        self.sending == Some(id)
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self.kind {
+            ComposeKind::New => "New mail",
+            ComposeKind::Reply { all: false, .. } => "Reply",
+            ComposeKind::Reply { all: true, .. } => "Reply all",
+            ComposeKind::Forward { .. } => "Forward",
+        }
+    }
+
+    pub fn body_text(&self) -> String {
+        self.body.lines().join("\n")
+    }
+
+    fn has_content(&self) -> bool {
+        let typed = |f: &TextField, field| self.editable(field) && !f.is_empty();
+        typed(&self.to, ComposeField::To)
+            || typed(&self.cc, ComposeField::Cc)
+            || typed(&self.bcc, ComposeField::Bcc)
+            || typed(&self.subject, ComposeField::Subject)
+            || !self.body_text().trim().is_empty()
+            || !self.attachments.is_empty()
+    }
+
+    fn cycle(&mut self, forward: bool) {
+        let all = ComposeField::ALL;
+        let mut i = all.iter().position(|f| *f == self.focus).unwrap_or(0);
+        for _ in 0..all.len() {
+            i = if forward {
+                (i + 1) % all.len()
+            } else {
+                (i + all.len() - 1) % all.len()
+            };
+            if self.editable(all[i]) {
+                self.focus = all[i];
+                return;
+            }
+        }
+    }
+
+    fn field_mut(&mut self, field: ComposeField) -> Option<&mut TextField> {
+        match field {
+            ComposeField::To => Some(&mut self.to),
+            ComposeField::Cc => Some(&mut self.cc),
+            ComposeField::Bcc => Some(&mut self.bcc),
+            ComposeField::Subject => Some(&mut self.subject),
+            ComposeField::Attachments => Some(&mut self.attach_field),
+            ComposeField::Body => None,
+        }
+    }
+
+    /// The draft as it would be sent, or why it cannot be.
+    pub fn draft(&self) -> Result<OutgoingDraft, (ComposeField, String)> {
+        let to = split_addresses(self.to.value());
+        let cc = split_addresses(self.cc.value());
+        let bcc = split_addresses(self.bcc.value());
+        let needs_to = !matches!(self.kind, ComposeKind::Reply { .. });
+        if needs_to && to.is_empty() {
+            return Err((ComposeField::To, "Add at least one recipient in To.".into()));
+        }
+        for (field, list) in [
+            (ComposeField::To, &to),
+            (ComposeField::Cc, &cc),
+            (ComposeField::Bcc, &bcc),
+        ] {
+            if self.editable(field)
+                && let Some(bad) = bad_address(list)
+            {
+                return Err((
+                    field,
+                    format!("'{bad}' is not a mail address: write it as name@domain."),
+                ));
+            }
+        }
+        Ok(OutgoingDraft {
+            kind: self.kind.clone(),
+            to,
+            cc,
+            bcc,
+            subject: self.subject.value().to_string(),
+            body: self.body_text(),
+            attachments: self.attachments.clone(),
+        })
+    }
+
+    /// Sends the draft after the confirmation.
+    pub fn on_confirmed(&mut self, shared: &mut Shared, what: ConfirmAction) -> Vec<Cmd> {
+        match what {
+            ConfirmAction::SendMail => match self.draft() {
+                Ok(draft) => {
+                    let id = shared.next_id();
+                    self.sending = Some(id);
+                    vec![Cmd::SendMail {
+                        id,
+                        name: self.connector.clone(),
+                        draft: Box::new(draft),
+                    }]
+                }
+                Err((field, why)) => {
+                    self.focus = field;
+                    self.problem = Some(why);
+                    Vec::new()
+                }
+            },
+            ConfirmAction::DiscardDraft => {
+                shared.nav = Some(Nav::Pop);
+                shared.toast(ToastLevel::Info, "The draft was discarded.");
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+pub fn on_key(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
+    let action = shared
+        .keymap
+        .resolve(&[Context::Compose, Context::Global], key);
+    if s.sending.is_some() {
+        if action == Some(Action::Quit) {
+            return shared.global(action);
+        }
+        shared.toast(
+            ToastLevel::Info,
+            "Sending… the draft stays open until Graph answers.",
+        );
+        return Vec::new();
+    }
+    match action {
+        Some(Action::NextField) => {
+            s.cycle(true);
+            Vec::new()
+        }
+        Some(Action::PrevField) => {
+            s.cycle(false);
+            Vec::new()
+        }
+        Some(Action::Send) => {
+            match s.draft() {
+                Ok(d) => {
+                    s.problem = None;
+                    let mut who = d.to.clone();
+                    who.extend(d.cc.iter().cloned());
+                    who.extend(d.bcc.iter().cloned());
+                    let to = if who.is_empty() {
+                        "the original sender".to_string()
+                    } else {
+                        who.join(", ")
+                    };
+                    let files = match d.attachments.len() {
+                        0 => String::new(),
+                        1 => " with 1 attachment".into(),
+                        n => format!(" with {n} attachments"),
+                    };
+                    let mut body = format!("Send \"{}\" to {to}{files}?", d.subject);
+                    if s.maybe_sent {
+                        body = format!(
+                            "The last attempt may already have been delivered: check Sent Items first. {body}"
+                        );
+                    }
+                    shared.overlays.push(Overlay::Confirm {
+                        title: s.title().into(),
+                        body,
+                        yes: if s.maybe_sent {
+                            "Send again".into()
+                        } else {
+                            "Send".into()
+                        },
+                        no: "Keep editing".into(),
+                        action: ConfirmAction::SendMail,
+                    });
+                }
+                Err((field, why)) => {
+                    s.focus = field;
+                    s.problem = Some(why);
+                }
+            }
+            Vec::new()
+        }
+        Some(Action::Cancel) => {
+            if s.has_content() {
+                shared.overlays.push(Overlay::Confirm {
+                    title: "Discard the draft".into(),
+                    body: "Close this mail without sending it? What you wrote is lost.".into(),
+                    yes: "Discard".into(),
+                    no: "Keep editing".into(),
+                    action: ConfirmAction::DiscardDraft,
+                });
+            } else {
+                shared.nav = Some(Nav::Pop);
+            }
+            Vec::new()
+        }
+        Some(Action::Quit) => shared.global(action),
+        _ => {
+            edit(shared, s, key);
+            Vec::new()
+        }
+    }
+}
+
+fn edit(shared: &mut Shared, s: &mut ComposeState, key: Key) {
+    s.problem = None;
+    match s.focus {
+        ComposeField::Body => {
+            if let Some(input) = editor_input(key) {
+                s.body.input(input);
+            } else {
+                shared.changed = false;
+            }
+        }
+        ComposeField::Attachments if key.code == KeyCode::Enter => {
+            let path = s.attach_field.value().trim().to_string();
+            if !path.is_empty() {
+                s.attachments.push(path);
+                s.attach_field.clear();
+            }
+        }
+        ComposeField::Attachments
+            if key.code == KeyCode::Backspace && s.attach_field.is_empty() =>
+        {
+            s.attachments.pop();
+        }
+        _ if key.code == KeyCode::Enter => s.cycle(true),
+        field => {
+            let editable = s.editable(field);
+            match s.field_mut(field) {
+                Some(f) if editable => {
+                    if !f.handle_key(key) {
+                        shared.changed = false;
+                    }
+                }
+                _ => shared.changed = false,
+            }
+        }
+    }
+}
+
+/// Pasted text goes into the focused field; the editor keeps its line breaks.
+pub fn on_paste(s: &mut ComposeState, text: &str) {
+    match s.focus {
+        ComposeField::Body => {
+            let clean = text.replace("\r\n", "\n").replace('\r', "\n");
+            let clean: String = clean
+                .chars()
+                .filter(|c| *c == '\n' || !c.is_control())
+                .collect();
+            s.body.insert_str(clean);
+        }
+        field => {
+            let editable = s.editable(field);
+            if let Some(f) = s.field_mut(field).filter(|_| editable) {
+                for c in text.chars().filter(|c| !c.is_control()) {
+                    f.handle_key(Key::ch(c));
+                }
+            }
+        }
+    }
+}
+
+pub fn on_sent(shared: &mut Shared, s: &mut ComposeState, r: Reply<()>) -> Vec<Cmd> {
+    s.sending = None;
+    match r {
+        Ok(()) => {
+            shared.nav = Some(Nav::Pop);
+            shared.toast(ToastLevel::Success, "Sent. A copy is in Sent Items.");
+        }
+        Err(e) if e.kind == UiErrorKind::MaybeSent => {
+            s.maybe_sent = true;
+            shared.error("The mail may have been sent", e);
+        }
+        Err(e) => shared.error("The mail was not sent; the draft is still here", e),
+    }
+    Vec::new()
+}

@@ -1,0 +1,651 @@
+//! The mailbox screen: folder tree, a virtualised message list, and the preview.
+//!
+//! The list keeps every loaded row in a `Vec` and draws only the visible ones; the next page is
+//! asked for while the selection is still a couple of screens from the end, so scrolling rarely
+//! waits. Replies are matched by request id: a page, message or folder tree that arrives after
+//! the user moved on is dropped.
+
+use super::compose::ComposeState;
+use super::keymap::{Action, Context};
+use super::keys::Key;
+use super::mailbox_data::{
+    AttachmentRow, FolderItem, MailAction, MailQuery, MessageRow, MessageView,
+};
+use super::msg::ReqId;
+use super::overlay::{ConfirmAction, Overlay, ToastLevel};
+use super::text_field::TextField;
+use super::{Cmd, Nav, Screen, Shared};
+
+/// `$top` of every page: a screenful at 120×40 with room to spare, in one round trip.
+pub const PAGE_SIZE: u32 = 50;
+
+/// Folds: three panes from this width, one below `NARROW`, two between.
+pub const WIDE: u16 = 110;
+pub const NARROW: u16 = 70;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Folders,
+    List,
+    Preview,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Search,
+    /// Save the attachment at this index of the opened message.
+    SaveAttachment(usize),
+}
+
+#[derive(Debug)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub field: TextField,
+}
+
+/// Choosing where to move the selected message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderPicker {
+    pub message_id: String,
+    pub selected: usize,
+}
+
+/// An action in flight, remembered to apply its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub id: ReqId,
+    pub action: MailAction,
+    /// Said in the toast when it worked (`Moved to Archive.`); empty for quiet ones.
+    pub done_text: String,
+}
+
+#[derive(Debug)]
+pub struct MailboxState {
+    pub connector: String,
+    pub folders: Vec<FolderItem>,
+    pub folder_sel: usize,
+    pub loading_folders: Option<ReqId>,
+    /// The open folder: an id, or a well-known name until the tree is known.
+    pub folder: String,
+    pub rows: Vec<MessageRow>,
+    pub selected: usize,
+    /// First row drawn; kept so the selection stays on screen.
+    pub offset: usize,
+    /// The current listing (its first request); `None` before anything was listed.
+    pub listing: Option<ReqId>,
+    /// The first page is on its way.
+    pub listing_loading: bool,
+    /// A later page is on its way.
+    pub paging: Option<ReqId>,
+    pub more: bool,
+    pub search: Option<String>,
+    pub unread_only: bool,
+    pub preview: Option<Box<MessageView>>,
+    pub reading: Option<ReqId>,
+    pub preview_scroll: u16,
+    pub focus: Pane,
+    pub prompt: Option<Prompt>,
+    pub picker: Option<FolderPicker>,
+    pub pending: Vec<Pending>,
+    /// Requests made so far for this listing (first page included), for the status line.
+    pub pages_loaded: usize,
+}
+
+/// Rows of the list that fit on a terminal of `size` (title, footer and the list's border).
+pub fn list_height(size: (u16, u16)) -> usize {
+    size.1.saturating_sub(4).max(1) as usize
+}
+
+/// The row the list starts drawing at so that `selected` is visible, moving as little as
+/// possible from `offset`.
+pub fn scroll_offset(offset: usize, selected: usize, height: usize) -> usize {
+    let height = height.max(1);
+    if selected < offset {
+        selected
+    } else if selected >= offset + height {
+        selected + 1 - height
+    } else {
+        offset
+    }
+}
+
+impl MailboxState {
+    /// Opens `connector`'s Inbox: the tree and the first page are asked for at once, so the
+    /// first rows arrive after one round trip.
+    pub fn open(shared: &mut Shared, connector: &str) -> (MailboxState, Vec<Cmd>) {
+        let mut s = MailboxState {
+            connector: connector.to_string(),
+            folders: Vec::new(),
+            folder_sel: 0,
+            loading_folders: None,
+            folder: "inbox".into(),
+            rows: Vec::new(),
+            selected: 0,
+            offset: 0,
+            listing: None,
+            listing_loading: false,
+            paging: None,
+            more: false,
+            search: None,
+            unread_only: false,
+            preview: None,
+            reading: None,
+            preview_scroll: 0,
+            focus: Pane::List,
+            prompt: None,
+            picker: None,
+            pending: Vec::new(),
+            pages_loaded: 0,
+        };
+        let mut cmds = s.load_folders(shared);
+        cmds.extend(s.relist(shared));
+        (s, cmds)
+    }
+
+    pub fn load_folders(&mut self, shared: &mut Shared) -> Vec<Cmd> {
+        let id = shared.next_id();
+        self.loading_folders = Some(id);
+        vec![Cmd::LoadFolders {
+            id,
+            name: self.connector.clone(),
+        }]
+    }
+
+    /// Starts the listing again from the top (new folder, search, filter or refresh).
+    pub fn relist(&mut self, shared: &mut Shared) -> Vec<Cmd> {
+        let id = shared.next_id();
+        self.listing = Some(id);
+        self.listing_loading = true;
+        self.paging = None;
+        self.more = false;
+        self.rows.clear();
+        self.selected = 0;
+        self.offset = 0;
+        self.pages_loaded = 0;
+        vec![Cmd::ListMessages {
+            id,
+            name: self.connector.clone(),
+            query: MailQuery {
+                folder: self.folder.clone(),
+                search: self.search.clone(),
+                unread_only: self.unread_only,
+                page_size: PAGE_SIZE,
+            },
+        }]
+    }
+
+    /// Asks for the next page when the selection is within two screens of the end.
+    pub fn page_ahead(&mut self, shared: &mut Shared) -> Vec<Cmd> {
+        let (Some(listing), None, false) = (self.listing, self.paging, self.listing_loading) else {
+            return Vec::new();
+        };
+        let ahead = 2 * list_height(shared.size);
+        if !self.more || self.rows.len().saturating_sub(self.selected + 1) > ahead {
+            return Vec::new();
+        }
+        let id = shared.next_id();
+        self.paging = Some(id);
+        vec![Cmd::MoreMessages { id, listing }]
+    }
+
+    pub fn awaiting(&self, id: ReqId) -> bool {
+        self.loading_folders == Some(id)
+            || (self.listing == Some(id) && self.listing_loading)
+            || self.paging == Some(id)
+            || self.reading == Some(id)
+            || self.pending.iter().any(|p| p.id == id)
+    }
+
+    pub fn selected_row(&self) -> Option<&MessageRow> {
+        self.rows.get(self.selected)
+    }
+
+    /// The tree entry of the open folder.
+    pub fn current_folder(&self) -> Option<&FolderItem> {
+        self.folders
+            .iter()
+            .find(|f| f.id == self.folder || f.well_known.as_deref() == Some(&self.folder))
+    }
+
+    pub fn current_folder_mut(&mut self) -> Option<&mut FolderItem> {
+        let folder = self.folder.clone();
+        self.folders
+            .iter_mut()
+            .find(|f| f.id == folder || f.well_known.as_deref() == Some(&folder))
+    }
+
+    pub fn folder_name(&self) -> String {
+        self.current_folder()
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| match self.folder.as_str() {
+                "inbox" => "Inbox".into(),
+                other => other.to_string(),
+            })
+    }
+
+    /// True while anything of this screen is on its way (spinner).
+    pub fn busy(&self) -> bool {
+        self.loading_folders.is_some()
+            || self.listing_loading
+            || self.paging.is_some()
+            || self.reading.is_some()
+            || !self.pending.is_empty()
+    }
+
+    /// The panes drawn at the current width, left to right.
+    pub fn visible_panes(&self, width: u16) -> Vec<Pane> {
+        if width >= WIDE {
+            vec![Pane::Folders, Pane::List, Pane::Preview]
+        } else if width >= NARROW {
+            match self.focus {
+                Pane::Folders => vec![Pane::Folders, Pane::List],
+                _ => vec![Pane::List, Pane::Preview],
+            }
+        } else {
+            vec![self.focus]
+        }
+    }
+
+    fn move_selection(&mut self, shared: &mut Shared, to: usize) -> Vec<Cmd> {
+        let last = self.rows.len().saturating_sub(1);
+        self.selected = to.min(last);
+        self.offset = scroll_offset(self.offset, self.selected, list_height(shared.size));
+        self.page_ahead(shared)
+    }
+
+    fn open_message(&mut self, shared: &mut Shared) -> Vec<Cmd> {
+        let Some(row) = self.selected_row().cloned() else {
+            return Vec::new();
+        };
+        let id = shared.next_id();
+        self.reading = Some(id);
+        self.preview_scroll = 0;
+        if shared.size.0 < WIDE {
+            self.focus = Pane::Preview;
+        }
+        let mut cmds = vec![Cmd::ReadMessage {
+            id,
+            name: self.connector.clone(),
+            message_id: row.id.clone(),
+        }];
+        if row.unread {
+            // Opening a message marks it read, as every mail client does.
+            cmds.extend(self.change(
+                shared,
+                MailAction::SetRead {
+                    message_id: row.id,
+                    read: true,
+                },
+                String::new(),
+            ));
+        }
+        cmds
+    }
+
+    pub fn change(&mut self, shared: &mut Shared, action: MailAction, done: String) -> Vec<Cmd> {
+        let id = shared.next_id();
+        self.pending.push(Pending {
+            id,
+            action: action.clone(),
+            done_text: done,
+        });
+        vec![Cmd::ChangeMessage {
+            id,
+            name: self.connector.clone(),
+            action,
+        }]
+    }
+
+    /// Applies a confirmed delete.
+    pub fn on_confirmed(&mut self, shared: &mut Shared, what: ConfirmAction) -> Vec<Cmd> {
+        match what {
+            ConfirmAction::DeleteMessage { message_id, .. } => self.change(
+                shared,
+                MailAction::Delete { message_id },
+                "Moved to Deleted Items.".into(),
+            ),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The opened message, when it is the selected one.
+    fn opened(&self) -> Option<&MessageView> {
+        self.preview.as_deref()
+    }
+
+    fn file_attachments(&self) -> Vec<(usize, &AttachmentRow)> {
+        self.opened()
+            .map(|m| {
+                m.attachments
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.is_file)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
+    if s.prompt.is_some() {
+        return on_prompt_key(shared, s, key);
+    }
+    if s.picker.is_some() {
+        return on_picker_key(shared, s, key);
+    }
+    let action = shared
+        .keymap
+        .resolve(&[Context::Mailbox, Context::Global], key);
+    let page = list_height(shared.size);
+    match action {
+        Some(Action::Up | Action::Down | Action::PageUp | Action::PageDown) => {
+            let step: isize = match action {
+                Some(Action::Up) => -1,
+                Some(Action::Down) => 1,
+                Some(Action::PageUp) => -(page as isize),
+                _ => page as isize,
+            };
+            match s.focus {
+                Pane::Folders => {
+                    let last = s.folders.len().saturating_sub(1) as isize;
+                    s.folder_sel = (s.folder_sel as isize + step).clamp(0, last.max(0)) as usize;
+                    Vec::new()
+                }
+                Pane::List => {
+                    let to = (s.selected as isize + step).max(0) as usize;
+                    s.move_selection(shared, to)
+                }
+                Pane::Preview => {
+                    let lines = s
+                        .preview
+                        .as_ref()
+                        .map(|m| m.body.lines().count() + 8)
+                        .unwrap_or(0);
+                    let to = (s.preview_scroll as isize + step).clamp(0, lines as isize);
+                    s.preview_scroll = to as u16;
+                    Vec::new()
+                }
+            }
+        }
+        Some(Action::Top) => s.move_selection(shared, 0),
+        Some(Action::Bottom) => s.move_selection(shared, usize::MAX),
+        Some(Action::NextPane) => {
+            s.focus = match s.focus {
+                Pane::Folders => Pane::List,
+                Pane::List => Pane::Preview,
+                Pane::Preview => Pane::Folders,
+            };
+            Vec::new()
+        }
+        Some(Action::PrevPane) => {
+            s.focus = match s.focus {
+                Pane::Folders => Pane::Preview,
+                Pane::List => Pane::Folders,
+                Pane::Preview => Pane::List,
+            };
+            Vec::new()
+        }
+        Some(Action::Open) => match s.focus {
+            Pane::Folders => {
+                let Some(f) = s.folders.get(s.folder_sel) else {
+                    return Vec::new();
+                };
+                s.folder = f.id.clone();
+                s.search = None;
+                s.preview = None;
+                s.reading = None;
+                s.focus = Pane::List;
+                s.relist(shared)
+            }
+            Pane::List | Pane::Preview => s.open_message(shared),
+        },
+        Some(Action::Back) => {
+            if s.search.is_some() {
+                s.search = None;
+                s.relist(shared)
+            } else if s.focus == Pane::Preview && shared.size.0 < WIDE {
+                s.focus = Pane::List;
+                Vec::new()
+            } else {
+                shared.nav = Some(Nav::Pop);
+                Vec::new()
+            }
+        }
+        Some(Action::Search) => {
+            s.prompt = Some(Prompt {
+                kind: PromptKind::Search,
+                field: TextField::new(s.search.as_deref().unwrap_or("")),
+            });
+            Vec::new()
+        }
+        Some(Action::UnreadOnly) => {
+            s.unread_only = !s.unread_only;
+            s.relist(shared)
+        }
+        Some(Action::Refresh) => {
+            let mut cmds = s.load_folders(shared);
+            cmds.extend(s.relist(shared));
+            cmds
+        }
+        Some(
+            a @ (Action::MarkRead
+            | Action::Move
+            | Action::Delete
+            | Action::Reply
+            | Action::ReplyAll
+            | Action::Forward),
+        ) => on_message_action(shared, s, a),
+        Some(Action::Save) => {
+            let files = s.file_attachments();
+            match files.first() {
+                Some((i, _)) => {
+                    s.prompt = Some(Prompt {
+                        kind: PromptKind::SaveAttachment(*i),
+                        field: TextField::new("."),
+                    });
+                }
+                None => shared.toast(
+                    ToastLevel::Info,
+                    "The opened message has no file to save: open one with attachments first.",
+                ),
+            }
+            Vec::new()
+        }
+        Some(Action::NewMail) => {
+            shared.nav = Some(Nav::Push(Screen::Compose(Box::new(ComposeState::new(
+                &s.connector,
+            )))));
+            Vec::new()
+        }
+        other => shared.global(other),
+    }
+}
+
+fn on_message_action(shared: &mut Shared, s: &mut MailboxState, action: Action) -> Vec<Cmd> {
+    let Some(row) = s.selected_row().cloned() else {
+        shared.toast(ToastLevel::Info, "No message selected.");
+        return Vec::new();
+    };
+    match action {
+        Action::MarkRead => {
+            let read = row.unread;
+            let what = if read { "read" } else { "unread" };
+            s.change(
+                shared,
+                MailAction::SetRead {
+                    message_id: row.id,
+                    read,
+                },
+                format!("Marked {what}."),
+            )
+        }
+        Action::Move => {
+            if s.folders.is_empty() {
+                shared.toast(ToastLevel::Info, "The folders are still loading.");
+            } else {
+                s.picker = Some(FolderPicker {
+                    message_id: row.id,
+                    selected: 0,
+                });
+            }
+            Vec::new()
+        }
+        Action::Delete => {
+            let in_trash = s
+                .current_folder()
+                .and_then(|f| f.well_known.as_deref())
+                .is_some_and(|w| w == "deleteditems");
+            if in_trash {
+                shared.toast(
+                    ToastLevel::Info,
+                    "The message is already in Deleted Items; empty that folder in Outlook to remove it for good.",
+                );
+                return Vec::new();
+            }
+            let subject = crate::domain::sanitize::line(&row.subject).into_owned();
+            shared.overlays.push(Overlay::Confirm {
+                title: "Delete message".into(),
+                body: format!(
+                    "Move \"{subject}\" to Deleted Items? It can be moved back from there."
+                ),
+                yes: "Delete".into(),
+                no: "Keep".into(),
+                action: ConfirmAction::DeleteMessage {
+                    message_id: row.id,
+                    subject,
+                },
+            });
+            Vec::new()
+        }
+        Action::Reply | Action::ReplyAll | Action::Forward => {
+            let Some(opened) = s.preview.as_deref().filter(|m| m.id == row.id) else {
+                shared.toast(
+                    ToastLevel::Info,
+                    "Open the message first (Enter), then reply or forward it.",
+                );
+                return Vec::new();
+            };
+            let compose = match action {
+                Action::Forward => ComposeState::forward(&s.connector, opened),
+                a => ComposeState::reply(&s.connector, opened, a == Action::ReplyAll),
+            };
+            shared.nav = Some(Nav::Push(Screen::Compose(Box::new(compose))));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_prompt_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
+    let action = shared.keymap.resolve(&[Context::Prompt], key);
+    let Some(prompt) = s.prompt.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Cancel) => {
+            s.prompt = None;
+            Vec::new()
+        }
+        Some(Action::NextField) => {
+            if let PromptKind::SaveAttachment(i) = prompt.kind {
+                let files: Vec<usize> = s.file_attachments().iter().map(|(j, _)| *j).collect();
+                let next = files
+                    .iter()
+                    .position(|j| *j == i)
+                    .map(|p| files[(p + 1) % files.len()])
+                    .unwrap_or(i);
+                if let Some(p) = s.prompt.as_mut() {
+                    p.kind = PromptKind::SaveAttachment(next);
+                }
+            }
+            Vec::new()
+        }
+        Some(Action::Confirm) => {
+            let text = prompt.field.value().trim().to_string();
+            let kind = prompt.kind;
+            s.prompt = None;
+            match kind {
+                PromptKind::Search => {
+                    s.search = (!text.is_empty()).then_some(text);
+                    s.preview = None;
+                    s.reading = None;
+                    s.focus = Pane::List;
+                    s.relist(shared)
+                }
+                PromptKind::SaveAttachment(i) => {
+                    let Some(m) = s.preview.as_deref() else {
+                        return Vec::new();
+                    };
+                    let Some(a) = m.attachments.get(i).cloned() else {
+                        return Vec::new();
+                    };
+                    let dir = if text.is_empty() { ".".into() } else { text };
+                    let message_id = m.id.clone();
+                    s.change(
+                        shared,
+                        MailAction::SaveAttachment {
+                            message_id,
+                            attachment: a,
+                            dir,
+                        },
+                        String::new(),
+                    )
+                }
+            }
+        }
+        _ => {
+            if !prompt.field.handle_key(key) {
+                shared.changed = false;
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_picker_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
+    let action = shared
+        .keymap
+        .resolve(&[Context::Prompt, Context::Mailbox], key);
+    let Some(picker) = s.picker.as_mut() else {
+        return Vec::new();
+    };
+    let last = s.folders.len().saturating_sub(1);
+    match action {
+        Some(Action::Cancel | Action::Back) => {
+            s.picker = None;
+            Vec::new()
+        }
+        Some(Action::Up) => {
+            picker.selected = picker.selected.saturating_sub(1);
+            Vec::new()
+        }
+        Some(Action::Down) => {
+            picker.selected = (picker.selected + 1).min(last);
+            Vec::new()
+        }
+        Some(Action::Confirm | Action::Open) => {
+            let message_id = picker.message_id.clone();
+            let target = s.folders.get(picker.selected).cloned();
+            s.picker = None;
+            match target {
+                Some(f) if s.current_folder().is_some_and(|c| c.id == f.id) => {
+                    shared.toast(ToastLevel::Info, "The message is already in that folder.");
+                    Vec::new()
+                }
+                Some(f) => s.change(
+                    shared,
+                    MailAction::Move {
+                        message_id,
+                        folder_id: f.id.clone(),
+                    },
+                    format!("Moved to {}.", crate::domain::sanitize::line(&f.name)),
+                ),
+                None => Vec::new(),
+            }
+        }
+        _ => {
+            shared.changed = false;
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The worker's replies to the mailbox screen: folder tree, pages, the opened message, actions.
+
+use super::mailbox::{MailboxState, Pane};
+use super::mailbox_data::{FolderItem, MailAction, MailOutcome, MessagePage, MessageView};
+use super::msg::{EventBody, ReqId, UiError};
+use super::overlay::ToastLevel;
+use super::{Cmd, Shared};
+
+pub fn on_event(shared: &mut Shared, s: &mut MailboxState, id: ReqId, body: EventBody) -> Vec<Cmd> {
+    match body {
+        EventBody::Folders(r) if s.loading_folders == Some(id) => on_folders(shared, s, r),
+        EventBody::Messages(r) if s.listing == Some(id) && s.listing_loading => {
+            s.listing_loading = false;
+            on_page(shared, s, r)
+        }
+        EventBody::Messages(r) if s.paging == Some(id) => {
+            s.paging = None;
+            on_page(shared, s, r)
+        }
+        EventBody::Message(r) if s.reading == Some(id) => {
+            s.reading = None;
+            on_message(shared, s, r)
+        }
+        EventBody::Changed(r) => match s.pending.iter().position(|p| p.id == id) {
+            Some(i) => {
+                let p = s.pending.remove(i);
+                on_changed(shared, s, p.action, p.done_text, r)
+            }
+            None => {
+                shared.changed = false;
+                Vec::new()
+            }
+        },
+        _ => {
+            // Stale: the folder, search or message it was for is no longer shown.
+            shared.changed = false;
+            Vec::new()
+        }
+    }
+}
+
+fn on_folders(
+    shared: &mut Shared,
+    s: &mut MailboxState,
+    r: Result<Vec<FolderItem>, UiError>,
+) -> Vec<Cmd> {
+    s.loading_folders = None;
+    match r {
+        Ok(folders) => {
+            s.folders = folders;
+            if let Some(i) = s
+                .folders
+                .iter()
+                .position(|f| f.id == s.folder || f.well_known.as_deref() == Some(&s.folder))
+            {
+                s.folder_sel = i;
+                // From now on the open folder is named by its id.
+                s.folder = s.folders[i].id.clone();
+            }
+            s.folder_sel = s.folder_sel.min(s.folders.len().saturating_sub(1));
+        }
+        Err(e) => shared.error("The folders could not be read", e),
+    }
+    Vec::new()
+}
+
+fn on_page(shared: &mut Shared, s: &mut MailboxState, r: Result<MessagePage, UiError>) -> Vec<Cmd> {
+    match r {
+        Ok(page) => {
+            s.pages_loaded += 1;
+            s.more = page.more;
+            s.rows.extend(page.rows);
+            s.page_ahead(shared)
+        }
+        Err(e) => {
+            s.more = false;
+            shared.error("The messages could not be listed", e);
+            Vec::new()
+        }
+    }
+}
+
+fn on_message(
+    shared: &mut Shared,
+    s: &mut MailboxState,
+    r: Result<Box<MessageView>, UiError>,
+) -> Vec<Cmd> {
+    match r {
+        Ok(m) => {
+            s.preview = Some(m);
+            s.preview_scroll = 0;
+        }
+        Err(e) => shared.error("The message could not be opened", e),
+    }
+    Vec::new()
+}
+
+fn on_changed(
+    shared: &mut Shared,
+    s: &mut MailboxState,
+    action: MailAction,
+    done: String,
+    r: Result<MailOutcome, UiError>,
+) -> Vec<Cmd> {
+    let outcome = match r {
+        Ok(o) => o,
+        Err(e) => {
+            let title = match action {
+                MailAction::SetRead { .. } => "The message was not marked",
+                MailAction::Move { .. } => "The message was not moved",
+                MailAction::Delete { .. } => "The message was not deleted",
+                MailAction::SaveAttachment { .. } => "The attachment was not saved",
+            };
+            shared.error(title, e);
+            return Vec::new();
+        }
+    };
+    match action {
+        MailAction::SetRead { message_id, read } => {
+            let mut delta = 0i64;
+            if let Some(row) = s.rows.iter_mut().find(|r| r.id == message_id) {
+                if row.unread == read {
+                    delta = if read { -1 } else { 1 };
+                }
+                row.unread = !read;
+            }
+            if let Some(f) = s.current_folder_mut() {
+                f.unread = (f.unread as i64 + delta).max(0) as u64;
+            }
+        }
+        MailAction::Move {
+            message_id,
+            folder_id,
+        } => remove_row(s, &message_id, Some(&folder_id)),
+        MailAction::Delete { message_id } => {
+            let trash = s
+                .folders
+                .iter()
+                .find(|f| f.well_known.as_deref() == Some("deleteditems"))
+                .map(|f| f.id.clone());
+            remove_row(s, &message_id, trash.as_deref());
+        }
+        MailAction::SaveAttachment { .. } => {
+            if let MailOutcome::Saved { path, size } = &outcome {
+                shared.toast(
+                    ToastLevel::Success,
+                    format!(
+                        "Saved {} ({size} bytes).",
+                        crate::domain::sanitize::line(path)
+                    ),
+                );
+            }
+        }
+    }
+    if !done.is_empty() {
+        shared.toast(ToastLevel::Success, done);
+    }
+    s.page_ahead(shared)
+}
+
+/// Takes a moved message out of the list and the counts, and into `to`'s count.
+fn remove_row(s: &mut MailboxState, message_id: &str, to: Option<&str>) {
+    let Some(i) = s.rows.iter().position(|r| r.id == message_id) else {
+        return;
+    };
+    let row = s.rows.remove(i);
+    if s.selected >= s.rows.len() {
+        s.selected = s.rows.len().saturating_sub(1);
+    }
+    if s.preview.as_ref().is_some_and(|m| m.id == message_id) {
+        s.preview = None;
+        s.reading = None;
+        if s.focus == Pane::Preview {
+            s.focus = Pane::List;
+        }
+    }
+    let unread = u64::from(row.unread);
+    if let Some(f) = s.current_folder_mut() {
+        f.total = f.total.saturating_sub(1);
+        f.unread = f.unread.saturating_sub(unread);
+    }
+    if let Some(f) = to.and_then(|to| s.folders.iter_mut().find(|f| f.id == to)) {
+        f.total += 1;
+        f.unread += unread;
+    }
+}

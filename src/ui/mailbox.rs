@@ -1,0 +1,390 @@
+//! The mailbox: folder tree, message list and preview, folding to two panes or one when narrow.
+//! Every piece of mailbox text goes through `domain::sanitize` here, just before it is drawn.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::Model;
+use crate::app::mailbox::{MailboxState, Pane, PromptKind, list_height, scroll_offset};
+use crate::app::mailbox_data::{Importance, MessageRow, MessageView};
+use crate::domain::sanitize;
+
+use super::theme::Theme;
+use super::widgets::{centered, dialog, input_line, spinner};
+
+/// Mailbox text made inert for the terminal, on one line.
+fn clean(s: &str) -> String {
+    sanitize::line(s).into_owned()
+}
+
+/// Cuts `s` to `width` columns, with `…` when it was longer; pads it to `width`.
+pub fn fit(s: &str, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    if s.width() <= width {
+        return format!("{s}{}", " ".repeat(width - s.width()));
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    used += 1;
+    format!("{out}{}", " ".repeat(width.saturating_sub(used)))
+}
+
+/// `MM-DD HH:MM` of an ISO-8601 time (UTC, as Graph gives it).
+fn short_date(iso: &str) -> String {
+    match (iso.get(5..10), iso.get(11..16)) {
+        (Some(d), Some(t)) => format!("{d} {t}"),
+        _ => clean(iso),
+    }
+}
+
+fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
+    let style = if focused {
+        theme.focus()
+    } else {
+        theme.muted()
+    };
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(style)
+        .title(Line::styled(title, theme.title()))
+}
+
+pub fn view(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
+    let panes = s.visible_panes(area.width);
+    let constraints: Vec<Constraint> = panes
+        .iter()
+        .map(|p| match (p, panes.len()) {
+            (Pane::Folders, 1) => Constraint::Fill(1),
+            (Pane::Folders, _) => Constraint::Length(if area.width >= 140 { 28 } else { 24 }),
+            (Pane::List, 3) => Constraint::Fill(5),
+            (Pane::Preview, 3) => Constraint::Fill(4),
+            _ => Constraint::Fill(1),
+        })
+        .collect();
+    let areas = Layout::horizontal(constraints).split(area);
+    for (pane, r) in panes.iter().zip(areas.iter()) {
+        match pane {
+            Pane::Folders => folders(model, s, f, *r, theme),
+            Pane::List => list(model, s, f, *r, theme),
+            Pane::Preview => preview(model, s, f, *r, theme),
+        }
+    }
+    if let Some(p) = &s.prompt {
+        prompt(s, p, f, area, theme);
+    }
+    if s.picker.is_some() {
+        picker(s, f, area, theme);
+    }
+}
+
+fn folders(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
+    let title = match s.loading_folders {
+        Some(_) if s.folders.is_empty() => format!(" Folders {} ", spinner(model.shared.frame)),
+        _ => " Folders ".into(),
+    };
+    let block = pane_block(title, s.focus == Pane::Folders, theme);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let height = inner.height as usize;
+    let start = scroll_offset(0, s.folder_sel, height);
+    let width = inner.width as usize;
+    let lines: Vec<Line> = s
+        .folders
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(height)
+        .map(|(i, folder)| {
+            let count = if folder.unread > 0 {
+                format!(" {}", folder.unread)
+            } else {
+                String::new()
+            };
+            let indent = "  ".repeat(folder.depth.min(4));
+            let open = folder.id == s.folder;
+            let name_w = width.saturating_sub(indent.len() + count.len() + 1);
+            let mut style = if open { theme.accent() } else { Style::new() };
+            if folder.unread > 0 {
+                style = style.patch(theme.title());
+            }
+            let marker = if open { "▸" } else { " " };
+            let mut line = Line::from(vec![
+                Span::styled(marker, theme.focus()),
+                Span::raw(indent),
+                Span::styled(fit(&clean(&folder.name), name_w), style),
+                Span::styled(count, theme.key()),
+            ]);
+            if i == s.folder_sel && s.focus == Pane::Folders {
+                line = line.style(theme.selected());
+            }
+            line
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The marker columns: unread, importance, flag, attachment.
+fn markers(r: &MessageRow) -> String {
+    let unread = if r.unread { '●' } else { ' ' };
+    let importance = match r.importance {
+        Importance::High => '!',
+        Importance::Low => '↓',
+        Importance::Normal => ' ',
+    };
+    let flag = if r.flagged { '⚑' } else { ' ' };
+    let attachment = if r.attachment { '+' } else { ' ' };
+    format!("{unread}{importance}{flag}{attachment}")
+}
+
+/// One list row, built only for the rows on screen.
+fn row_line<'a>(r: &MessageRow, width: usize, theme: &Theme) -> Line<'a> {
+    let marks = markers(r);
+    let date = short_date(&r.received);
+    let wide = width >= 60;
+    let from_w = if wide { 18 } else { 12 };
+    let date_w = if wide { 11 } else { 5 };
+    let date = if wide {
+        date
+    } else {
+        date.chars().take(5).collect()
+    };
+    let subject_w = width.saturating_sub(4 + 1 + date_w + 1 + from_w + 1);
+    let strong = if r.unread {
+        theme.title()
+    } else {
+        Style::new()
+    };
+    Line::from(vec![
+        Span::styled(marks, theme.key()),
+        Span::raw(" "),
+        Span::styled(fit(&date, date_w), theme.muted()),
+        Span::raw(" "),
+        Span::styled(fit(&clean(&r.from), from_w), strong),
+        Span::raw(" "),
+        Span::styled(fit(&clean(&r.subject), subject_w), strong),
+    ])
+}
+
+fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
+    let mut title = format!(" {}", clean(&s.folder_name()));
+    if let Some(q) = &s.search {
+        title.push_str(&format!(" · search \"{}\"", clean(q)));
+    }
+    if s.unread_only {
+        title.push_str(" · unread only");
+    }
+    let count = if s.more {
+        format!("{}+", s.rows.len())
+    } else {
+        s.rows.len().to_string()
+    };
+    title.push_str(&format!(" ({count})"));
+    if s.listing_loading || s.paging.is_some() || !s.pending.is_empty() {
+        title.push_str(&format!(" {}", spinner(model.shared.frame)));
+    }
+    title.push(' ');
+    let block = pane_block(title, s.focus == Pane::List, theme);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if s.rows.is_empty() {
+        let text = if s.listing_loading {
+            "Loading…".to_string()
+        } else if s.search.is_some() {
+            "No message matches the search. Esc shows the whole folder.".into()
+        } else if s.unread_only {
+            "No unread messages here. u shows them all.".into()
+        } else {
+            "This folder is empty.".into()
+        };
+        f.render_widget(
+            Paragraph::new(Line::styled(text, theme.muted())).wrap(Wrap { trim: true }),
+            inner.inner(Margin::new(1, 0)),
+        );
+        return;
+    }
+    // Virtualised: only the rows that fit are turned into lines.
+    let height = (inner.height as usize).min(list_height(model.shared.size).max(1));
+    let height = height.max(1);
+    let start = scroll_offset(s.offset, s.selected, height);
+    let width = inner.width as usize;
+    let lines: Vec<Line> = s.rows[start..(start + height).min(s.rows.len())]
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let line = row_line(r, width, theme);
+            if start + i == s.selected {
+                line.style(if s.focus == Pane::List {
+                    theme.selected()
+                } else {
+                    theme.input()
+                })
+            } else {
+                line
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The opened message as lines: headers, attachments, then the body. Sanitised.
+pub fn message_lines<'a>(m: &MessageView, width: u16, theme: &Theme) -> Vec<Line<'a>> {
+    let label = |t: &str| Span::styled(format!("{t:<9}"), theme.muted());
+    let people = |list: &[crate::app::Person]| {
+        list.iter()
+            .map(|p| clean(&p.label()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = vec![Line::from(vec![
+        label("Subject"),
+        Span::styled(clean(&m.subject), theme.title()),
+    ])];
+    if let Some(from) = &m.from {
+        lines.push(Line::from(vec![
+            label("From"),
+            Span::raw(clean(&from.label())),
+        ]));
+    }
+    if !m.to.is_empty() {
+        lines.push(Line::from(vec![label("To"), Span::raw(people(&m.to))]));
+    }
+    if !m.cc.is_empty() {
+        lines.push(Line::from(vec![label("Cc"), Span::raw(people(&m.cc))]));
+    }
+    lines.push(Line::from(vec![
+        label("Date"),
+        Span::raw(clean(&m.received.replace('T', " ").replace('Z', " UTC"))),
+    ]));
+    for (i, a) in m.attachments.iter().enumerate() {
+        let kind = if a.is_file { "" } else { " (item)" };
+        lines.push(Line::from(vec![
+            label(if i == 0 { "Attached" } else { "" }),
+            Span::styled(
+                format!("{}  {} bytes{kind}", clean(&a.name), a.size),
+                theme.accent(),
+            ),
+        ]));
+    }
+    lines.push(Line::styled(
+        "─".repeat(width.min(60) as usize),
+        theme.muted(),
+    ));
+    let body = sanitize::text(&m.body).replace('\t', "    ");
+    lines.extend(body.lines().map(|l| Line::raw(l.to_string())));
+    lines
+}
+
+fn preview(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
+    let block = pane_block(" Message ".into(), s.focus == Pane::Preview, theme);
+    let inner = block.inner(area).inner(Margin::new(1, 0));
+    f.render_widget(block, area);
+    match &s.preview {
+        Some(m) => {
+            let p = Paragraph::new(message_lines(m, inner.width, theme))
+                .wrap(Wrap { trim: false })
+                .scroll((s.preview_scroll, 0));
+            f.render_widget(p, inner);
+        }
+        None => {
+            let text = if s.reading.is_some() {
+                format!("{} Opening…", spinner(model.shared.frame))
+            } else {
+                "Enter opens the selected message here.".into()
+            };
+            f.render_widget(
+                Paragraph::new(Line::styled(text, theme.muted())).wrap(Wrap { trim: true }),
+                inner,
+            );
+        }
+    }
+}
+
+fn prompt(
+    s: &MailboxState,
+    p: &crate::app::mailbox::Prompt,
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    let (title, label, hint) = match p.kind {
+        PromptKind::Search => (
+            " Search ".to_string(),
+            "Find",
+            "words, from:name, subject:word — Enter searches, Esc closes".to_string(),
+        ),
+        PromptKind::SaveAttachment(i) => {
+            let name = s
+                .preview
+                .as_ref()
+                .and_then(|m| m.attachments.get(i))
+                .map(|a| clean(&a.name))
+                .unwrap_or_default();
+            (
+                format!(" Save {name} "),
+                "Folder",
+                "Enter saves (an existing file is never overwritten), Tab: next attachment"
+                    .to_string(),
+            )
+        }
+    };
+    let w = 70.min(area.width.saturating_sub(2));
+    let r = centered(area, w, 5);
+    let inner = dialog(f, r, Line::styled(title, theme.title()), theme.accent());
+    let [field, help] = Layout::vertical([Constraint::Length(1), Constraint::Length(2)])
+        .areas(inner.inner(Margin::new(1, 0)));
+    input_line(f, field, theme, label, 8, &p.field, true, "");
+    f.render_widget(
+        Paragraph::new(Line::styled(hint, theme.muted())).wrap(Wrap { trim: true }),
+        help,
+    );
+}
+
+fn picker(s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(p) = &s.picker else { return };
+    let h = (s.folders.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let r = centered(area, 44.min(area.width), h);
+    f.render_widget(Clear, r);
+    let inner = dialog(
+        f,
+        r,
+        Line::styled(" Move to… ", theme.title()),
+        theme.accent(),
+    );
+    let height = inner.height as usize;
+    let start = scroll_offset(0, p.selected, height);
+    let lines: Vec<Line> = s
+        .folders
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(height)
+        .map(|(i, folder)| {
+            let line = Line::raw(format!(
+                " {}{}",
+                "  ".repeat(folder.depth.min(4)),
+                clean(&folder.name)
+            ));
+            if i == p.selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
