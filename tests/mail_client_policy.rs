@@ -1,168 +1,80 @@
-//! The Graph client's request policy against a scripted loopback server: paging by
-//! `@odata.nextLink`, `Retry-After`, 503s, one refresh after a 401, at most four requests in
-//! flight per mailbox, and sends that are never repeated after an unknown outcome.
+//! The Graph client's request policy against the emulator: paging by `@odata.nextLink`,
+//! `Retry-After` on 429 and 503, one refresh after a 401, at most four requests in flight per
+//! mailbox (the emulator answers 429 past four), and sends that are never repeated after an
+//! unknown outcome.
 #![cfg(feature = "emulator")]
 
-mod common_mail;
-
-use common_mail::dropping_server;
-
-use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use graphmail::emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
 use graphmail::graph::{
-    GraphClient, GraphError, ListQuery, Mailbox, OutgoingMessage, TokenError, TokenFuture,
-    TokenSource, http_client,
+    FolderRef, GraphClient, GraphError, ListQuery, Mailbox, OutgoingMessage, TokenError,
+    TokenFuture, TokenSource, http_client,
 };
 use secrecy::SecretString;
-use serde_json::json;
 
-/// A scripted reply handed out before the normal one.
-#[derive(Clone)]
-enum Scripted {
-    Status(u16, Option<&'static str>),
+async fn emulator(messages: Option<usize>, faults: &str) -> RunningEmulator {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    start(EmulatorConfig {
+        messages,
+        faults: Some(faults.to_owned()),
+        ..EmulatorConfig::for_tests(Duration::from_secs(60))
+    })
+    .await
+    .expect("the emulator starts")
 }
 
-#[derive(Default)]
-struct Fake {
-    total: usize,
-    script: Mutex<VecDeque<Scripted>>,
-    requests: AtomicUsize,
-    sends: AtomicUsize,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-    /// Bearer tokens Graph accepts.
-    good_tokens: Mutex<Vec<String>>,
-}
-
-fn graph_error(status: u16, code: &str, retry_after: Option<&str>) -> Response {
-    let mut resp = (
-        StatusCode::from_u16(status).unwrap(),
-        axum::Json(json!({"error": {"code": code, "message": "scripted"}})),
-    )
-        .into_response();
-    if let Some(ra) = retry_after {
-        resp.headers_mut()
-            .insert("retry-after", ra.parse().unwrap());
-    }
-    resp
-}
-
-impl Fake {
-    fn gate(&self, headers: &HeaderMap) -> Option<Response> {
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let ok = self
-            .good_tokens
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|t| auth == format!("Bearer {t}"));
-        if !ok {
-            return Some(graph_error(401, "InvalidAuthenticationToken", None));
-        }
-        let next = self.script.lock().unwrap().pop_front();
-        next.map(|Scripted::Status(s, ra)| graph_error(s, "scripted", ra))
-    }
-}
-
-async fn list(
-    State(fake): State<Arc<Fake>>,
-    headers: HeaderMap,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    if let Some(r) = fake.gate(&headers) {
-        return r;
-    }
-    let now = fake.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    fake.max_in_flight.fetch_max(now, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(30)).await;
-    fake.in_flight.fetch_sub(1, Ordering::SeqCst);
-    let top: usize = q.get("$top").and_then(|t| t.parse().ok()).unwrap_or(10);
-    // The position travels in an opaque token, as Graph's does; the client must not build it.
-    let skip: usize = q
-        .get("$skiptoken")
-        .and_then(|t| t.strip_prefix("pos-"))
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    let end = (skip + top).min(fake.total);
-    let value: Vec<_> = (skip..end)
-        .map(|i| json!({"id": format!("m{i}"), "subject": format!("s{i}"), "isRead": i % 2 == 0,
-            "hasAttachments": false, "importance": "normal", "receivedDateTime": "2024-01-01T00:00:00Z",
-            "from": {"emailAddress": {"name": "N", "address": "n@x.com"}}}))
-        .collect();
-    let mut body = json!({"value": value});
-    if end < fake.total {
-        let host = headers.get("host").unwrap().to_str().unwrap();
-        body["@odata.nextLink"] = json!(format!(
-            "http://{host}/v1.0/me/messages?%24select=id&%24top={top}&%24skiptoken=pos-{end}"
-        ));
-    }
-    axum::Json(body).into_response()
-}
-
-async fn send_mail(State(fake): State<Arc<Fake>>, headers: HeaderMap) -> Response {
-    if let Some(r) = fake.gate(&headers) {
-        return r;
-    }
-    fake.sends.fetch_add(1, Ordering::SeqCst);
-    StatusCode::ACCEPTED.into_response()
-}
-
-async fn serve(fake: Arc<Fake>) -> String {
-    let app = Router::new()
-        .route("/v1.0/me/messages", get(list))
-        .route("/v1.0/me/sendMail", post(send_mail))
-        .with_state(fake);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/v1.0")
+/// A delegated token for the first user, valid for `lifetime` seconds (negative: expired).
+fn mint(emu: &RunningEmulator, lifetime: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let tenant = &emu.state.tenant;
+    let user = &tenant.users[0];
+    emu.state.signer.sign(&AccessClaims {
+        tid: tenant.tenant.id.clone(),
+        appid: tenant.apps[0].client_id.clone(),
+        oid: Some(user.id.clone()),
+        upn: Some(user.upn.clone()),
+        scp: "Mail.ReadWrite Mail.Send".into(),
+        roles: vec![],
+        aud: "https://graph.microsoft.com".into(),
+        iss: format!("{}/{}/v2.0", emu.login_url, tenant.tenant.id),
+        iat: now.min(now + lifetime) - 60,
+        nbf: now.min(now + lifetime) - 60,
+        exp: now + lifetime,
+    })
 }
 
 /// Hands out `first`, and `second` after a refresh; counts refreshes.
 struct Tokens {
-    first: &'static str,
-    second: &'static str,
+    first: String,
+    second: Option<String>,
     refreshes: AtomicUsize,
 }
 
 impl TokenSource for Tokens {
     fn token(&self) -> TokenFuture<'_> {
         let t = if self.refreshes.load(Ordering::SeqCst) == 0 {
-            self.first
+            self.first.clone()
         } else {
-            self.second
+            self.second.clone().unwrap_or_default()
         };
         Box::pin(async move { Ok(SecretString::from(t)) })
     }
     fn refresh(&self) -> TokenFuture<'_> {
         self.refreshes.fetch_add(1, Ordering::SeqCst);
-        let t = self.second;
+        let t = self.second.clone();
         Box::pin(async move {
-            if t.is_empty() {
-                Err(TokenError {
-                    message: "no refresh token".into(),
-                    needs_sign_in: true,
-                })
-            } else {
-                Ok(SecretString::from(t))
-            }
+            t.map(SecretString::from).ok_or(TokenError {
+                message: "no refresh token".into(),
+                needs_sign_in: true,
+            })
         })
     }
 }
 
-fn tokens(first: &'static str, second: &'static str) -> Arc<Tokens> {
+fn tokens(first: String, second: Option<String>) -> Arc<Tokens> {
     Arc::new(Tokens {
         first,
         second,
@@ -170,13 +82,30 @@ fn tokens(first: &'static str, second: &'static str) -> Arc<Tokens> {
     })
 }
 
-fn fake(total: usize, script: Vec<Scripted>) -> Arc<Fake> {
-    Arc::new(Fake {
-        total,
-        script: Mutex::new(script.into()),
-        good_tokens: Mutex::new(vec!["good".into()]),
-        ..Default::default()
-    })
+fn client(emu: &RunningEmulator, tokens: Arc<Tokens>) -> GraphClient {
+    GraphClient::new(http_client().unwrap(), &emu.graph_url, &Mailbox::Me, tokens).unwrap()
+}
+
+fn good(emu: &RunningEmulator) -> Arc<Tokens> {
+    tokens(mint(emu, 3600), None)
+}
+
+fn inbox(mut q: ListQuery) -> ListQuery {
+    q.folder = Some(FolderRef::WellKnown("inbox"));
+    q
+}
+
+/// Messages in the first user's Inbox, as the emulator holds them.
+fn inbox_total(emu: &RunningEmulator) -> usize {
+    let boxes = emu.state.mail.lock();
+    let mbx = &boxes[0];
+    let inbox = mbx.well_known("inbox");
+    mbx.messages.values().filter(|m| m.folder == inbox).count()
+}
+
+/// What the first user has sent, as the emulator recorded it.
+fn sent(emu: &RunningEmulator) -> usize {
+    emu.state.mail.lock()[0].sent.len()
 }
 
 async fn count_all(client: &GraphClient, query: &ListQuery) -> Result<usize, GraphError> {
@@ -199,61 +128,56 @@ fn message() -> OutgoingMessage {
 
 #[tokio::test]
 async fn a_listing_follows_next_links_in_full_pages() {
-    let f = fake(2350, vec![]);
-    let url = serve(f.clone()).await;
-    let client = GraphClient::new(
-        http_client().unwrap(),
-        &url,
-        &Mailbox::Me,
-        tokens("good", ""),
-    )
-    .unwrap();
-    assert_eq!(count_all(&client, &ListQuery::all()).await.unwrap(), 2350);
-    assert_eq!(f.requests.load(Ordering::SeqCst), 3);
-    assert_eq!(client.requests_made(), 3);
-    assert_eq!(count_all(&client, &ListQuery::first(30)).await.unwrap(), 30);
+    let emu = emulator(Some(2350), "").await;
+    let total = inbox_total(&emu);
+    let c = client(&emu, good(&emu));
+    assert_eq!(
+        count_all(&c, &inbox(ListQuery::all())).await.unwrap(),
+        total
+    );
+    assert_eq!(c.requests_made(), total.div_ceil(1000) as u64);
+    assert_eq!(
+        count_all(&c, &inbox(ListQuery::first(30))).await.unwrap(),
+        30
+    );
+    assert_eq!(c.requests_made(), total.div_ceil(1000) as u64 + 1);
 }
 
 #[tokio::test]
 async fn throttling_and_unavailability_are_ridden_out_honouring_retry_after() {
-    let f = fake(
-        2100,
-        vec![
-            Scripted::Status(429, Some("1.5")),
-            Scripted::Status(503, None),
-            Scripted::Status(504, Some("0.2")),
-        ],
-    );
-    let url = serve(f.clone()).await;
-    let client = GraphClient::new(
-        http_client().unwrap(),
-        &url,
-        &Mailbox::Me,
-        tokens("good", ""),
+    let emu = emulator(
+        Some(1200),
+        "429=1.5,path=*/messages,times=1;503,path=*/messages,times=1;503=0.2,path=*/messages,times=1",
     )
-    .unwrap();
+    .await;
+    let total = inbox_total(&emu);
+    let c = client(&emu, good(&emu));
     let started = Instant::now();
-    assert_eq!(count_all(&client, &ListQuery::all()).await.unwrap(), 2100);
+    assert_eq!(
+        count_all(&c, &inbox(ListQuery::all())).await.unwrap(),
+        total
+    );
     assert!(
         started.elapsed() >= Duration::from_millis(1500),
         "Retry-After 1.5 must be waited out"
     );
-    assert_eq!(f.requests.load(Ordering::SeqCst), 3 + 3);
+    assert_eq!(c.requests_made(), total.div_ceil(1000) as u64 + 3);
 }
 
 #[tokio::test]
 async fn a_401_refreshes_the_token_once_and_retries() {
-    let f = fake(5, vec![]);
-    let url = serve(f.clone()).await;
-    let t = tokens("expired", "good");
-    let client = GraphClient::new(http_client().unwrap(), &url, &Mailbox::Me, t.clone()).unwrap();
-    assert_eq!(count_all(&client, &ListQuery::all()).await.unwrap(), 5);
+    let emu = emulator(None, "").await;
+    let t = tokens(mint(&emu, -600), Some(mint(&emu, 3600)));
+    let c = client(&emu, t.clone());
+    assert_eq!(count_all(&c, &inbox(ListQuery::first(5))).await.unwrap(), 5);
     assert_eq!(t.refreshes.load(Ordering::SeqCst), 1);
 
     // A refreshed token that is refused too ends in "sign in again", after one refresh.
-    let t = tokens("expired", "also-expired");
-    let client = GraphClient::new(http_client().unwrap(), &url, &Mailbox::Me, t.clone()).unwrap();
-    let err = count_all(&client, &ListQuery::all()).await.unwrap_err();
+    let t = tokens(mint(&emu, -600), Some(mint(&emu, -300)));
+    let c = client(&emu, t.clone());
+    let err = count_all(&c, &inbox(ListQuery::first(5)))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert!(err.fix().unwrap().contains("connector login"));
     assert_eq!(t.refreshes.load(Ordering::SeqCst), 1);
@@ -261,95 +185,71 @@ async fn a_401_refreshes_the_token_once_and_retries() {
 
 #[tokio::test]
 async fn no_more_than_four_requests_are_in_flight_for_one_mailbox() {
-    let f = fake(10, vec![]);
-    let url = serve(f.clone()).await;
-    let a = GraphClient::new(
-        http_client().unwrap(),
-        &url,
-        &Mailbox::Me,
-        tokens("good", ""),
-    )
-    .unwrap();
+    // Each request is held 50 ms; a fifth one in flight would earn 429 ApplicationThrottled
+    // and show up as an extra request.
+    let emu = emulator(None, "latency=50ms,path=*/messages").await;
+    let a = client(&emu, good(&emu));
     // A second client for the same mailbox shares the limit.
-    let b = GraphClient::new(
-        http_client().unwrap(),
-        &url,
-        &Mailbox::Me,
-        tokens("good", ""),
-    )
-    .unwrap();
+    let b = client(&emu, good(&emu));
     let tasks: Vec<_> = (0..24)
         .map(|i| {
             let c = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move { count_all(&c, &ListQuery::first(1)).await })
+            tokio::spawn(async move { count_all(&c, &inbox(ListQuery::first(1))).await })
         })
         .collect();
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap(), 1);
     }
-    let max = f.max_in_flight.load(Ordering::SeqCst);
-    assert!((1..=4).contains(&max), "max in flight was {max}");
+    assert_eq!(
+        a.requests_made() + b.requests_made(),
+        24,
+        "no request was throttled"
+    );
 }
 
 #[tokio::test]
 async fn a_send_that_met_a_5xx_is_not_repeated_and_says_it_may_have_been_sent() {
-    let f = fake(0, vec![Scripted::Status(503, Some("0.1"))]);
-    let url = serve(f.clone()).await;
-    let client = GraphClient::new(
-        http_client().unwrap(),
-        &url,
-        &Mailbox::Me,
-        tokens("good", ""),
-    )
-    .unwrap();
-    let err = client.send_mail(&message()).await.unwrap_err();
+    let emu = emulator(None, "503=0.1,path=*/sendMail,times=1").await;
+    let c = client(&emu, good(&emu));
+    let err = c.send_mail(&message()).await.unwrap_err();
     assert!(err.may_have_sent(), "{err}");
     assert!(err.fix().unwrap().contains("Sent Items"));
-    assert_eq!(f.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(c.requests_made(), 1);
+    assert_eq!(sent(&emu), 0);
 }
 
 #[tokio::test]
 async fn a_throttled_send_is_retried_because_graph_did_not_act_on_it() {
-    let f = fake(0, vec![Scripted::Status(429, Some("0.2"))]);
-    let url = serve(f.clone()).await;
-    let client = GraphClient::new(
-        http_client().unwrap(),
-        &url,
-        &Mailbox::Me,
-        tokens("good", ""),
-    )
-    .unwrap();
-    client.send_mail(&message()).await.unwrap();
-    assert_eq!(f.requests.load(Ordering::SeqCst), 2);
-    assert_eq!(f.sends.load(Ordering::SeqCst), 1);
+    let emu = emulator(None, "429=0.2,path=*/sendMail,times=1").await;
+    let c = client(&emu, good(&emu));
+    c.send_mail(&message()).await.unwrap();
+    assert_eq!(c.requests_made(), 2);
+    assert_eq!(sent(&emu), 1);
 }
 
 #[tokio::test]
 async fn a_send_whose_connection_dropped_is_sent_once_and_reported_as_maybe_sent() {
-    let (url, seen) = dropping_server().await;
-    let client = GraphClient::new(
-        http_client().unwrap(),
-        &url,
-        &Mailbox::Me,
-        tokens("good", ""),
+    let emu = emulator(
+        None,
+        "drop=after,path=*/sendMail,times=1;drop,path=*/messages",
     )
-    .unwrap();
-    let err = client.send_mail(&message()).await.unwrap_err();
+    .await;
+    let c = client(&emu, good(&emu));
+    let err = c.send_mail(&message()).await.unwrap_err();
     assert!(err.may_have_sent(), "{err}");
     assert!(err.to_string().contains("may have been sent"));
-    assert_eq!(
-        seen.load(Ordering::SeqCst),
-        1,
-        "the send must not be repeated"
-    );
+    assert_eq!(c.requests_made(), 1, "the send must not be repeated");
+    assert_eq!(sent(&emu), 1);
 
     // A read over the same broken service is retried (it changes nothing), then reported.
-    let client = client.with_policy(graphmail::graph::RetryPolicy {
+    let c = c.with_policy(graphmail::graph::RetryPolicy {
         max_attempts: 3,
         base_backoff: Duration::from_millis(10),
         ..Default::default()
     });
-    let err = count_all(&client, &ListQuery::first(5)).await.unwrap_err();
+    let err = count_all(&c, &inbox(ListQuery::first(5)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, GraphError::Transport(_)), "{err}");
-    assert_eq!(seen.load(Ordering::SeqCst), 1 + 3);
+    assert_eq!(c.requests_made(), 1 + 3);
 }

@@ -1,9 +1,11 @@
-//! Benchmark: `graphmail mail list --all --json` over a large Inbox on a loopback Graph.
+//! Benchmark: `graphmail mail list --folder inbox --all --json` against the emulator.
 //!
-//! For each size it serves that many messages on loopback, points a throwaway vault at the
-//! service, runs the release binary, and reports wall time, time to the first message, the
-//! number of HTTP requests the binary made (counted by a proxy in front of the service), and
-//! the binary's peak memory (max RSS, from `wait4`).
+//! For each size it serves the emulator in-process on 127.0.0.1 with that many extra messages in
+//! the first user's Inbox, makes a throwaway vault with a connector through the release binary
+//! and signs it in (ROPC as the demo user), then times the listing. It reports wall time, time to
+//! the first message, the Graph requests the binary made (counted by the emulator), the binary's peak memory (VmHWM: the kernel's high-water RSS, from `wait4`), and the
+//! time a bare HTTP client (reqwest, same query, following `@odata.nextLink`, parsing each page)
+//! takes for the same pages.
 //!
 //! ```sh
 //! cargo build --release && cargo run --release --example bench_list            # 10k and 100k
@@ -14,31 +16,38 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use graphmail::domain::{Cloud, Connector, Grant};
-use graphmail::vault::{ConnectorEntry, InitOptions, TokenCache, Unlock, Vault, VaultError};
+use graphmail::emulator::Emulator;
+use graphmail::emulator::tenant::AppKind;
+use graphmail::vault::{Unlock, Vault};
 use secrecy::SecretString;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use serde_json::Value;
 
-mod inbox_service;
-use inbox_service::serve_inbox;
+mod served;
 
+/// `$top` of `--all`.
 const PAGE: u64 = 1000;
+const PASSPHRASE: &str = "bench passphrase";
+/// The fields `graphmail mail list` selects.
+const FIELDS: &str = "id,subject,from,receivedDateTime,isRead,hasAttachments,importance";
 
 struct Outcome {
-    messages: u64,
+    listed: u64,
+    inbox_total: u64,
     wall_ms: u128,
     first_ms: u128,
     requests: u64,
-    max_rss_kib: i64,
+    vm_hwm_kib: u64,
+    bare_ms: u128,
+    bare_requests: u64,
 }
 
 fn main() {
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
-        .filter_map(|a| a.replace('_', "").parse().ok())
+        .filter_map(|a| a.replace(['_', ','], "").parse().ok())
         .collect();
     let sizes = if sizes.is_empty() {
         vec![10_000, 100_000]
@@ -51,22 +60,27 @@ fn main() {
         .enable_all()
         .build()
         .expect("a runtime starts");
-    println!("| messages | wall time | first message | requests (expected) | peak RSS |");
-    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| bulk messages | listed | wall time | first message | requests (expected ⌈listed/{PAGE}⌉) | peak memory (VmHWM) | bare reqwest, same pages |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         let o = rt.block_on(bench_one(&bin, n));
         assert_eq!(
-            o.messages, n as u64,
+            o.listed, o.inbox_total,
             "the listing must return every message"
         );
         println!(
-            "| {} | {:.2} s | {} ms | {} ({}) | {:.1} MiB |",
+            "| {} | {} | {:.2} s | {} ms | {} ({}) | {:.1} MiB | {:.2} s ({} requests) |",
             n,
+            o.listed,
             o.wall_ms as f64 / 1000.0,
             o.first_ms,
             o.requests,
-            (n as u64).div_ceil(PAGE),
-            o.max_rss_kib as f64 / 1024.0
+            o.inbox_total.div_ceil(PAGE),
+            o.vm_hwm_kib as f64 / 1024.0,
+            o.bare_ms as f64 / 1000.0,
+            o.bare_requests,
         );
     }
 }
@@ -89,176 +103,232 @@ fn binary() -> PathBuf {
     bin
 }
 
-async fn bench_one(bin: &Path, n: usize) -> Outcome {
-    let service = serve_inbox(n).await;
-    let (proxy_url, requests) = counting_proxy(&service.graph_url).await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let vault = dir.path().join("vault.age");
-    let pass = dir.path().join("pass");
-    std::fs::write(&pass, "bench passphrase").expect("write pass file");
-    set_private(&pass);
-    graphmail::vault::set_scrypt_work_factor(10);
-    Vault::init(
-        &vault,
-        InitOptions {
-            passphrase: Some(SecretString::from("bench passphrase")),
-            recipients: vec![],
-        },
-    )
-    .expect("vault init");
-    let token = service.token.clone();
-    Vault::open(
-        &vault,
-        Unlock::Passphrase(SecretString::from("bench passphrase")),
-    )
-    .expect("vault opens")
-    .update(|doc| {
-        let mut cache = TokenCache::default();
-        cache.access_token = Some(token);
-        cache.expires_at = Some(time::OffsetDateTime::now_utc().unix_timestamp() + 3600);
-        doc.connectors.push(ConnectorEntry {
-            connector: Connector {
-                name: "bench".into(),
-                cloud: Cloud::Custom {
-                    login_url: service.login_url.clone(),
-                    graph_url: proxy_url.clone(),
-                },
-                tenant: "bench".into(),
-                client_id: "bench".into(),
-                grant: Grant::DeviceCode,
-                presets: vec![],
-                extra_scopes: vec![],
-                mailbox: None,
-                redirect_port: 8400,
-            },
-            secrets: Default::default(),
-            tokens: Some(cache),
-        });
-        Ok::<_, VaultError>(())
-    })
-    .expect("connector saved");
+/// A throwaway vault folder and the binary pointed at it.
+struct Home {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+}
 
-    let bin = bin.to_path_buf();
-    let log_dir = dir.path().join("logs");
+impl Home {
+    fn new(bin: &Path) -> Home {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        write_private(&dir.path().join("pass"), PASSPHRASE);
+        Home {
+            dir,
+            bin: bin.to_path_buf(),
+        }
+    }
+
+    fn vault(&self) -> PathBuf {
+        self.dir.path().join("vault.age")
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        cmd.env("GRAPHMAIL_VAULT", self.vault())
+            .env("GRAPHMAIL_PASSPHRASE_FILE", self.dir.path().join("pass"))
+            .env("GRAPHMAIL_LOG_DIR", self.dir.path().join("logs"))
+            .env(graphmail::vault::WORK_FACTOR_ENV, "10")
+            .env_remove("GRAPHMAIL_IDENTITY")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs a setup command that must succeed.
+    fn setup(&self, args: &[&str]) {
+        let out = self.command().args(args).output().expect("graphmail runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The access token the sign-in stored.
+    fn token(&self) -> String {
+        Vault::open(
+            &self.vault(),
+            Unlock::Passphrase(SecretString::from(PASSPHRASE)),
+        )
+        .expect("the vault opens")
+        .read()
+        .expect("the vault reads")
+        .get("bench")
+        .and_then(|e| e.tokens.as_ref()?.access_token.clone())
+        .expect("the connector is signed in")
+    }
+}
+
+/// Vault, connector and sign-in through the binary; the connector's Graph is `graph_url`.
+async fn sign_in(home: Arc<Home>, emu: &Emulator) {
+    let tenant = emu.tenant.tenant.id.clone();
+    let app = emu
+        .tenant
+        .apps
+        .iter()
+        .find(|a| a.kind == AppKind::Public && !a.delegated.is_empty())
+        .expect("the demo tenant has a public app")
+        .client_id
+        .clone();
+    let user = emu.tenant.users[0].clone();
+    let password = home.dir.path().join("user-password");
+    write_private(&password, &user.password);
+    let login = emu.login_url.clone();
+    let graph = emu.graph_url.clone();
     tokio::task::spawn_blocking(move || {
+        home.setup(&["vault", "init"]);
+        home.setup(&[
+            "connector",
+            "add",
+            "bench",
+            "--tenant",
+            &tenant,
+            "--client-id",
+            &app,
+            "--grant",
+            "ropc",
+            "--username",
+            &user.upn,
+            "--password-file",
+            password.to_str().expect("a UTF-8 path"),
+            "--permissions",
+            "fetch,offline",
+            "--cloud",
+            "custom",
+            "--login-url",
+            &login,
+            "--graph-url",
+            &graph,
+        ]);
+        home.setup(&["connector", "login", "bench"]);
+    })
+    .await
+    .expect("sign-in completes");
+}
+
+async fn bench_one(bin: &Path, n: usize) -> Outcome {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let served = served::serve(n).await;
+    let emu = served.state.clone();
+    let requests = served.requests.clone();
+    let home = Arc::new(Home::new(bin));
+    sign_in(home.clone(), &emu).await;
+    let token = home.token();
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a reqwest client builds");
+    let inbox: Value = http
+        .get(format!("{}/me/mailFolders/inbox", emu.graph_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("the emulator answers")
+        .json()
+        .await
+        .expect("a folder");
+    let inbox_total = inbox["totalItemCount"].as_u64().expect("a count");
+
+    requests.store(0, Ordering::SeqCst);
+    let run_home = home.clone();
+    let (listed, wall_ms, first_ms, vm_hwm_kib) = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        #[allow(clippy::zombie_processes)]
-        // reaped by wait4 below, which also gives its peak memory
-        let mut child = Command::new(bin)
+        let mut child = run_home
+            .command()
             .args(["mail", "list", "--folder", "inbox", "--all", "--json"])
-            .env("GRAPHMAIL_VAULT", &vault)
-            .env("GRAPHMAIL_PASSPHRASE_FILE", &pass)
-            .env("GRAPHMAIL_LOG_DIR", log_dir)
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
             .expect("graphmail starts");
         let stdout = child.stdout.take().expect("piped stdout");
+        let watcher = watch_peak_memory(child.id());
         let mut first_ms = 0;
-        let mut messages = 0u64;
+        let mut first = String::new();
+        let mut listed = 0u64;
         for line in BufReader::new(stdout).lines() {
             let line = line.expect("stdout is text");
-            if messages == 0 {
+            if listed == 0 {
                 first_ms = started.elapsed().as_millis();
-                serde_json::from_str::<serde_json::Value>(&line).expect("each line is JSON");
+                serde_json::from_str::<Value>(&line).expect("each line is JSON");
+                first = line;
             }
-            messages += 1;
+            listed += 1;
         }
-        let (status, max_rss_kib) = wait_with_rusage(child.id() as i32);
+        let status = child.wait().expect("graphmail finishes");
         let wall_ms = started.elapsed().as_millis();
-        assert_eq!(status, 0, "graphmail failed");
-        Outcome {
-            messages,
-            wall_ms,
-            first_ms,
-            requests: requests.load(Ordering::SeqCst),
-            max_rss_kib,
-        }
+        let vm_hwm_kib = watcher.join().expect("the memory watcher finishes");
+        // With --json an error is the one line on stdout.
+        assert!(status.success(), "graphmail failed: {first}");
+        (listed, wall_ms, first_ms, vm_hwm_kib)
     })
     .await
-    .expect("the run completes")
-}
+    .expect("the run completes");
+    let cli_requests = requests.load(Ordering::SeqCst);
 
-/// Waits for the child and returns its exit code and peak resident set (KiB).
-fn wait_with_rusage(pid: i32) -> (i32, i64) {
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our own unwaited child; both pointers are valid for the call.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4 failed");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    (code, usage.ru_maxrss)
-}
-
-/// A loopback TCP proxy in front of the emulator that counts HTTP request lines.
-async fn counting_proxy(graph_url: &str) -> (String, Arc<AtomicU64>) {
-    let upstream = graph_url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .expect("an http://host:port/v1.0 URL")
-        .to_string();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the proxy");
-    let addr = listener.local_addr().expect("proxy address");
-    let count = Arc::new(AtomicU64::new(0));
-    let counter = count.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let upstream = upstream.clone();
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
-                    return;
-                };
-                let (mut cr, mut cw) = client.into_split();
-                let (mut sr, mut sw) = server.into_split();
-                let up = async move {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    let mut tail: Vec<u8> = Vec::new();
-                    loop {
-                        let n = match cr.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        // Request lines start "GET /" etc.; keep a tail for a split across reads.
-                        tail.extend_from_slice(&buf[..n]);
-                        let seen = tail
-                            .windows(6)
-                            .filter(|w| w.eq_ignore_ascii_case(b"\r\nhost"))
-                            .count();
-                        counter.fetch_add(seen as u64, Ordering::SeqCst);
-                        let keep = tail.len().saturating_sub(5);
-                        tail.drain(..keep);
-                        if sw.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                    let _ = sw.shutdown().await;
-                };
-                let down = async move {
-                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
-                    let _ = cw.shutdown().await;
-                };
-                tokio::join!(up, down);
-            });
+    // The same pages with a bare client: no process, no vault, no output.
+    let started = Instant::now();
+    let mut url = format!(
+        "{}/me/mailFolders/inbox/messages?$select={FIELDS}&$top={PAGE}&$orderby=receivedDateTime%20desc",
+        emu.graph_url
+    );
+    let mut bare_listed = 0u64;
+    let bare_start = requests.load(Ordering::SeqCst);
+    loop {
+        let page: Value = http
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("a page")
+            .json()
+            .await
+            .expect("a JSON page");
+        bare_listed += page["value"].as_array().map_or(0, |v| v.len() as u64);
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => break,
         }
-    });
-    let path = graph_url
-        .trim_start_matches("http://")
-        .split_once('/')
-        .map(|(_, p)| p)
-        .unwrap_or("v1.0");
-    (format!("http://{addr}/{path}"), count)
+    }
+    let bare_ms = started.elapsed().as_millis();
+    let bare_requests = requests.load(Ordering::SeqCst) - bare_start;
+    assert_eq!(bare_listed, inbox_total);
+    drop(emu);
+    served.stop();
+    Outcome {
+        listed,
+        inbox_total,
+        wall_ms,
+        first_ms,
+        requests: cli_requests,
+        vm_hwm_kib,
+        bare_ms,
+        bare_requests,
+    }
 }
 
-fn set_private(path: &std::path::Path) {
+/// Samples `VmHWM` of process `pid` every 2 ms until it is gone (or a zombie); returns the
+/// largest value seen, in KiB. VmHWM only grows, so the last sample is the peak up to then.
+fn watch_peak_memory(pid: u32) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let path = format!("/proc/{pid}/status");
+        let mut peak = 0;
+        while let Ok(status) = std::fs::read_to_string(&path) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            match hwm {
+                Some(kib) => peak = peak.max(kib),
+                // A zombie has no memory left to report.
+                None => break,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        peak
+    })
+}
+
+fn write_private(path: &Path, content: &str) {
     use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content).expect("write a private file");
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 }

@@ -2,7 +2,6 @@
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::json;
@@ -12,7 +11,7 @@ use super::{CliError, CliResult, Exit, GlobalArgs};
 use crate::domain::sanitize;
 use crate::graph::{
     BodyFormat, GraphClient, GraphError, Mailbox, MessageDetail, OutgoingAttachment,
-    OutgoingMessage, TokenSource,
+    OutgoingMessage,
 };
 
 #[derive(Debug, Args)]
@@ -136,59 +135,35 @@ pub struct SendArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
-    let vault = super::vault_cmd::unlock_vault(global)?;
-    let doc = vault.read()?;
-    let entry = pick_connector(&doc, args.connector.as_deref())?;
-    let connector = entry.connector.clone();
-    let tokens: Arc<dyn TokenSource> =
-        Arc::new(super::mail_tokens::CachedToken::from_entry(entry)?);
-    drop(doc);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let session = super::mail_connector::open(global, args.connector.as_deref())?;
+    let name = session.connector.name.clone();
+    // Multi-threaded: a token renewal holds the vault lock on a blocking thread while its
+    // HTTP runs on the workers.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| {
             CliError::failure("runtime", format!("cannot start the async runtime: {e}"))
         })?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
+        let connector = &session.connector;
         let http = crate::graph::http_client().map_err(graph_error)?;
-        let mailbox = Mailbox::for_connector(&connector).map_err(graph_error)?;
-        let client = GraphClient::new(http, &connector.cloud.graph_api(), &mailbox, tokens)
+        let mailbox = Mailbox::for_connector(connector).map_err(graph_error)?;
+        let client = GraphClient::new(http, &connector.cloud.graph_api(), &mailbox, session.tokens)
             .map_err(graph_error)?;
-        let result = dispatch(&client, global.json, args.command).await;
-        match result {
-            Err(e) if is_broken_pipe(&e) => Ok(()),
-            other => other,
+        dispatch(&client, global.json, args.command).await
+    });
+    match result {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        Err(mut e) => {
+            // Name the connector in "sign in again" advice.
+            e.fix = e
+                .fix
+                .map(|f| f.replace("login NAME", &format!("login {name}")));
+            Err(e)
         }
-    })
-}
-
-fn pick_connector<'d>(
-    doc: &'d crate::vault::VaultDocument,
-    name: Option<&str>,
-) -> CliResult<&'d crate::vault::ConnectorEntry> {
-    match name {
-        Some(n) => doc.get(n).ok_or_else(|| {
-            CliError::failure(
-                "no_such_connector",
-                format!("there is no connector called '{n}'"),
-            )
-            .with_fix("`graphmail connector list` shows the connectors")
-        }),
-        None => match doc.connectors.as_slice() {
-            [one] => Ok(one),
-            [] => Err(
-                CliError::failure("no_connector", "the vault holds no connector yet")
-                    .with_fix("add one with `graphmail connector add NAME …`"),
-            ),
-            many => {
-                let names: Vec<&str> = many.iter().map(|e| e.connector.name.as_str()).collect();
-                Err(CliError::usage(format!(
-                    "the vault holds several connectors ({})",
-                    names.join(", ")
-                ))
-                .with_fix("name one with --connector NAME (-c NAME)"))
-            }
-        },
+        ok => ok,
     }
 }
 

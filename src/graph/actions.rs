@@ -18,6 +18,9 @@ use super::send::recipients;
 use super::types::AttachmentInfo;
 use crate::domain::sanitize;
 
+/// Time allowed for one attachment transfer (a download, or one upload range).
+pub(crate) const TRANSFER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
 /// Where an attachment was written.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SavedAttachment {
@@ -89,12 +92,12 @@ impl GraphClient {
             .await
     }
 
-    /// Deletes a message for good.
+    /// Deletes a message for good (`permanentDelete`; a plain DELETE keeps it recoverable).
     pub async fn delete_permanently(&self, id: &str) -> Result<(), GraphError> {
         let call = Call::new(
-            Method::DELETE,
-            self.endpoint(&["messages", id]),
-            Replay::Safe,
+            Method::POST,
+            self.endpoint(&["messages", id, "permanentDelete"]),
+            Replay::Once,
             "delete",
         );
         self.done(call).await
@@ -153,7 +156,9 @@ impl GraphClient {
             attachment_id,
             "$value",
         ]);
-        match self.execute(&Call::get(url)).await {
+        let mut call = Call::get(url);
+        call.timeout = Some(TRANSFER_TIMEOUT);
+        match self.execute(&call).await {
             Ok(reply) => {
                 let mut stream = reply.resp.bytes_stream();
                 let mut size = 0u64;

@@ -70,16 +70,13 @@ impl Mailbox {
     }
 }
 
-/// Builds the HTTP client Graph calls go through (rustls with the ring provider).
+/// Builds the HTTP client Graph calls go through: the shared setup of [`crate::http`], a few
+/// redirects (attachment downloads use them), and a stall limit for long transfers.
 pub fn http_client() -> Result<reqwest::Client, GraphError> {
-    // The provider may already be installed by another part of the program; that is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .tls_backend_rustls()
-        .connect_timeout(Duration::from_secs(10))
+    crate::http::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
         .read_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(MAILBOX_CONCURRENCY)
-        .user_agent(concat!("graphmail/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| GraphError::Transport(describe(&e)))
 }
@@ -132,6 +129,9 @@ pub(crate) struct Call {
     pub action: &'static str,
     /// False for pre-authenticated URLs (upload sessions): no bearer token goes there.
     pub bearer: bool,
+    /// Replaces the client's whole-request timeout (attachment transfers may take long; the
+    /// client's read timeout still catches a stalled one).
+    pub timeout: Option<Duration>,
 }
 
 impl Call {
@@ -148,6 +148,7 @@ impl Call {
             replay,
             action,
             bearer: true,
+            timeout: None,
         }
     }
 
@@ -268,6 +269,9 @@ impl GraphClient {
                 .expect("the mailbox semaphore is never closed");
             inner.requests.fetch_add(1, Ordering::Relaxed);
             let mut req = inner.http.request(call.method.clone(), call.url.clone());
+            if let Some(t) = call.timeout {
+                req = req.timeout(t);
+            }
             if let (true, Some(t)) = (call.bearer, &token) {
                 req = req.bearer_auth(t.expose_secret());
             }

@@ -232,6 +232,7 @@ impl GraphClient {
                 .header(CONTENT_LENGTH, chunk.len().to_string())
                 .header(CONTENT_TYPE, "application/octet-stream");
             call.bearer = false;
+            call.timeout = Some(super::actions::TRANSFER_TIMEOUT);
             call.body = Some(Body::Bytes(bytes::Bytes::copy_from_slice(chunk)));
             self.done(call).await?;
         }

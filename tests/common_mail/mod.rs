@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part of these helpers
 
 #[cfg(feature = "emulator")]
-pub mod fake_graph;
+pub mod emulated;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -11,7 +11,6 @@ use std::process::{Command, Output, Stdio};
 use graphmail::domain::{Cloud, Connector, Grant};
 use graphmail::vault::{ConnectorEntry, InitOptions, TokenCache, Unlock, Vault, VaultError};
 use secrecy::SecretString;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -24,20 +23,26 @@ pub struct MailVault {
 
 impl MailVault {
     pub fn new() -> MailVault {
-        graphmail::vault::set_scrypt_work_factor(10);
-        let dir = tempfile::tempdir().unwrap();
-        let vault = dir.path().join("vault.age");
-        let pass_file = dir.path().join("pass");
-        std::fs::write(&pass_file, PASSPHRASE).unwrap();
-        set_private(&pass_file);
+        let v = MailVault::empty();
         Vault::init(
-            &vault,
+            &v.vault,
             InitOptions {
                 passphrase: Some(SecretString::from(PASSPHRASE)),
                 recipients: vec![],
             },
         )
         .unwrap();
+        v
+    }
+
+    /// The folder and the passphrase file, with no vault yet (`graphmail vault init` makes it).
+    pub fn empty() -> MailVault {
+        graphmail::vault::set_scrypt_work_factor(10);
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault.age");
+        let pass_file = dir.path().join("pass");
+        std::fs::write(&pass_file, PASSPHRASE).unwrap();
+        set_private(&pass_file);
         MailVault {
             dir,
             vault,
@@ -45,7 +50,7 @@ impl MailVault {
         }
     }
 
-    fn open(&self) -> Vault {
+    pub fn open(&self) -> Vault {
         Vault::open(
             &self.vault,
             Unlock::Passphrase(SecretString::from(PASSPHRASE)),
@@ -104,6 +109,7 @@ impl MailVault {
             .env_remove("GRAPHMAIL_IDENTITY")
             .env("GRAPHMAIL_LOG_DIR", self.dir.path().join("logs"))
             .env("COLUMNS", "100")
+            .env(graphmail::vault::WORK_FACTOR_ENV, "10")
             .stdin(Stdio::null());
         cmd
     }
@@ -155,46 +161,4 @@ pub fn assert_inert(stdout: &[u8]) {
             c
         );
     }
-}
-
-/// A server that reads each request whole and closes the connection without answering.
-pub async fn dropping_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let (mut sock, _) = listener.accept().await.unwrap();
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let len: usize = text
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse().unwrap())
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                            let _ = sock.shutdown().await;
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    (format!("http://{addr}/v1.0"), seen)
 }

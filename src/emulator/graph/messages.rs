@@ -437,6 +437,21 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `POST …/messages/{id}/permanentDelete`: gone for good, not kept in Recoverable Items.
+pub async fn permanent_delete(
+    State(emu): State<Arc<Emulator>>,
+    caller: Caller,
+    Path(p): Params,
+) -> Result<Response, GraphError> {
+    caller.require(&emu, Access::Write)?;
+    let mut boxes = emu.mail.lock();
+    let mbx = &mut boxes[caller.mailbox];
+    let id = param(&p, "id");
+    lookup(mbx, id)?;
+    mbx.remove(id);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 fn destination(body: &Value) -> Result<String, GraphError> {
     body.get("destinationId")
         .or_else(|| body.get("DestinationId"))

@@ -17,13 +17,15 @@ pub mod seed;
 pub mod send;
 pub mod store;
 pub mod throttle;
+pub mod uploads;
 pub mod users;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use super::Emulator;
 use super::tenant::TenantSeed;
@@ -35,6 +37,8 @@ pub struct MailState {
     /// How many generated messages `--messages N` put in the first user's Inbox.
     bulk: Option<usize>,
     pub(crate) throttle: throttle::Throttle,
+    /// Attachment uploads in progress.
+    pub(crate) uploads: uploads::UploadSessions,
 }
 
 impl MailState {
@@ -45,6 +49,7 @@ impl MailState {
             mailboxes: Mutex::new(build(tenant, messages)),
             bulk: messages,
             throttle: throttle::Throttle::default(),
+            uploads: uploads::UploadSessions::default(),
         }
     }
 
@@ -68,6 +73,7 @@ impl Default for MailState {
             mailboxes: Mutex::new(vec![]),
             bulk: None,
             throttle: throttle::Throttle::default(),
+            uploads: uploads::UploadSessions::default(),
         }
     }
 }
@@ -125,6 +131,10 @@ fn mailbox_routes() -> Router<Arc<Emulator>> {
                 .patch(messages::patch)
                 .delete(messages::delete),
         )
+        .route(
+            "/messages/{id}/permanentDelete",
+            post(messages::permanent_delete),
+        )
         .route("/messages/{id}/move", post(messages::move_message))
         .route("/messages/{id}/copy", post(messages::copy_message))
         .route("/messages/{id}/createReply", post(send::create_reply))
@@ -137,7 +147,14 @@ fn mailbox_routes() -> Router<Arc<Emulator>> {
         .route("/messages/{id}/replyAll", post(send::reply_all))
         .route("/messages/{id}/forward", post(send::forward))
         .route("/messages/{id}/send", post(send::send_draft))
-        .route("/messages/{id}/attachments", get(attachments::list))
+        .route(
+            "/messages/{id}/attachments",
+            get(attachments::list).post(attachments::add),
+        )
+        .route(
+            "/messages/{id}/attachments/createUploadSession",
+            post(uploads::create),
+        )
         .route(
             "/messages/{id}/attachments/{aid}",
             get(attachments::get_one),
@@ -149,13 +166,22 @@ fn mailbox_routes() -> Router<Arc<Emulator>> {
         .route("/sendMail", post(send::send_mail))
 }
 
-/// Graph's routes, full paths from `/v1.0/`.
+/// The largest request body taken: a `sendMail` with 3 MB of inline attachments is about 4 MB
+/// once base64-encoded, and an upload range is at most 4 MB.
+const REQUEST_LIMIT: usize = 6 * 1024 * 1024;
+
+/// Graph's routes, full paths from `/v1.0/`, and the upload URLs of attachment sessions.
 pub fn routes() -> Router<Arc<Emulator>> {
     Router::new()
         .route("/v1.0/me", get(users::me))
         .route("/v1.0/users/{user}", get(users::user))
         .nest("/v1.0/me", mailbox_routes())
         .nest("/v1.0/users/{user}", mailbox_routes())
+        .route(
+            "/api/v2.0/{owner}/{message}/{session}",
+            put(uploads::put_range),
+        )
+        .layer(DefaultBodyLimit::max(REQUEST_LIMIT))
         .layer(from_fn(errors::request_ids))
 }
 

@@ -333,6 +333,18 @@ pub fn parse_select(v: &str) -> Result<Vec<&'static str>, GraphError> {
         .collect()
 }
 
+/// The names in a raw query's `$select`, unchecked (for entities other than messages).
+pub fn parse_select_list(raw: Option<&str>) -> Option<Vec<String>> {
+    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("$select"))
+        .map(|(_, v)| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+}
+
 fn unknown_property(name: &str) -> GraphError {
     GraphError::new(
         axum::http::StatusCode::BAD_REQUEST,
