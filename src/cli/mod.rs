@@ -8,6 +8,7 @@ mod mail_cmd;
 mod mail_connector;
 mod mail_list;
 pub mod mail_output;
+mod meta_cmd;
 pub mod output;
 mod signin_cmd;
 mod vault_cmd;
@@ -23,7 +24,7 @@ pub use mail_cmd::{ListArgs, MailArgs, MailCommand, SendArgs};
 #[derive(Debug, Parser)]
 #[command(
     name = "graphmail",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("GRAPHMAIL_GIT_REVISION"), ")"),
     about = "Microsoft Graph mail connectors for sysadmins: an encrypted vault, a TUI and a scriptable CLI",
     long_about = None
 )]
@@ -75,6 +76,13 @@ pub enum Command {
     Demo,
     /// Print a valid access token for a connector (renewed first when needed), for scripts
     Token { name: String },
+    /// Print a shell completion script (e.g. `source <(graphmail completions bash)`)
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (e.g. `graphmail man | man -l -`)
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -292,6 +300,8 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
         Some(Command::Token { name }) => signin_cmd::token(&global, &name),
+        Some(Command::Completions { shell }) => meta_cmd::completions(shell),
+        Some(Command::Man) => meta_cmd::man(),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
         Some(Command::Mail(args)) => mail_cmd::run(&global, args),
