@@ -4,6 +4,7 @@ mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
 pub mod error;
+mod health_cmd;
 mod mail_cmd;
 mod mail_connector;
 mod mail_list;
@@ -76,6 +77,9 @@ pub enum Command {
     Demo,
     /// Print a valid access token for a connector (renewed first when needed), for scripts
     Token { name: String },
+    /// Renew connectors' tokens without a person (for cron or a systemd timer); exits 4
+    /// naming the connectors that need a person to sign in again
+    Refresh(RefreshArgs),
     /// Print a shell completion script (e.g. `source <(graphmail completions bash)`)
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -83,6 +87,16 @@ pub enum Command {
     },
     /// Print the manual page in roff (e.g. `graphmail man | man -l -`)
     Man,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["all", "name"])))]
+pub struct RefreshArgs {
+    /// Every connector in the vault
+    #[arg(long)]
+    pub all: bool,
+    /// One connector
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +184,9 @@ pub enum ConnectorCommand {
     Test { name: String },
     /// Forget a connector's tokens
     Logout { name: String },
+    /// Token health of every connector: access-token expiry, refresh-token age against the
+    /// 90-day inactivity limit, last successful use, last error
+    Status,
 }
 
 /// The fields of a connector; `add` requires tenant, client ID and grant, `edit` changes what is given.
@@ -300,6 +317,7 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
         Some(Command::Token { name }) => signin_cmd::token(&global, &name),
+        Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
         Some(Command::Completions { shell }) => meta_cmd::completions(shell),
         Some(Command::Man) => meta_cmd::man(),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
