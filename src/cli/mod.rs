@@ -1,10 +1,13 @@
 //! The command line: clap definitions and dispatch. Each command family lives in its own file.
 
+mod audit_cmd;
 mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
 pub mod error;
 mod health_cmd;
+mod mail_attachments;
+mod mail_audit;
 mod mail_cmd;
 mod mail_connector;
 mod mail_list;
@@ -80,6 +83,8 @@ pub enum Command {
     /// Renew connectors' tokens without a person (for cron or a systemd timer); exits 4
     /// naming the connectors that need a person to sign in again
     Refresh(RefreshArgs),
+    /// Show the changes graphmail made to mailboxes (sends, replies, moves, deletes, marks)
+    Audit(AuditArgs),
     /// Print a shell completion script (e.g. `source <(graphmail completions bash)`)
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -97,6 +102,16 @@ pub struct RefreshArgs {
     pub all: bool,
     /// One connector
     pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this connector's changes
+    #[arg(long, value_name = "NAME")]
+    pub connector: Option<String>,
+    /// Only changes since a date (2026-11-01), a time (RFC 3339) or an age (30m, 12h, 7d, 2w)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -318,6 +333,7 @@ pub fn run(cli: Cli) -> CliResult {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
         Some(Command::Token { name }) => signin_cmd::token(&global, &name),
         Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
+        Some(Command::Audit(args)) => audit_cmd::run(&global, args),
         Some(Command::Completions { shell }) => meta_cmd::completions(shell),
         Some(Command::Man) => meta_cmd::man(),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
