@@ -4,6 +4,7 @@
 //! `cli` the scriptable commands; `emulator` a loopback identity platform + Graph mail service.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 #[cfg(feature = "emulator")]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::json;
 
+use super::mail_audit::MailAudit;
 use super::mail_output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
 use crate::domain::sanitize;
@@ -137,6 +138,19 @@ pub struct SendArgs {
 pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
     let session = super::mail_connector::open(global, args.connector.as_deref())?;
     let name = session.connector.name.clone();
+    let audit = MailAudit {
+        path: crate::audit::log_path(&super::vault_cmd::vault_path(global)?),
+        connector: name.clone(),
+        mailbox: session
+            .connector
+            .mailbox
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_owned)
+            .or_else(|| session.user.clone())
+            .unwrap_or_else(|| "me".into()),
+    };
     // Multi-threaded: a token renewal holds the vault lock on a blocking thread while its
     // HTTP runs on the workers.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -152,7 +166,7 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
         let mailbox = Mailbox::for_connector(connector).map_err(graph_error)?;
         let client = GraphClient::new(http, &connector.cloud.graph_api(), &mailbox, session.tokens)
             .map_err(graph_error)?;
-        dispatch(&client, global.json, args.command).await
+        dispatch(&client, &audit, global.json, args.command).await
     });
     match result {
         Err(e) if is_broken_pipe(&e) => Ok(()),
@@ -167,12 +181,17 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
     }
 }
 
-async fn dispatch(client: &GraphClient, json: bool, cmd: MailCommand) -> CliResult {
+async fn dispatch(
+    client: &GraphClient,
+    audit: &MailAudit,
+    json: bool,
+    cmd: MailCommand,
+) -> CliResult {
     match cmd {
         MailCommand::Folders => folders(client, json).await,
         MailCommand::List(args) => super::mail_list::list(client, json, args).await,
         MailCommand::Read { id, raw_html } => read(client, json, &id, raw_html).await,
-        MailCommand::Send(args) => send(client, json, args).await,
+        MailCommand::Send(args) => send(client, audit, json, args).await,
         MailCommand::Reply { id, all, body_file } => {
             let comment = read_body(body_file.as_deref())?;
             client
@@ -180,11 +199,15 @@ async fn dispatch(client: &GraphClient, json: bool, cmd: MailCommand) -> CliResu
                 .await
                 .map_err(graph_error)?;
             let what = if all { "replied to all" } else { "replied" };
+            let action = if all { "reply_all" } else { "reply" };
+            let mut record = audit.record(action);
+            record.message_id = Some(id.clone());
             done(
                 json,
-                json!({ "ok": true, "action": if all { "reply_all" } else { "reply" }, "id": id }),
+                json!({ "ok": true, "action": action, "id": id }),
                 what,
-            )
+            )?;
+            audit.note(record)
         }
         MailCommand::Forward { id, to, body_file } => {
             let comment = read_body(body_file.as_deref())?;
@@ -193,11 +216,15 @@ async fn dispatch(client: &GraphClient, json: bool, cmd: MailCommand) -> CliResu
                 .await
                 .map_err(graph_error)?;
             let list = to.join(", ");
+            let mut record = audit.record("forward");
+            record.message_id = Some(id.clone());
+            record.recipients = to.clone();
             done(
                 json,
                 json!({ "ok": true, "action": "forward", "id": id, "to": to }),
                 &format!("forwarded to {list}"),
-            )
+            )?;
+            audit.note(record)
         }
         MailCommand::Move { id, to } => {
             let folder = client.find_folder(&to).await.map_err(graph_error)?;
@@ -210,13 +237,18 @@ async fn dispatch(client: &GraphClient, json: bool, cmd: MailCommand) -> CliResu
                 sanitize::line(&to),
                 sanitize::line(&new_id)
             );
+            let mut record = audit.record("move");
+            record.message_id = Some(id);
+            record.new_message_id = Some(new_id.clone());
+            record.folder = Some(folder.as_str().to_owned());
             done(
                 json,
                 json!({ "ok": true, "action": "move", "id": new_id, "folder": folder.as_str() }),
                 &text,
-            )
+            )?;
+            audit.note(record)
         }
-        MailCommand::Delete { id, hard, yes } => delete(client, json, &id, hard, yes).await,
+        MailCommand::Delete { id, hard, yes } => delete(client, audit, json, &id, hard, yes).await,
         MailCommand::Mark {
             id,
             read,
@@ -224,13 +256,18 @@ async fn dispatch(client: &GraphClient, json: bool, cmd: MailCommand) -> CliResu
         } => {
             client.set_read(&id, read).await.map_err(graph_error)?;
             let text = if read { "marked read" } else { "marked unread" };
+            let mut record = audit.record(if read { "mark_read" } else { "mark_unread" });
+            record.message_id = Some(id.clone());
             done(
                 json,
                 json!({ "ok": true, "action": "mark", "id": id, "is_read": read }),
                 text,
-            )
+            )?;
+            audit.note(record)
         }
-        MailCommand::Attachments { id, save } => attachments(client, json, &id, save).await,
+        MailCommand::Attachments { id, save } => {
+            super::mail_attachments::attachments(client, json, &id, save).await
+        }
     }
 }
 
@@ -309,7 +346,7 @@ fn write_message(w: &mut impl Write, m: &MessageDetail) -> io::Result<()> {
     Ok(())
 }
 
-async fn send(client: &GraphClient, json: bool, args: SendArgs) -> CliResult {
+async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArgs) -> CliResult {
     let body = read_body(args.body_file.as_deref())?;
     let mut attachments = Vec::new();
     for path in &args.attach {
@@ -341,25 +378,46 @@ async fn send(client: &GraphClient, json: bool, args: SendArgs) -> CliResult {
     };
     client.send_mail(&msg).await.map_err(graph_error)?;
     let human = format!("sent to {}", msg.to.join(", "));
+    let mut record = audit.record("send");
+    record.recipients = msg
+        .to
+        .iter()
+        .chain(&msg.cc)
+        .chain(&msg.bcc)
+        .cloned()
+        .collect();
     done(
         json,
         json!({ "ok": true, "action": "send", "to": msg.to, "cc": msg.cc, "bcc": msg.bcc }),
         &human,
-    )
+    )?;
+    audit.note(record)
 }
 
-async fn delete(client: &GraphClient, json: bool, id: &str, hard: bool, yes: bool) -> CliResult {
+async fn delete(
+    client: &GraphClient,
+    audit: &MailAudit,
+    json: bool,
+    id: &str,
+    hard: bool,
+    yes: bool,
+) -> CliResult {
     if !hard {
         let new_id = client.delete_to_trash(id).await.map_err(graph_error)?;
         let text = format!(
             "moved to Deleted Items; its id there is {}",
             sanitize::line(&new_id)
         );
-        return done(
+        let mut record = audit.record("delete");
+        record.message_id = Some(id.to_owned());
+        record.new_message_id = Some(new_id.clone());
+        record.folder = Some("deleteditems".into());
+        done(
             json,
             json!({ "ok": true, "action": "delete", "id": new_id, "folder": "deleteditems" }),
             &text,
-        );
+        )?;
+        return audit.note(record);
     }
     if !yes {
         if !io::stdin().is_terminal() {
@@ -382,109 +440,15 @@ async fn delete(client: &GraphClient, json: bool, id: &str, hard: bool, yes: boo
         }
     }
     client.delete_permanently(id).await.map_err(graph_error)?;
+    let mut record = audit.record("delete_hard");
+    record.message_id = Some(id.to_owned());
     done(
         json,
         json!({ "ok": true, "action": "delete", "id": id, "hard": true }),
         "deleted for good",
-    )
+    )?;
+    audit.note(record)
 }
-
-async fn attachments(
-    client: &GraphClient,
-    json: bool,
-    id: &str,
-    save: Option<PathBuf>,
-) -> CliResult {
-    let list = client.attachments(id).await.map_err(graph_error)?;
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
-    match save {
-        None if json => {
-            out::write_json(&mut stdout, &list).map_err(write_error)?;
-            writeln!(stdout).map_err(write_error)?;
-        }
-        None => {
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|a| {
-                    vec![
-                        sanitize::line(&a.name).into_owned(),
-                        out::size(a.size),
-                        sanitize::line(&a.content_type).into_owned(),
-                        sanitize::line(&a.id).into_owned(),
-                    ]
-                })
-                .collect();
-            if rows.is_empty() {
-                writeln!(stdout, "no attachments").map_err(write_error)?;
-            } else {
-                for line in out::table(&ATTACHMENT_COLUMNS, &rows, out::terminal_width()) {
-                    writeln!(stdout, "{line}").map_err(write_error)?;
-                }
-            }
-        }
-        Some(dir) => {
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                CliError::failure("io", format!("cannot create {}: {e}", dir.display()))
-                    .with_fix("choose a folder you can write to with --save")
-            })?;
-            let mut saved = Vec::new();
-            for a in list.iter().filter(|a| a.is_file()) {
-                let s = client
-                    .save_attachment(id, a, &dir)
-                    .await
-                    .map_err(graph_error)?;
-                if !json {
-                    writeln!(
-                        stdout,
-                        "saved {} ({})",
-                        sanitize::line(&s.path.display().to_string()),
-                        out::size(s.size)
-                    )
-                    .map_err(write_error)?;
-                }
-                saved.push(s);
-            }
-            if json {
-                out::write_json(&mut stdout, &saved).map_err(write_error)?;
-                writeln!(stdout).map_err(write_error)?;
-            } else if saved.is_empty() {
-                writeln!(stdout, "no file attachments to save").map_err(write_error)?;
-            }
-        }
-    }
-    stdout.flush().map_err(write_error)
-}
-
-const ATTACHMENT_COLUMNS: [out::Column; 4] = [
-    out::Column {
-        header: "NAME",
-        min: 10,
-        shrink: 2,
-        right: false,
-        whole: false,
-    },
-    out::Column {
-        header: "SIZE",
-        min: 6,
-        shrink: 0,
-        right: true,
-        whole: false,
-    },
-    out::Column {
-        header: "TYPE",
-        min: 6,
-        shrink: 1,
-        right: false,
-        whole: false,
-    },
-    out::Column {
-        header: "ID",
-        min: 2,
-        shrink: 0,
-        right: false,
-        whole: true,
-    },
-];
 
 /// The text of `--body-file FILE` or `--body-file -` (standard input); empty without one.
 fn read_body(file: Option<&Path>) -> CliResult<String> {

@@ -12,6 +12,8 @@ use crate::graph::TokenSource;
 pub(super) struct Session {
     pub connector: Connector,
     pub tokens: Arc<dyn TokenSource>,
+    /// The signed-in user, when the sign-in named one.
+    pub user: Option<String>,
 }
 
 /// Unlocks the vault and picks the connector (`name`, or the only one). A connector that was
@@ -21,6 +23,7 @@ pub(super) fn open(global: &GlobalArgs, name: Option<&str>) -> CliResult<Session
     let doc = vault.read()?;
     let entry = pick_connector(&doc, name)?;
     let connector = entry.connector.clone();
+    let user = entry.tokens.as_ref().and_then(|t| t.user.clone());
     let signed_in = entry.tokens.as_ref().is_some_and(|t| {
         t.access_token.is_some() || t.refresh_token.as_deref().is_some_and(|r| !r.is_empty())
     });
@@ -41,7 +44,11 @@ pub(super) fn open(global: &GlobalArgs, name: Option<&str>) -> CliResult<Session
     }
     let oauth = OAuthHttp::new().map_err(|e| CliError::failure("network", e.to_string()))?;
     let tokens: Arc<dyn TokenSource> = Arc::new(VaultTokens::new(Arc::new(vault), &name, oauth));
-    Ok(Session { connector, tokens })
+    Ok(Session {
+        connector,
+        tokens,
+        user,
+    })
 }
 
 fn pick_connector<'d>(

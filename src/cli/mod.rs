@@ -1,13 +1,18 @@
 //! The command line: clap definitions and dispatch. Each command family lives in its own file.
 
+mod audit_cmd;
 mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
 pub mod error;
+mod health_cmd;
+mod mail_attachments;
+mod mail_audit;
 mod mail_cmd;
 mod mail_connector;
 mod mail_list;
 pub mod mail_output;
+mod meta_cmd;
 pub mod output;
 mod signin_cmd;
 mod vault_cmd;
@@ -23,7 +28,7 @@ pub use mail_cmd::{ListArgs, MailArgs, MailCommand, SendArgs};
 #[derive(Debug, Parser)]
 #[command(
     name = "graphmail",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("GRAPHMAIL_GIT_REVISION"), ")"),
     about = "Microsoft Graph mail connectors for sysadmins: an encrypted vault, a TUI and a scriptable CLI",
     long_about = None
 )]
@@ -75,6 +80,38 @@ pub enum Command {
     Demo,
     /// Print a valid access token for a connector (renewed first when needed), for scripts
     Token { name: String },
+    /// Renew connectors' tokens without a person (for cron or a systemd timer); exits 4
+    /// naming the connectors that need a person to sign in again
+    Refresh(RefreshArgs),
+    /// Show the changes graphmail made to mailboxes (sends, replies, moves, deletes, marks)
+    Audit(AuditArgs),
+    /// Print a shell completion script (e.g. `source <(graphmail completions bash)`)
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (e.g. `graphmail man | man -l -`)
+    Man,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["all", "name"])))]
+pub struct RefreshArgs {
+    /// Every connector in the vault
+    #[arg(long)]
+    pub all: bool,
+    /// One connector
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this connector's changes
+    #[arg(long, value_name = "NAME")]
+    pub connector: Option<String>,
+    /// Only changes since a date (2026-11-01), a time (RFC 3339) or an age (30m, 12h, 7d, 2w)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +199,9 @@ pub enum ConnectorCommand {
     Test { name: String },
     /// Forget a connector's tokens
     Logout { name: String },
+    /// Token health of every connector: access-token expiry, refresh-token age against the
+    /// 90-day inactivity limit, last successful use, last error
+    Status,
 }
 
 /// The fields of a connector; `add` requires tenant, client ID and grant, `edit` changes what is given.
@@ -292,6 +332,10 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
         Some(Command::Token { name }) => signin_cmd::token(&global, &name),
+        Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
+        Some(Command::Audit(args)) => audit_cmd::run(&global, args),
+        Some(Command::Completions { shell }) => meta_cmd::completions(shell),
+        Some(Command::Man) => meta_cmd::man(),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
         Some(Command::Mail(args)) => mail_cmd::run(&global, args),

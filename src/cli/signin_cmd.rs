@@ -17,7 +17,7 @@ use crate::vault::{ConnectorEntry, Vault};
 
 /// Turns a sign-in failure into the command's error: the decoded message and fix, exit 4 when
 /// a person must sign in again.
-fn cli_error(err: AuthError) -> CliError {
+pub(super) fn cli_error(err: AuthError) -> CliError {
     if let AuthError::Vault(v) = err {
         return v.into();
     }
@@ -33,7 +33,7 @@ fn cli_error(err: AuthError) -> CliError {
     out
 }
 
-fn runtime() -> CliResult<Runtime> {
+pub(super) fn runtime() -> CliResult<Runtime> {
     // Multi-threaded: token renewal blocks on the vault lock and drives HTTP on the workers.
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -53,7 +53,7 @@ fn entry(vault: &Vault, name: &str) -> CliResult<ConnectorEntry> {
         .ok_or_else(|| cli_error(AuthError::UnknownConnector(name.to_string())))
 }
 
-fn rfc3339(unix: i64) -> String {
+pub(super) fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {

@@ -30,6 +30,7 @@ pub fn run(global: &GlobalArgs, cmd: ConnectorCommand) -> CliResult {
         }
         ConnectorCommand::Test { name } => super::signin_cmd::test(global, &name),
         ConnectorCommand::Logout { name } => super::signin_cmd::logout(global, &name),
+        ConnectorCommand::Status => super::health_cmd::status(global),
     }
 }
 
