@@ -1,4 +1,4 @@
-//! `graphmail demo` in tmux: open the signed-in password connector's mailbox, move between
+//! `graphmail demo` in tmux: sign the browser connector in with the demo's approve key, open the signed-in password connector's mailbox, move between
 //! folders, open a message, search, reply and find the reply in Sent Items, delete a message and
 //! find it in Deleted Items, quit with the terminal restored and the demo's vault folder gone.
 
@@ -66,8 +66,23 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
         "the demo keeps its vault in one temporary folder while it runs"
     );
 
-    // Open its mailbox: the Inbox lists its messages.
-    t.send(&["j", "j"]);
+    // The browser connector signs in from its sign-in screen with the demo's approve key.
+    t.send(&["j"]);
+    t.wait_until("demo-browser selected", |s| {
+        s.lines().any(|l| l.contains("▌demo-browser"))
+    });
+    t.send(&["s"]);
+    t.wait_for("a approve (demo)");
+    t.send(&["a"]);
+    t.wait_for("demo-browser is signed in as");
+    t.send(&["Enter"]);
+    t.wait_until("demo-browser with a valid token", |s| {
+        s.lines()
+            .any(|l| l.contains("demo-browser") && l.contains(" valid "))
+    });
+
+    // Open the password connector's mailbox: the Inbox lists its messages.
+    t.send(&["j"]);
     t.wait_until("demo-password selected", |s| {
         s.lines().any(|l| l.contains("▌demo-password"))
     });
