@@ -4,7 +4,9 @@
 //! a throw-away one in a fresh temporary folder, protected by a random passphrase that only
 //! this process holds, and removed on exit. One connector is added per grant; the password and
 //! app-only ones are signed in before the screen opens, and device codes are approved by the
-//! demo itself a few seconds after they are shown, as if someone had entered the code.
+//! demo itself a few seconds after they are shown, as if someone had entered the code. On the
+//! browser connector's sign-in screen a key approves the authorize URL as the first demo user,
+//! the way a browser would.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -98,6 +100,8 @@ fn connector(emu: &Emulator, name: &str, grant: Grant, client_id: &str) -> Conne
 
 struct DemoSetup {
     entries: Vec<ConnectorEntry>,
+    /// Who the sign-in screen signs in as when it approves an authorize URL.
+    browser_user: (String, SecretString),
 }
 
 fn app_id(emu: &Emulator, kind: AppKind, with_application: bool) -> (String, Option<String>) {
@@ -139,7 +143,13 @@ fn setup(emu: &Emulator) -> DemoSetup {
     let mut app = entry(app);
     app.secrets.client_secret = daemon_secret;
     entries.push(app);
-    DemoSetup { entries }
+    let browser_user = adele
+        .map(|u| (u.upn.clone(), SecretString::from(u.password.clone())))
+        .unwrap_or_else(|| (String::new(), SecretString::from(String::new())));
+    DemoSetup {
+        entries,
+        browser_user,
+    }
 }
 
 #[derive(Deserialize)]
@@ -281,9 +291,10 @@ pub fn run() -> CliResult {
         }
     });
     let vault_path = dir.0.join("vault.age");
+    let browser_user = demo.browser_user;
     let vault = open_vault(&vault_path, demo.entries)?;
     let approver = runtime.spawn(approve_device_codes(running.state.clone(), http));
-    let result = crate::tui::run(vault_path, Some(vault));
+    let result = crate::tui::run_demo(vault_path, vault, browser_user);
     approver.abort();
     drop(running);
     runtime.shutdown_timeout(Duration::from_secs(1));

@@ -80,6 +80,24 @@ impl Clocks {
 /// Runs the TUI on this terminal. `vault` is already open when an identity or passphrase file
 /// was given; otherwise the unlock (or create) screen asks.
 pub fn run(vault_path: PathBuf, vault: Option<Vault>) -> CliResult {
+    run_with(vault_path, vault, None)
+}
+
+/// Runs the app for `graphmail demo`: the sign-in screen can approve an authorize URL as
+/// `user` (a demo account of the built-in emulator) with a key.
+pub fn run_demo(
+    vault_path: PathBuf,
+    vault: Vault,
+    user: (String, secrecy::SecretString),
+) -> CliResult {
+    run_with(vault_path, Some(vault), Some(user))
+}
+
+fn run_with(
+    vault_path: PathBuf,
+    vault: Option<Vault>,
+    demo_user: Option<(String, secrecy::SecretString)>,
+) -> CliResult {
     let keymap = load_keymap()?;
     let start = if vault.is_some() {
         Start::Identity
@@ -98,7 +116,11 @@ pub fn run(vault_path: PathBuf, vault: Option<Vault>) -> CliResult {
     };
     let (mut model, first) = app::init(keymap, start, label(&vault_path), clocks.now());
     model.shared.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let services = Services::new(vault_path, vault);
+    model.shared.demo = demo_user.is_some();
+    let services = match demo_user {
+        Some(user) => Services::for_demo(vault_path, vault, user),
+        None => Services::new(vault_path, vault),
+    };
     runtime.block_on(async move {
         let mut terminal = ratatui::init();
         let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);

@@ -5,118 +5,13 @@
 #[cfg(feature = "emulator")]
 mod common_emulator;
 
+mod tui_support;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn run(args: &[&str]) -> String {
-        let out = Command::new("tmux").args(args).output().expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.session];
-        args.extend_from_slice(keys);
-        Tmux::run(&args);
-    }
-
-    /// Literal text, so that words like "Enter" are typed, not pressed.
-    fn type_text(&self, text: &str) {
-        Tmux::run(&["send-keys", "-t", &self.session, "-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        Tmux::run(&["capture-pane", "-p", "-t", &self.session])
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen after 20 s.
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(&format!("{text:?}"), |s| s.contains(text))
-    }
-
-    /// Waits until the screen shows `what` (20 s), so a half-drawn frame is never judged.
-    fn wait_until(&self, what: &str, shows: impl Fn(&str) -> bool) -> String {
-        self.wait_until_within(what, Duration::from_secs(20), shows)
-    }
-
-    fn wait_until_within(
-        &self,
-        what: &str,
-        limit: Duration,
-        shows: impl Fn(&str) -> bool,
-    ) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let s = self.screen();
-            if shows(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the screen never showed {what}; it shows:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Tmux {
-    fn format(&self, what: &str) -> String {
-        Tmux::run(&["display-message", "-p", "-t", &self.session, what])
-            .trim()
-            .to_string()
-    }
-
-    /// After quitting: the app exited with 0, left the alternate screen, showed the cursor
-    /// again, and put the terminal back in cooked mode (`stty -a` in the pane says so).
-    fn assert_restored(&self) {
-        let after = self.wait_for("STTY-DONE");
-        assert!(after.contains("GRAPHMAIL-EXIT=0"), "{after}");
-        assert!(
-            !after.contains("Connectors ("),
-            "the app's screen is gone:\n{after}"
-        );
-        assert_eq!(
-            self.format("#{alternate_on}"),
-            "0",
-            "the alternate screen was left"
-        );
-        assert_eq!(self.format("#{cursor_flag}"), "1", "the cursor is visible");
-        let flags: Vec<&str> = after.split_whitespace().collect();
-        for on in ["echo", "icanon", "icrnl", "isig"] {
-            assert!(
-                flags.contains(&on),
-                "stty shows `{on}` on after the app:\n{after}"
-            );
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        Tmux::run(&["kill-session", "-t", &self.session]);
-    }
-}
-
-fn tmux_available() -> bool {
-    let found = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("GRAPHMAIL_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "tmux is required (GRAPHMAIL_REQUIRE_TOOLS=1) but is not installed"
-        );
-        eprintln!("skipped: tmux is not installed, so the terminal app cannot be driven");
-    }
-    found
-}
+use tui_support::tmux::{Tmux, start_session, tmux_available};
 
 fn start(dir: &Path, name: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_graphmail");
@@ -126,19 +21,7 @@ fn start(dir: &Path, name: &str) -> Tmux {
         l = dir.join("log").display(),
         c = dir.join("config").display(),
     );
-    let session = format!("graphmail-e2e-{name}-{}", std::process::id());
-    Tmux::run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &cmd,
-    ]);
-    Tmux { session }
+    start_session(name, 100, 30, &cmd)
 }
 
 #[test]

@@ -324,3 +324,39 @@ fn a_passing_test_says_so_and_refreshes_the_list() {
     let toast = &m.shared.toasts.last().expect("a toast").text;
     assert!(toast.contains(&name) && toast.contains("works"), "{toast}");
 }
+
+#[test]
+fn only_the_demo_approves_an_authorize_url_with_a_key_and_says_so_in_the_footer() {
+    // Outside the demo the key does nothing and the footer does not offer it.
+    let mut m = list_model(rows());
+    let id = start_sign_in(&mut m, 0);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
+    );
+    assert!(!screen_text(&m, 120, 30).contains("approve (demo)"));
+    assert!(press(&mut m, Key::ch('a')).is_empty());
+    assert!(!signin(&m).submitted);
+
+    // In the demo the footer offers it and the key sends the authorize URL to be approved.
+    let mut m = list_model(rows());
+    m.shared.demo = true;
+    let id = start_sign_in(&mut m, 0);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
+    );
+    assert!(screen_text(&m, 120, 30).contains("a approve (demo)"));
+    let cmds = press(&mut m, Key::ch('a'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::DemoApprove { id: s, url }] if *s == id && *url == authorize_prompt().url),
+        "{cmds:?}"
+    );
+    assert!(signin(&m).submitted, "the screen waits for the result");
+    assert!(
+        press(&mut m, Key::ch('a')).is_empty(),
+        "approved once, not twice"
+    );
+}

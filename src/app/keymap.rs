@@ -93,7 +93,7 @@ impl Context {
                 NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel,
             ],
             Context::Picker => &[Toggle, Up, Down],
-            Context::SignIn => &[Copy, NextField, Confirm, Retry, Cancel],
+            Context::SignIn => &[Copy, NextField, Confirm, Retry, Cancel, DemoApprove],
             Context::Unlock => &[Confirm, NextField, Quit],
             Context::Dialog => &[Confirm, Cancel],
             Context::Message => &[Close],
@@ -152,10 +152,12 @@ pub enum Action {
     Forward,
     NewMail,
     Send,
+    /// `graphmail demo` only: approve the authorize URL as the demo user.
+    DemoApprove,
 }
 
 impl Action {
-    const ALL: [Action; 40] = [
+    const ALL: [Action; 41] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -196,6 +198,7 @@ impl Action {
         Action::Forward,
         Action::NewMail,
         Action::Send,
+        Action::DemoApprove,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -240,6 +243,7 @@ impl Action {
             Action::Forward => "forward",
             Action::NewMail => "new_mail",
             Action::Send => "send",
+            Action::DemoApprove => "demo_approve",
         }
     }
 

@@ -78,6 +78,8 @@ pub struct Shared {
     pub confirmed: Option<overlay::ConfirmAction>,
     /// `NO_COLOR` is set: the view uses no colour.
     pub no_color: bool,
+    /// `graphmail demo`: the sign-in screen can approve an authorize URL by itself.
+    pub demo: bool,
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
     next_id: u64,
@@ -174,6 +176,7 @@ pub fn init(keymap: Keymap, start: Start, vault_label: String, now: Clock) -> (M
         quitting: false,
         confirmed: None,
         no_color: false,
+        demo: false,
         frame: 0,
         next_id: 0,
     };
@@ -382,6 +385,9 @@ pub fn action_available(model: &Model, action: Action) -> bool {
         Screen::SignIn(s) => {
             use signin::Phase;
             match action {
+                Action::DemoApprove => {
+                    model.shared.demo && matches!(s.phase, Phase::AuthCode(_)) && !s.submitted
+                }
                 Action::Copy => matches!(s.phase, Phase::DeviceCode(_) | Phase::AuthCode(_)),
                 Action::NextField => matches!(s.phase, Phase::AuthCode(_)),
                 Action::Confirm => {

@@ -64,6 +64,11 @@ pub enum Cmd {
         id: ReqId,
         name: String,
     },
+    /// `graphmail demo`: play the browser on the sign-in `id`'s authorize URL as the demo user.
+    DemoApprove {
+        id: ReqId,
+        url: String,
+    },
     /// Stop a long operation (device-code polling, loopback wait).
     Cancel {
         id: ReqId,
@@ -116,6 +121,7 @@ impl Cmd {
             | Cmd::DeleteConnector { id, .. }
             | Cmd::SignIn { id, .. }
             | Cmd::SubmitRedirect { id, .. }
+            | Cmd::DemoApprove { id, .. }
             | Cmd::Test { id, .. }
             | Cmd::LoadFolders { id, .. }
             | Cmd::ListMessages { id, .. }

@@ -100,6 +100,18 @@ pub fn on_key(shared: &mut Shared, s: &mut SignInState, key: Key) -> Vec<Cmd> {
             );
             vec![Cmd::Copy(url)]
         }
+        (Some(Action::DemoApprove), Phase::AuthCode(p)) if shared.demo && !s.submitted => {
+            s.submitted = true;
+            s.paste_focused = false;
+            shared.toast(
+                ToastLevel::Info,
+                "Approving the sign-in as the demo user, as a browser would.",
+            );
+            vec![Cmd::DemoApprove {
+                id: s.req,
+                url: p.url.clone(),
+            }]
+        }
         (Some(Action::NextField), Phase::AuthCode(_)) => {
             s.paste_focused = !s.paste_focused;
             Vec::new()

@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use crate::app::keymap::Action;
 use crate::app::overlay::{Overlay, ToastLevel};
 use crate::app::{Model, screen_key_contexts};
 
@@ -100,7 +101,12 @@ fn wrapped_height(text: &str, width: u16) -> u16 {
 fn help(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     for ctx in screen_key_contexts(model) {
-        let bindings: Vec<_> = model.shared.keymap.bindings(ctx).collect();
+        let bindings: Vec<_> = model
+            .shared
+            .keymap
+            .bindings(ctx)
+            .filter(|b| model.shared.demo || b.action != Action::DemoApprove)
+            .collect();
         if bindings.is_empty() {
             continue;
         }

@@ -5,6 +5,7 @@
 //! `Cancel` aborts the task of that id.
 
 mod connectors;
+mod demo_browser;
 mod mail;
 mod signin;
 
@@ -25,6 +26,8 @@ pub struct Services {
     /// An authorization-code sign-in may open the desktop's browser (never over SSH).
     open_browser: bool,
     mail: mail::MailSessions,
+    /// `graphmail demo`: the account its sign-in screen approves authorize URLs as.
+    demo_user: Option<(String, secrecy::SecretString)>,
 }
 
 impl Services {
@@ -34,6 +37,7 @@ impl Services {
             vault: RwLock::new(vault.map(Arc::new)),
             open_browser: true,
             mail: mail::MailSessions::default(),
+            demo_user: None,
         })
     }
 
@@ -44,6 +48,23 @@ impl Services {
             vault: RwLock::new(vault.map(Arc::new)),
             open_browser: false,
             mail: mail::MailSessions::default(),
+            demo_user: None,
+        })
+    }
+
+    /// Like [`Services::without_browser`], for `graphmail demo`: an authorize URL can be
+    /// approved from the sign-in screen as `user`, the way a browser would.
+    pub fn for_demo(
+        vault_path: PathBuf,
+        vault: Option<Vault>,
+        user: (String, secrecy::SecretString),
+    ) -> Arc<Services> {
+        Arc::new(Services {
+            vault_path,
+            vault: RwLock::new(vault.map(Arc::new)),
+            open_browser: false,
+            mail: mail::MailSessions::default(),
+            demo_user: Some(user),
         })
     }
 
@@ -87,6 +108,30 @@ pub async fn run(
                 if let Some(tx) = pastes.get(&id) {
                     let _ = tx.send(url).await;
                 }
+            }
+            Cmd::DemoApprove { id, url } => {
+                let (Some(tx), Some(user)) = (pastes.get(&id).cloned(), services.demo_user.clone())
+                else {
+                    continue;
+                };
+                let events = events.clone();
+                tokio::spawn(async move {
+                    match demo_browser::approve(&url, &user.0, &user.1).await {
+                        Ok(redirect) => {
+                            let _ = tx.send(secrecy::SecretString::from(redirect)).await;
+                        }
+                        Err(e) => {
+                            let failed = crate::app::UiError::new(
+                                UiErrorKind::Identity,
+                                format!("The demo could not approve the sign-in: {e}."),
+                            )
+                            .with_fix("press r to start the sign-in again");
+                            let body =
+                                EventBody::SignIn(crate::app::SignInUpdate::Finished(Err(failed)));
+                            let _ = events.send(Event { id, body }).await;
+                        }
+                    }
+                });
             }
             Cmd::Copy(_) | Cmd::Quit => {}
             other => {
@@ -170,6 +215,10 @@ async fn execute(
         Cmd::SendMail { name, draft, .. } => {
             EventBody::Sent(mail::send(&services, &name, *draft).await)
         }
-        Cmd::Cancel { .. } | Cmd::SubmitRedirect { .. } | Cmd::Copy(_) | Cmd::Quit => return None,
+        Cmd::Cancel { .. }
+        | Cmd::SubmitRedirect { .. }
+        | Cmd::DemoApprove { .. }
+        | Cmd::Copy(_)
+        | Cmd::Quit => return None,
     })
 }

@@ -152,3 +152,4 @@ pub fn screen_text(m: &Model, w: u16, h: u16) -> String {
     out
 }
 pub mod mailbox;
+pub mod tmux;

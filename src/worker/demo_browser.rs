@@ -1,0 +1,89 @@
+//! `graphmail demo` plays the browser for an authorization-code sign-in: it opens the
+//! authorize URL on the built-in emulator, submits the sign-in form (and a consent page, if one
+//! follows) as the demo user, and hands back the address the browser would be sent to, which
+//! reaches the waiting sign-in as if it had been pasted.
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The value of `name="…"` inside one HTML tag.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let key = format!("{name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let len = tag[start..].find('"')?;
+    Some(tag[start..start + len].replace("&amp;", "&"))
+}
+
+fn form_action(html: &str) -> Option<String> {
+    let start = html.find("<form")?;
+    let end = html[start..].find('>')? + start;
+    attr(&html[start..end], "action")
+}
+
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = &rest[..rest.find('>')?];
+            tag.contains("type=\"hidden\"")
+                .then(|| Some((attr(tag, "name")?, attr(tag, "value").unwrap_or_default())))
+                .flatten()
+        })
+        .collect()
+}
+
+/// Signs in on the authorize page at `url` as `upn` and returns the redirect address (the
+/// loopback listener's, with the code). The error says which step went wrong.
+pub async fn approve(url: &str, upn: &str, password: &SecretString) -> Result<String, String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("no HTTP client ({e})"))?;
+    let base =
+        reqwest::Url::parse(url).map_err(|_| "the authorize URL is not a URL".to_string())?;
+    let page = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("the authorize page did not load ({e})"))?;
+    let mut html = page
+        .text()
+        .await
+        .map_err(|e| format!("the authorize page did not load ({e})"))?;
+    let mut answers = vec![
+        ("login".to_string(), upn.to_string()),
+        ("passwd".to_string(), password.expose_secret().to_string()),
+        ("action".to_string(), "signin".to_string()),
+    ];
+    for _ in 0..3 {
+        let mut form = hidden_fields(&html);
+        form.retain(|(k, _)| !answers.iter().any(|(a, _)| a == k));
+        form.extend(answers.iter().cloned());
+        let action = form_action(&html).unwrap_or_else(|| url.to_string());
+        let target = base
+            .join(&action)
+            .map_err(|_| "the sign-in form has no usable address".to_string())?;
+        let resp = http
+            .post(target)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| format!("the sign-in form was not accepted ({e})"))?;
+        if resp.status().is_redirection() {
+            return resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_string)
+                .ok_or_else(|| "the sign-in ended without a redirect".to_string());
+        }
+        if !resp.status().is_success() {
+            return Err(format!("the sign-in page answered {}", resp.status()));
+        }
+        html = resp
+            .text()
+            .await
+            .map_err(|e| format!("the sign-in page did not load ({e})"))?;
+        answers = vec![("consent".to_string(), "yes".to_string())];
+    }
+    Err("the sign-in pages did not end in a redirect".to_string())
+}
