@@ -34,9 +34,13 @@ pub fn identity_client() -> Result<reqwest::Client, reqwest::Error> {
         .build()
 }
 
-/// The client for Microsoft Graph: a few redirects are followed (attachment downloads use them).
+/// The client for Microsoft Graph: a few redirects are followed (attachment downloads use them),
+/// a stall limit guards long transfers, and idle connections are kept for every request a
+/// mailbox may have in flight.
 pub fn graph_client() -> Result<reqwest::Client, reqwest::Error> {
     builder()
         .redirect(reqwest::redirect::Policy::limited(5))
+        .read_timeout(REQUEST_TIMEOUT)
+        .pool_max_idle_per_host(crate::graph::MAILBOX_CONCURRENCY)
         .build()
 }

@@ -70,15 +70,10 @@ impl Mailbox {
     }
 }
 
-/// Builds the HTTP client Graph calls go through: the shared setup of [`crate::http`], a few
-/// redirects (attachment downloads use them), and a stall limit for long transfers.
+/// The HTTP client Graph calls go through ([`crate::http::graph_client`]), with its error as
+/// a [`GraphError`].
 pub fn http_client() -> Result<reqwest::Client, GraphError> {
-    crate::http::builder()
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .read_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(MAILBOX_CONCURRENCY)
-        .build()
-        .map_err(|e| GraphError::Transport(describe(&e)))
+    crate::http::graph_client().map_err(|e| GraphError::Transport(describe(&e)))
 }
 
 /// A Graph client bound to one mailbox. Cheap to clone; clones share the in-flight limit.
