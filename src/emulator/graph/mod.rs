@@ -29,6 +29,7 @@ use axum::routing::{get, post, put};
 
 use super::Emulator;
 use super::tenant::TenantSeed;
+use send::Kind;
 use store::{Mailbox, Owner};
 
 /// Every mailbox of the tenant and the mail sent from it.
@@ -137,15 +138,21 @@ fn mailbox_routes() -> Router<Arc<Emulator>> {
         )
         .route("/messages/{id}/move", post(messages::move_message))
         .route("/messages/{id}/copy", post(messages::copy_message))
-        .route("/messages/{id}/createReply", post(send::create_reply))
+        .route(
+            "/messages/{id}/createReply",
+            send::create_draft_of(Kind::Reply),
+        )
         .route(
             "/messages/{id}/createReplyAll",
-            post(send::create_reply_all),
+            send::create_draft_of(Kind::ReplyAll),
         )
-        .route("/messages/{id}/createForward", post(send::create_forward))
-        .route("/messages/{id}/reply", post(send::reply))
-        .route("/messages/{id}/replyAll", post(send::reply_all))
-        .route("/messages/{id}/forward", post(send::forward))
+        .route(
+            "/messages/{id}/createForward",
+            send::create_draft_of(Kind::Forward),
+        )
+        .route("/messages/{id}/reply", send::send_now(Kind::Reply))
+        .route("/messages/{id}/replyAll", send::send_now(Kind::ReplyAll))
+        .route("/messages/{id}/forward", send::send_now(Kind::Forward))
         .route("/messages/{id}/send", post(send::send_draft))
         .route(
             "/messages/{id}/attachments",

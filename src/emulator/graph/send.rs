@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
@@ -252,7 +253,7 @@ pub async fn send_mail(
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Reply,
     ReplyAll,
     Forward,
@@ -420,58 +421,22 @@ async fn send_response(
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
-pub async fn create_reply(
-    State(emu): State<Arc<Emulator>>,
-    caller: Caller,
-    Path(p): Params,
-    body: Bytes,
-) -> Result<Response, GraphError> {
-    create_response(&emu, &caller, &p, &body, Kind::Reply).await
+/// `POST /messages/{id}/createReply|createReplyAll|createForward`: a 201 draft of that kind.
+pub fn create_draft_of(kind: Kind) -> MethodRouter<Arc<Emulator>> {
+    post(
+        move |State(emu): State<Arc<Emulator>>, caller: Caller, Path(p): Params, body: Bytes| async move {
+            create_response(&emu, &caller, &p, &body, kind).await
+        },
+    )
 }
 
-pub async fn create_reply_all(
-    State(emu): State<Arc<Emulator>>,
-    caller: Caller,
-    Path(p): Params,
-    body: Bytes,
-) -> Result<Response, GraphError> {
-    create_response(&emu, &caller, &p, &body, Kind::ReplyAll).await
-}
-
-pub async fn create_forward(
-    State(emu): State<Arc<Emulator>>,
-    caller: Caller,
-    Path(p): Params,
-    body: Bytes,
-) -> Result<Response, GraphError> {
-    create_response(&emu, &caller, &p, &body, Kind::Forward).await
-}
-
-pub async fn reply(
-    State(emu): State<Arc<Emulator>>,
-    caller: Caller,
-    Path(p): Params,
-    body: Bytes,
-) -> Result<Response, GraphError> {
-    send_response(&emu, &caller, &p, &body, Kind::Reply).await
-}
-
-pub async fn reply_all(
-    State(emu): State<Arc<Emulator>>,
-    caller: Caller,
-    Path(p): Params,
-    body: Bytes,
-) -> Result<Response, GraphError> {
-    send_response(&emu, &caller, &p, &body, Kind::ReplyAll).await
-}
-
-pub async fn forward(
-    State(emu): State<Arc<Emulator>>,
-    caller: Caller,
-    Path(p): Params,
-    body: Bytes,
-) -> Result<Response, GraphError> {
-    send_response(&emu, &caller, &p, &body, Kind::Forward).await
+/// `POST /messages/{id}/reply|replyAll|forward`: sent at once, 202.
+pub fn send_now(kind: Kind) -> MethodRouter<Arc<Emulator>> {
+    post(
+        move |State(emu): State<Arc<Emulator>>, caller: Caller, Path(p): Params, body: Bytes| async move {
+            send_response(&emu, &caller, &p, &body, kind).await
+        },
+    )
 }
 
 /// `POST /messages`: a new draft in Drafts.
