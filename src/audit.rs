@@ -70,6 +70,22 @@ impl AuditRecord {
     }
 }
 
+/// The mailbox a connector changes, as its audit lines name it: the connector's target
+/// mailbox, else the signed-in user, else "me".
+pub fn mailbox_name(target: Option<&str>, user: Option<&str>) -> String {
+    target
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .or(user)
+        .unwrap_or("me")
+        .to_owned()
+}
+
+/// Every address a message went to: to, cc and bcc.
+pub fn recipients(to: &[String], cc: &[String], bcc: &[String]) -> Vec<String> {
+    to.iter().chain(cc).chain(bcc).cloned().collect()
+}
+
 /// The audit log for a vault at `vault_path`: `GRAPHMAIL_AUDIT_LOG`, else `audit.jsonl` in
 /// the vault's folder.
 pub fn log_path(vault_path: &Path) -> PathBuf {

@@ -141,15 +141,10 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
     let audit = MailAudit {
         path: crate::audit::log_path(&super::vault_cmd::vault_path(global)?),
         connector: name.clone(),
-        mailbox: session
-            .connector
-            .mailbox
-            .as_deref()
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .map(str::to_owned)
-            .or_else(|| session.user.clone())
-            .unwrap_or_else(|| "me".into()),
+        mailbox: crate::audit::mailbox_name(
+            session.connector.mailbox.as_deref(),
+            session.user.as_deref(),
+        ),
     };
     // Multi-threaded: a token renewal holds the vault lock on a blocking thread while its
     // HTTP runs on the workers.
@@ -379,13 +374,7 @@ async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArg
     client.send_mail(&msg).await.map_err(graph_error)?;
     let human = format!("sent to {}", msg.to.join(", "));
     let mut record = audit.record("send");
-    record.recipients = msg
-        .to
-        .iter()
-        .chain(&msg.cc)
-        .chain(&msg.bcc)
-        .cloned()
-        .collect();
+    record.recipients = crate::audit::recipients(&msg.to, &msg.cc, &msg.bcc);
     done(
         json,
         json!({ "ok": true, "action": "send", "to": msg.to, "cc": msg.cc, "bcc": msg.bcc }),

@@ -17,13 +17,15 @@ use crate::graph::{
 };
 
 use super::Services;
+use crate::audit::{self, AuditRecord};
 
 /// Listings kept for their next page; older ones are dropped beyond this.
 const MAX_PAGERS: usize = 4;
 
 #[derive(Default)]
 pub struct MailSessions {
-    clients: Mutex<HashMap<String, GraphClient>>,
+    /// Per connector: its client and the mailbox its audit lines name.
+    clients: Mutex<HashMap<String, (GraphClient, String)>>,
     pagers: Mutex<Vec<(ReqId, MessagePager)>>,
     http: Mutex<Option<reqwest::Client>>,
 }
@@ -119,6 +121,17 @@ impl MailSessions {
         name: &str,
         fresh: bool,
     ) -> Result<GraphClient, UiError> {
+        Ok(self.session(services, name, fresh)?.0)
+    }
+
+    /// The connector's client and the mailbox it works on (the target mailbox, else the
+    /// signed-in user, else "me"), as the audit log names it.
+    fn session(
+        &self,
+        services: &Services,
+        name: &str,
+        fresh: bool,
+    ) -> Result<(GraphClient, String), UiError> {
         if !fresh && let Some(c) = self.clients.lock().map_err(|_| internal())?.get(name) {
             return Ok(c.clone());
         }
@@ -142,11 +155,16 @@ impl MailSessions {
             tokens,
         )
         .map_err(graph_error)?;
+        let audited = audit::mailbox_name(
+            entry.connector.mailbox.as_deref(),
+            entry.tokens.as_ref().and_then(|t| t.user.as_deref()),
+        );
+        let session = (client, audited);
         self.clients
             .lock()
             .map_err(|_| internal())?
-            .insert(name.to_string(), client.clone());
-        Ok(client)
+            .insert(name.to_string(), session.clone());
+        Ok(session)
     }
 
     fn keep_pager(&self, id: ReqId, pager: MessagePager) {
@@ -275,23 +293,35 @@ pub async fn change(
     name: &str,
     action: MailAction,
 ) -> Result<MailOutcome, UiError> {
-    let client = services.mail.client(services, name, false)?;
+    let (client, mailbox) = services.mail.session(services, name, false)?;
+    let audit = |action: &str, message_id: &str| {
+        let mut r = AuditRecord::now(name, &mailbox, action);
+        r.message_id = Some(message_id.to_owned());
+        r
+    };
     match action {
         MailAction::SetRead { message_id, read } => {
             client
                 .set_read(&message_id, read)
                 .await
                 .map_err(graph_error)?;
+            let action = if read { "mark_read" } else { "mark_unread" };
+            note(services, audit(action, &message_id));
             Ok(MailOutcome::Done)
         }
         MailAction::Move {
             message_id,
             folder_id,
         } => {
+            let folder = folder_ref(&folder_id);
             let new_id = client
-                .move_message(&message_id, &folder_ref(&folder_id))
+                .move_message(&message_id, &folder)
                 .await
                 .map_err(graph_error)?;
+            let mut record = audit("move", &message_id);
+            record.new_message_id = Some(new_id.clone());
+            record.folder = Some(folder.as_str().to_owned());
+            note(services, record);
             Ok(MailOutcome::Moved { new_id })
         }
         MailAction::Delete { message_id } => {
@@ -299,6 +329,10 @@ pub async fn change(
                 .delete_to_trash(&message_id)
                 .await
                 .map_err(graph_error)?;
+            let mut record = audit("delete", &message_id);
+            record.new_message_id = Some(new_id.clone());
+            record.folder = Some("deleteditems".into());
+            note(services, record);
             Ok(MailOutcome::Moved { new_id })
         }
         MailAction::SaveAttachment {
@@ -326,6 +360,21 @@ pub async fn change(
     }
 }
 
+/// Appends the audit line of a change that went through. The change cannot be taken back,
+/// so a log that cannot be written is recorded in the log file, not shown as a failure (which
+/// could lead to the change being made twice).
+fn note(services: &Services, record: AuditRecord) {
+    let path = audit::log_path(&services.vault_path);
+    if let Err(e) = audit::append(&path, &record) {
+        tracing::warn!(
+            action = %record.action,
+            path = %path.display(),
+            error = %e,
+            "the audit line of a mailbox change could not be written"
+        );
+    }
+}
+
 async fn read_attachment(path: &str) -> Result<OutgoingAttachment, UiError> {
     let p = expand_home(path);
     let bytes = tokio::fs::read(&p).await.map_err(|e| {
@@ -348,13 +397,15 @@ async fn read_attachment(path: &str) -> Result<OutgoingAttachment, UiError> {
 
 /// Sends once. A failure is returned as it is; the user decides what to do next.
 pub async fn send(services: &Services, name: &str, draft: OutgoingDraft) -> Result<(), UiError> {
-    let client = services.mail.client(services, name, false)?;
-    let r = match draft.kind {
+    let (client, mailbox) = services.mail.session(services, name, false)?;
+    let mut record = AuditRecord::now(name, &mailbox, "send");
+    match draft.kind {
         ComposeKind::New => {
             let mut attachments = Vec::new();
             for path in &draft.attachments {
                 attachments.push(read_attachment(path).await?);
             }
+            record.recipients = audit::recipients(&draft.to, &draft.cc, &draft.bcc);
             client
                 .send_mail(&OutgoingMessage {
                     to: draft.to,
@@ -367,10 +418,21 @@ pub async fn send(services: &Services, name: &str, draft: OutgoingDraft) -> Resu
                 })
                 .await
         }
-        ComposeKind::Reply { message_id, all } => client.reply(&message_id, &draft.body, all).await,
-        ComposeKind::Forward { message_id } => {
-            client.forward(&message_id, &draft.to, &draft.body).await
+        ComposeKind::Reply { message_id, all } => {
+            record.action = if all { "reply_all" } else { "reply" }.into();
+            let sent = client.reply(&message_id, &draft.body, all).await;
+            record.message_id = Some(message_id);
+            sent
         }
-    };
-    r.map_err(graph_error)
+        ComposeKind::Forward { message_id } => {
+            record.action = "forward".into();
+            record.recipients = draft.to.clone();
+            let sent = client.forward(&message_id, &draft.to, &draft.body).await;
+            record.message_id = Some(message_id);
+            sent
+        }
+    }
+    .map_err(graph_error)?;
+    note(services, record);
+    Ok(())
 }

@@ -1,0 +1,228 @@
+//! Changes made from the terminal app's mailbox go to the same audit log as the CLI's: each
+//! mark, move, delete, send, reply, reply-all and forward adds exactly one line, naming the
+//! connector, the mailbox, the message and the recipients, never a body or subject.
+#![cfg(feature = "emulator")]
+
+mod common_signin;
+
+use std::time::Duration;
+
+use common_signin::emu::{ADELE, Emu, PUBLIC_APP};
+use common_signin::{Env, assert_not_in, connector};
+use graphmail::app::{
+    Cmd, ComposeKind, Event, EventBody, MailAction, MailOutcome, MailQuery, OutgoingDraft, ReqId,
+    SignInUpdate,
+};
+use graphmail::audit::AuditRecord;
+use graphmail::domain::Grant;
+use graphmail::domain::permissions::Preset;
+use graphmail::worker::{self, Services};
+use tokio::sync::mpsc;
+
+const BODY: &str = "tui-audit-body-marker-41c7e0b2";
+const SUBJECT: &str = "tui-audit-subject-marker-9d2f61aa";
+
+struct Worker<'e> {
+    emu: &'e Emu,
+    cmds: mpsc::Sender<Cmd>,
+    events: mpsc::Receiver<Event>,
+    next_id: u64,
+}
+
+impl Worker<'_> {
+    /// Runs `make(id)` and returns the body of the reply to it.
+    fn ask(&mut self, make: impl FnOnce(ReqId) -> Cmd) -> EventBody {
+        self.next_id += 1;
+        let id = ReqId(self.next_id);
+        self.emu
+            .rt
+            .block_on(self.cmds.send(make(id)))
+            .expect("the worker runs");
+        let events = &mut self.events;
+        let event = self
+            .emu
+            .rt
+            .block_on(async { tokio::time::timeout(Duration::from_secs(30), events.recv()).await })
+            .expect("the worker answers within 30 s")
+            .expect("the worker runs");
+        assert_eq!(event.id, id, "the reply carries the command's id");
+        event.body
+    }
+
+    fn inbox_ids(&mut self) -> Vec<String> {
+        let query = MailQuery {
+            folder: "inbox".into(),
+            search: None,
+            unread_only: false,
+            page_size: 10,
+        };
+        match self.ask(|id| Cmd::ListMessages {
+            id,
+            name: "ops".into(),
+            query,
+        }) {
+            EventBody::Messages(Ok(page)) => page.rows.into_iter().map(|r| r.id).collect(),
+            other => panic!("not a page of the Inbox: {other:?}"),
+        }
+    }
+
+    fn change(&mut self, action: MailAction) -> MailOutcome {
+        match self.ask(|id| Cmd::ChangeMessage {
+            id,
+            name: "ops".into(),
+            action,
+        }) {
+            EventBody::Changed(Ok(outcome)) => outcome,
+            other => panic!("the change should go through: {other:?}"),
+        }
+    }
+
+    fn send(&mut self, kind: ComposeKind, to: &[&str]) {
+        let draft = OutgoingDraft {
+            kind,
+            to: to.iter().map(|s| s.to_string()).collect(),
+            cc: Vec::new(),
+            bcc: Vec::new(),
+            subject: SUBJECT.into(),
+            body: BODY.into(),
+            attachments: Vec::new(),
+        };
+        match self.ask(|id| Cmd::SendMail {
+            id,
+            name: "ops".into(),
+            draft: Box::new(draft),
+        }) {
+            EventBody::Sent(Ok(())) => {}
+            other => panic!("the send should go through: {other:?}"),
+        }
+    }
+}
+
+fn audit_lines(env: &Env) -> Vec<AuditRecord> {
+    let text = std::fs::read_to_string(env.path("data").join("audit.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("each audit line is JSON"))
+        .collect()
+}
+
+#[test]
+fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
+    let emu = Emu::start();
+    let env = Env::new();
+    let mut entry = connector(emu.cloud(), &emu.tenant(), "ops", Grant::Ropc, PUBLIC_APP);
+    entry.connector.presets = vec![Preset::Readwrite, Preset::Send, Preset::Offline];
+    entry.secrets.username = Some(ADELE.into());
+    let password = emu.password(ADELE);
+    entry.secrets.password = Some(password.clone());
+    env.add(entry);
+
+    let services = Services::without_browser(env.vault_path(), Some(env.vault()));
+    let (cmds, cmd_rx) = mpsc::channel(8);
+    let (event_tx, events) = mpsc::channel(8);
+    emu.rt.spawn(worker::run(services, cmd_rx, event_tx));
+    let mut w = Worker {
+        emu: &emu,
+        cmds,
+        events,
+        next_id: 0,
+    };
+    match w.ask(|id| Cmd::SignIn {
+        id,
+        name: "ops".into(),
+    }) {
+        EventBody::SignIn(SignInUpdate::Finished(Ok(_))) => {}
+        other => panic!("the ROPC sign-in should succeed: {other:?}"),
+    }
+    let ids = w.inbox_ids();
+    assert!(ids.len() >= 6, "the demo Inbox has messages to act on");
+    assert!(audit_lines(&env).is_empty(), "reading changes nothing");
+
+    let mut expected = Vec::new();
+    w.change(MailAction::SetRead {
+        message_id: ids[0].clone(),
+        read: true,
+    });
+    expected.push(("mark_read", Some(&ids[0]), vec![]));
+    w.change(MailAction::SetRead {
+        message_id: ids[0].clone(),
+        read: false,
+    });
+    expected.push(("mark_unread", Some(&ids[0]), vec![]));
+    let MailOutcome::Moved { new_id: moved } = w.change(MailAction::Move {
+        message_id: ids[1].clone(),
+        folder_id: "archive".into(),
+    }) else {
+        panic!("a move says where the message went");
+    };
+    expected.push(("move", Some(&ids[1]), vec![]));
+    let MailOutcome::Moved { new_id: deleted } = w.change(MailAction::Delete {
+        message_id: ids[2].clone(),
+    }) else {
+        panic!("a delete says where the message went");
+    };
+    expected.push(("delete", Some(&ids[2]), vec![]));
+    w.send(ComposeKind::New, &["lee.gu@contoso-demo.onmicrosoft.com"]);
+    expected.push(("send", None, vec!["lee.gu@contoso-demo.onmicrosoft.com"]));
+    w.send(
+        ComposeKind::Reply {
+            message_id: ids[3].clone(),
+            all: false,
+        },
+        &[],
+    );
+    expected.push(("reply", Some(&ids[3]), vec![]));
+    w.send(
+        ComposeKind::Reply {
+            message_id: ids[4].clone(),
+            all: true,
+        },
+        &[],
+    );
+    expected.push(("reply_all", Some(&ids[4]), vec![]));
+    w.send(
+        ComposeKind::Forward {
+            message_id: ids[5].clone(),
+        },
+        &["grady.archie@contoso-demo.onmicrosoft.com"],
+    );
+    expected.push((
+        "forward",
+        Some(&ids[5]),
+        vec!["grady.archie@contoso-demo.onmicrosoft.com"],
+    ));
+
+    let lines = audit_lines(&env);
+    assert_eq!(
+        lines.len(),
+        expected.len(),
+        "one line per change: {lines:?}"
+    );
+    for (line, (action, message, recipients)) in lines.iter().zip(&expected) {
+        assert_eq!(line.action, *action);
+        assert_eq!(line.connector, "ops");
+        assert_eq!(line.mailbox, ADELE, "the signed-in user's mailbox is named");
+        assert_eq!(line.message_id.as_ref(), *message, "{action}");
+        assert_eq!(&line.recipients, recipients, "{action}");
+        assert!(line.unix_time().is_some(), "{action} is stamped");
+    }
+    assert_eq!(lines[2].new_message_id.as_ref(), Some(&moved));
+    assert_eq!(lines[2].folder.as_deref(), Some("archive"));
+    assert_eq!(lines[3].new_message_id.as_ref(), Some(&deleted));
+    assert_eq!(lines[3].folder.as_deref(), Some("deleteditems"));
+
+    let text = std::fs::read_to_string(env.path("data").join("audit.jsonl")).unwrap();
+    let tokens = env.tokens("ops").expect("the sign-in saved tokens");
+    let access = tokens.access_token.clone().expect("an access token");
+    let refresh = tokens.refresh_token.clone().expect("a refresh token");
+    assert_not_in(
+        &text,
+        &[
+            ("body", BODY),
+            ("subject", SUBJECT),
+            ("password", &password),
+            ("access token", &access),
+            ("refresh token", &refresh),
+        ],
+        "the audit log",
+    );
+}
