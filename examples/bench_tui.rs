@@ -37,6 +37,7 @@ fn rows(n: usize) -> Vec<ConnectorRow> {
             token: TokenFacts {
                 expires_at: Some(NOW + (i as i64) * 60),
                 has_refresh_token: true,
+                refresh_issued_at: None,
                 user: None,
                 last_check: Some(NOW - 300),
                 last_error: None,

@@ -464,6 +464,7 @@ fn a_toast_fades_and_the_ticks_stop() {
 #[test]
 fn token_health_reads_expiry_refresh_and_errors() {
     let f = |expires_at, has_refresh_token, last_error: Option<&str>| TokenFacts {
+        refresh_issued_at: None,
         expires_at,
         has_refresh_token,
         last_error: last_error.map(str::to_string),

@@ -271,6 +271,8 @@ pub struct TokenFacts {
     /// Unix seconds at which the access token expires.
     pub expires_at: Option<i64>,
     pub has_refresh_token: bool,
+    /// Unix seconds at which the current refresh token was issued.
+    pub refresh_issued_at: Option<i64>,
     pub user: Option<String>,
     /// Unix seconds of the last successful sign-in, refresh or test.
     pub last_check: Option<i64>,

@@ -9,6 +9,7 @@ use crate::app::connectors::ConnectorsState;
 use crate::app::keymap::{Action, Context};
 use crate::app::{ConnectorRow, Model, TokenHealth};
 use crate::domain::Grant;
+use crate::domain::health::{REFRESH_INACTIVITY_DAYS, REFRESH_WARN_DAYS};
 
 use super::theme::Theme;
 use super::widgets::{ago, spinner};
@@ -184,6 +185,13 @@ fn details_view(r: &ConnectorRow, now: i64, f: &mut Frame, area: Rect, theme: &T
         Line::from(vec![label("Scopes"), Span::raw(scopes.join(" "))]),
         Line::from(token),
     ];
+    if let Some(issued) = r
+        .token
+        .refresh_issued_at
+        .filter(|_| r.token.has_refresh_token)
+    {
+        lines.push(refresh_line(now, issued, label("Refresh token"), theme));
+    }
     if c.grant == Grant::AuthCode {
         lines.push(Line::from(vec![
             label("Redirect URI"),
@@ -197,6 +205,35 @@ fn details_view(r: &ConnectorRow, now: i64, f: &mut Frame, area: Rect, theme: &T
         ]));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+/// The refresh token's age against the identity platform's inactivity limit, as
+/// `graphmail connector status` reports it.
+fn refresh_line<'a>(now: i64, issued: i64, label: Span<'a>, theme: &Theme) -> Line<'a> {
+    let age = (now - issued).max(0) / (24 * 60 * 60);
+    let left = REFRESH_INACTIVITY_DAYS - age;
+    let age_text = match age {
+        0 => "issued today".to_string(),
+        1 => "1 day old".to_string(),
+        n => format!("{n} days old"),
+    };
+    let (limit, style) = if left <= 0 {
+        (
+            format!("  past the {REFRESH_INACTIVITY_DAYS}-day limit: sign in again"),
+            theme.error(),
+        )
+    } else {
+        let style = if left <= REFRESH_WARN_DAYS {
+            theme.warn()
+        } else {
+            theme.muted()
+        };
+        (
+            format!("  {left} days left before the {REFRESH_INACTIVITY_DAYS}-day limit"),
+            style,
+        )
+    };
+    Line::from(vec![label, Span::raw(age_text), Span::styled(limit, style)])
 }
 
 fn empty(model: &Model, s: &ConnectorsState, f: &mut Frame, area: Rect, theme: &Theme) {

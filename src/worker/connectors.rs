@@ -61,6 +61,7 @@ pub fn row(e: &ConnectorEntry) -> ConnectorRow {
         token: TokenFacts {
             expires_at: t.and_then(|t| t.expires_at),
             has_refresh_token: t.is_some_and(|t| t.refresh_token.is_some()),
+            refresh_issued_at: t.and_then(|t| t.refresh_issued_at),
             user: t.and_then(|t| t.user.clone()),
             last_check: t.and_then(|t| t.last_success),
             last_error: t.and_then(|t| t.last_error.clone()),

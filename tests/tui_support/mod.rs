@@ -58,6 +58,7 @@ pub fn rows() -> Vec<ConnectorRow> {
             TokenFacts {
                 expires_at: Some(NOW + 3000),
                 has_refresh_token: true,
+                refresh_issued_at: Some(NOW - 12 * 86_400),
                 user: Some("ana@contoso.com".into()),
                 last_check: Some(NOW - 120),
                 last_error: None,
@@ -69,6 +70,7 @@ pub fn rows() -> Vec<ConnectorRow> {
             TokenFacts {
                 expires_at: Some(NOW + 240),
                 has_refresh_token: true,
+                refresh_issued_at: None,
                 user: Some("alerts@contoso.com".into()),
                 last_check: Some(NOW - 3 * 3600),
                 last_error: None,
@@ -81,6 +83,7 @@ pub fn rows() -> Vec<ConnectorRow> {
             TokenFacts {
                 expires_at: None,
                 has_refresh_token: false,
+                refresh_issued_at: None,
                 user: None,
                 last_check: Some(NOW - 86_400 * 2),
                 last_error: Some("AADSTS7000215: the client secret is wrong or expired".into()),
@@ -92,6 +95,7 @@ pub fn rows() -> Vec<ConnectorRow> {
             TokenFacts {
                 expires_at: Some(NOW - 100),
                 has_refresh_token: true,
+                refresh_issued_at: Some(NOW - 80 * 86_400),
                 user: Some("archive@contoso.com".into()),
                 last_check: Some(NOW - 600),
                 last_error: None,
