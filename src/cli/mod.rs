@@ -71,6 +71,9 @@ pub enum Command {
     Connector(ConnectorCommand),
     /// Show what a set of permissions will request, without saving anything
     Permissions(PermissionsArgs),
+    /// The steps to register an app for a grant and permissions in the Azure portal, and the
+    /// same as Azure CLI commands (no vault or connector needed)
+    Guide(GuideArgs),
     /// Use the mailbox behind a connector: folders, list, read, send, reply, move, delete…
     Mail(MailArgs),
     /// Run the emulated identity platform and Graph mail service on loopback
@@ -197,6 +200,9 @@ pub enum ConnectorCommand {
     },
     /// Check a connector: get a token, read the user and open the Inbox
     Test { name: String },
+    /// The steps to register this connector's app in the Azure portal, with its values, and
+    /// the same as Azure CLI commands
+    Guide { name: String },
     /// Forget a connector's tokens
     Logout { name: String },
     /// Token health of every connector: access-token expiry, refresh-token age against the
@@ -282,6 +288,24 @@ pub struct PermissionsArgs {
     pub redirect_port: Option<u16>,
 }
 
+#[derive(Debug, Args)]
+pub struct GuideArgs {
+    #[command(flatten)]
+    pub permissions: PermissionsArgs,
+    /// The connector's name, used in the steps [default: new-connector]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The tenant, when known [default: a <tenant-id> placeholder]
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// The Application (client) ID, when the app exists [default: a <client-id> placeholder]
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// A confidential app with a client secret (implied by client credentials)
+    #[arg(long)]
+    pub confidential: bool,
+}
+
 #[cfg(feature = "emulator")]
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
@@ -338,6 +362,7 @@ pub fn run(cli: Cli) -> CliResult {
         Some(Command::Man) => meta_cmd::man(),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
+        Some(Command::Guide(args)) => connector::guide(&global, args),
         Some(Command::Mail(args)) => mail_cmd::run(&global, args),
         #[cfg(feature = "emulator")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),

@@ -26,14 +26,19 @@ impl ErrorContext {
             "common" | "consumers" => "organizations".to_string(),
             _ => self.tenant.clone(),
         };
-        format!(
-            "{}/{}/v2.0/adminconsent?client_id={}&scope={}&redirect_uri={}",
+        let mut url = format!(
+            "{}/{}/v2.0/adminconsent?client_id={}&scope={}",
             self.cloud.login_base(),
             tenant,
             self.client_id,
             percent_encode(&format!("{}/.default", self.cloud.graph_resource())),
-            percent_encode(&self.redirect_uri),
-        )
+        );
+        // Only a registered redirect URI may be named; without one the consent page ends there.
+        if !self.redirect_uri.is_empty() {
+            url.push_str("&redirect_uri=");
+            url.push_str(&percent_encode(&self.redirect_uri));
+        }
+        url
     }
 }
 

@@ -4,6 +4,7 @@ pub mod aadsts;
 pub mod cloud;
 pub mod connector;
 pub mod grant;
+pub mod guide;
 pub mod health;
 pub mod permissions;
 pub mod sanitize;

@@ -1,5 +1,6 @@
 //! `graphmail connector …` and `graphmail permissions`.
 
+mod guide_view;
 mod input;
 mod view;
 
@@ -9,8 +10,11 @@ use serde_json::json;
 
 use super::output::print_json;
 use super::vault_cmd::unlock_vault;
-use super::{CliError, CliResult, ConnectorCommand, ConnectorFields, GlobalArgs, PermissionsArgs};
+use super::{
+    CliError, CliResult, ConnectorCommand, ConnectorFields, GlobalArgs, GuideArgs, PermissionsArgs,
+};
 use crate::domain::connector::DEFAULT_REDIRECT_PORT;
+use crate::domain::guide::GuideInput;
 use crate::domain::permissions::default_presets;
 use crate::domain::summary::summarize;
 use crate::domain::validate::{self, FieldError};
@@ -29,6 +33,7 @@ pub fn run(global: &GlobalArgs, cmd: ConnectorCommand) -> CliResult {
             super::signin_cmd::login(global, &name, no_browser)
         }
         ConnectorCommand::Test { name } => super::signin_cmd::test(global, &name),
+        ConnectorCommand::Guide { name } => connector_guide(global, &name),
         ConnectorCommand::Logout { name } => super::signin_cmd::logout(global, &name),
         ConnectorCommand::Status => super::health_cmd::status(global),
     }
@@ -184,9 +189,17 @@ fn confirm(question: &str) -> CliResult<bool> {
     ))
 }
 
-/// `graphmail permissions`: the summary for a grant and permissions; saves nothing.
-pub fn permissions(global: &GlobalArgs, args: PermissionsArgs) -> CliResult {
-    let summary = (|| -> Result<_, FieldError> {
+/// The grant, cloud, predefined permissions, further scopes and port given on the command line.
+struct PermissionChoice {
+    grant: crate::domain::Grant,
+    cloud: crate::domain::Cloud,
+    presets: Vec<crate::domain::permissions::Preset>,
+    scopes: String,
+    port: u16,
+}
+
+fn permission_choice(args: &PermissionsArgs) -> Result<PermissionChoice, CliError> {
+    (|| -> Result<_, FieldError> {
         let grant = input::parse_grant(&args.grant)?;
         let cloud = input::cloud_from(
             Some(&args.cloud),
@@ -208,19 +221,70 @@ pub fn permissions(global: &GlobalArgs, args: PermissionsArgs) -> CliResult {
             (None, None) => default_presets(grant),
             (p, _) => p.unwrap_or_default(),
         };
-        Ok(summarize(
+        Ok(PermissionChoice {
             grant,
-            &cloud,
-            &presets,
-            args.scopes.as_deref().unwrap_or(""),
+            cloud,
+            presets,
+            scopes: args.scopes.clone().unwrap_or_default(),
             port,
-        ))
+        })
     })()
-    .map_err(|e| input::invalid_with_code("invalid_permissions", vec![e]))?;
+    .map_err(|e| input::invalid_with_code("invalid_permissions", vec![e]))
+}
+
+/// `graphmail permissions`: the summary for a grant and permissions; saves nothing.
+pub fn permissions(global: &GlobalArgs, args: PermissionsArgs) -> CliResult {
+    let c = permission_choice(&args)?;
+    let summary = summarize(c.grant, &c.cloud, &c.presets, &c.scopes, c.port);
     if global.json {
         print_json(&json!(summary));
     } else {
         print!("{}", view::summary_human(&Style::detect(), &summary));
     }
     Ok(())
+}
+
+/// `graphmail guide`: the app-registration guide for values given on the command line.
+pub fn guide(global: &GlobalArgs, args: GuideArgs) -> CliResult {
+    let c = permission_choice(&args.permissions)?;
+    let connector = crate::domain::Connector {
+        name: args.name.unwrap_or_default(),
+        cloud: c.cloud.clone(),
+        tenant: args.tenant.unwrap_or_default(),
+        client_id: args.client_id.unwrap_or_default(),
+        grant: c.grant,
+        presets: c.presets,
+        extra_scopes: crate::domain::permissions::parse_scopes(&c.scopes, &c.cloud)
+            .scopes
+            .iter()
+            .map(|s| s.text())
+            .collect(),
+        mailbox: None,
+        redirect_port: c.port,
+    };
+    print_guide(global, GuideInput::new(connector, args.confidential));
+    Ok(())
+}
+
+/// `graphmail connector guide NAME`: the guide with a saved connector's values.
+fn connector_guide(global: &GlobalArgs, name: &str) -> CliResult {
+    let doc = unlock_vault(global)?.read()?;
+    let entry = doc.get(name).ok_or_else(|| not_found(name))?;
+    print_guide(
+        global,
+        GuideInput::saved(
+            entry.connector.clone(),
+            entry.secrets.client_secret.is_some(),
+        ),
+    );
+    Ok(())
+}
+
+fn print_guide(global: &GlobalArgs, input: GuideInput) {
+    let guide = crate::domain::guide::guide(&input);
+    if global.json {
+        print_json(&json!(guide));
+    } else {
+        print!("{}", guide_view::guide_human(&Style::detect(), &guide));
+    }
 }

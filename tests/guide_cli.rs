@@ -1,0 +1,243 @@
+//! `graphmail guide` and `graphmail connector guide NAME`: the Azure portal steps and the Azure
+//! CLI commands, with the connector's values, through the real binary. The commands are run
+//! in bash against stand-ins for `az` and `graphmail` to prove they parse as a shell sees them.
+
+mod common_signin;
+
+use std::process::Command;
+
+use common_signin::{Env, connector, run};
+use graphmail::domain::{Cloud, Grant};
+use serde_json::Value;
+
+const TENANT: &str = "contoso.onmicrosoft.com";
+const CLIENT: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+fn graphmail(args: &[&str]) -> common_signin::Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_graphmail"));
+    cmd.args(args)
+        .env_remove("GRAPHMAIL_VAULT")
+        .env_remove("GRAPHMAIL_PASSPHRASE_FILE")
+        .env_remove("GRAPHMAIL_IDENTITY")
+        .env(
+            "GRAPHMAIL_LOG_DIR",
+            std::env::temp_dir().join("graphmail-guide-test-logs"),
+        );
+    run(cmd)
+}
+
+fn json(out: &common_signin::Out) -> Value {
+    assert_eq!(out.code, 0, "{}", out.all());
+    serde_json::from_str(&out.stdout).expect("the guide is JSON")
+}
+
+/// Runs the guide's commands in bash with `az` and `graphmail` replaced by functions that
+/// record their arguments; returns each call's arguments.
+fn run_commands(guide: &Value) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls");
+    let commands: Vec<&str> = guide["az_commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let script = format!(
+        r#"set -euo pipefail
+log={log}
+record() {{ printf '%s\x1f' "$@" >> "$log"; printf '\n' >> "$log"; }}
+az() {{
+  record az "$@"
+  case "$1 $2 $3" in
+    "ad app create") echo 99999999-8888-7777-6666-555555555555 ;;
+    "account show --query") echo tenant-from-az ;;
+    "ad app credential") echo not-a-real-secret ;;
+  esac
+}}
+graphmail() {{ record graphmail "$@"; cat > /dev/null; }}
+{}
+"#,
+        commands.join("\n"),
+        log = log.display()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the commands run in bash: {}\n{script}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            l.split('\x1f')
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+fn flag<'a>(call: &'a [String], name: &str) -> Option<&'a str> {
+    let i = call.iter().position(|a| a == name)?;
+    call.get(i + 1).map(String::as_str)
+}
+
+#[test]
+fn guide_without_a_vault_gives_the_steps_and_commands_that_run_in_a_shell() {
+    let g = json(&graphmail(&[
+        "guide",
+        "--grant",
+        "device-code",
+        "--permissions",
+        "readwrite,send",
+        "--name",
+        "helpdesk",
+        "--tenant",
+        TENANT,
+        "--json",
+    ]));
+    assert_eq!(g["allow_public_client_flows"], true);
+    assert_eq!(g["redirect"], Value::Null);
+    let calls = run_commands(&g);
+    let create = calls
+        .iter()
+        .find(|c| c[..3] == ["az", "ad", "app"] && c[3] == "create")
+        .expect("the app is created");
+    assert_eq!(flag(create, "--display-name"), Some("graphmail helpdesk"));
+    assert_eq!(flag(create, "--is-fallback-public-client"), Some("true"));
+    assert_eq!(flag(create, "--sign-in-audience"), Some("AzureADMyOrg"));
+    let access: Value =
+        serde_json::from_str(flag(create, "--required-resource-accesses").unwrap()).unwrap();
+    assert_eq!(access, g["required_resource_access"]);
+    let types: Vec<&str> = access[0]["resourceAccess"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["Scope", "Scope", "Scope"], "delegated: {access}");
+    let add = calls
+        .iter()
+        .find(|c| c[0] == "graphmail")
+        .expect("the connector is added");
+    assert_eq!(add[1..4], ["connector", "add", "helpdesk"]);
+    assert_eq!(flag(add, "--tenant"), Some(TENANT));
+    assert_eq!(
+        flag(add, "--client-id"),
+        Some("99999999-8888-7777-6666-555555555555"),
+        "the new app's id goes into the connector"
+    );
+    assert_eq!(flag(add, "--grant"), Some("device-code"));
+    assert_eq!(flag(add, "--permissions"), Some("readwrite,send"));
+
+    let human = graphmail(&["guide", "--grant", "device-code", "--name", "helpdesk"]);
+    assert_eq!(human.code, 0);
+    assert!(
+        human
+            .stdout
+            .contains("\"Allow public client flows\" to Yes")
+    );
+    assert!(
+        human
+            .stdout
+            .contains("Mail.Read (delegated, no admin consent needed)")
+    );
+    assert!(human.stdout.contains("APP_ID=$(az ad app create"));
+    assert!(human.stdout.lines().all(|l| l.chars().count() <= 80
+        || l.trim_start().starts_with("--")
+        || l.trim_start().starts_with("http")
+        || l.trim_start().starts_with("graphmail ")
+        || l.trim_start().starts_with("az ")));
+}
+
+#[test]
+fn app_only_guide_asks_for_roles_admin_consent_and_pipes_the_secret_into_the_vault() {
+    let g = json(&graphmail(&[
+        "guide",
+        "--grant",
+        "client-credentials",
+        "--permissions",
+        "fetch",
+        "--json",
+    ]));
+    assert_eq!(g["admin_consent_required"], true);
+    assert_eq!(g["client_secret"], true);
+    let calls = run_commands(&g);
+    assert!(
+        calls
+            .iter()
+            .any(|c| c[..5] == ["az", "ad", "app", "permission", "admin-consent"])
+    );
+    let reset = calls
+        .iter()
+        .position(|c| c.len() > 3 && c[3] == "credential")
+        .expect("a client secret is made");
+    let add = calls
+        .iter()
+        .position(|c| c[0] == "graphmail" && c[2] == "add")
+        .expect("the connector is added");
+    assert!(
+        add < reset,
+        "the connector exists before its secret is stored"
+    );
+    let edit = &calls[reset + 1];
+    assert_eq!(
+        edit[1..],
+        [
+            "connector",
+            "edit",
+            "new-connector",
+            "--client-secret-stdin"
+        ]
+    );
+    assert_eq!(
+        flag(&calls[add], "--tenant"),
+        Some("tenant-from-az"),
+        "an unknown tenant is asked of az"
+    );
+    let access = &g["required_resource_access"][0]["resourceAccess"];
+    assert_eq!(access[0]["id"], "810c84a8-4a9e-49e6-bf7d-12d183f40d01");
+    assert_eq!(access[0]["type"], "Role");
+}
+
+#[test]
+fn connector_guide_fills_in_the_saved_connector() {
+    let env = Env::new();
+    let mut e = connector(Cloud::Global, TENANT, "ops", Grant::AuthCode, CLIENT);
+    e.connector.redirect_port = 8777;
+    env.add(e);
+    let out = run(env.cmd(&["connector", "guide", "ops", "--json"]));
+    let g = json(&out);
+    assert_eq!(g["connector"], "ops");
+    assert_eq!(g["redirect"]["uri"], "http://localhost:8777/");
+    assert_eq!(g["redirect"]["platform"], "Mobile and desktop applications");
+    assert!(
+        g["admin_consent_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!(
+                "https://login.microsoftonline.com/{TENANT}/v2.0/adminconsent?client_id={CLIENT}"
+            ))
+    );
+    let calls = run_commands(&g);
+    let edit = calls.iter().find(|c| c[0] == "graphmail").unwrap();
+    assert_eq!(
+        edit[1..3],
+        ["connector", "edit"],
+        "a saved connector is edited"
+    );
+
+    let human = run(env.cmd(&["connector", "guide", "ops"]));
+    assert_eq!(human.code, 0, "{}", human.all());
+    assert!(human.stdout.contains("http://localhost:8777/"));
+    assert!(human.stdout.contains("Grant") || human.stdout.contains("consent"));
+
+    let missing = run(env.cmd(&["connector", "guide", "nope"]));
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("no connector named 'nope'"));
+}
