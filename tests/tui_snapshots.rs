@@ -318,3 +318,19 @@ fn no_color_draws_without_colours_and_colour_marks_errors_red() {
         .count();
     assert_eq!(coloured, 0, "NO_COLOR: emphasis only, no colour");
 }
+
+#[test]
+fn guide_screens() {
+    let mut m = list_without_toasts(rows());
+    press(&mut m, Key::ch('g'));
+    snap("guide_list", &m);
+    code(&mut m, KeyCode::PageDown);
+    code(&mut m, KeyCode::PageDown);
+    snap("guide_scrolled", &m);
+
+    let mut m = list_without_toasts(vec![]);
+    press(&mut m, Key::ch('a'));
+    type_text(&mut m, "newbox");
+    press(&mut m, Key::ctrl('g'));
+    snap("guide_wizard", &m);
+}

@@ -3,8 +3,9 @@
 use super::keymap::{Action, Context};
 use super::keys::Key;
 use super::msg::{ConnectorRow, EventBody, Reply, ReqId};
-use super::overlay::{ConfirmAction, Overlay, ToastLevel};
+use super::overlay::{ConfirmAction, GuideView, Overlay, ToastLevel};
 use super::{Cmd, Nav, Screen, Shared, mailbox, signin, wizard};
+use crate::domain::guide::GuideInput;
 
 #[derive(Debug, Default)]
 pub struct ConnectorsState {
@@ -89,6 +90,11 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
             let name = row.connector.name;
             shared.busy = Some((id, format!("Testing {name}…")));
             vec![Cmd::Test { id, name }]
+        }
+        (Some(Action::Guide), Some(row)) => {
+            let input = GuideInput::saved(row.connector, row.client_secret_set);
+            shared.overlays.push(Overlay::Guide(GuideView::new(&input)));
+            Vec::new()
         }
         (Some(Action::Open), Some(row)) => {
             let (state, cmds) = mailbox::MailboxState::open(shared, &row.connector.name);

@@ -29,10 +29,12 @@ pub enum Context {
     Prompt,
     /// Writing a mail.
     Compose,
+    /// The app-registration guide over the list or the wizard.
+    Guide,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 13] = [
         Context::Global,
         Context::List,
         Context::Wizard,
@@ -45,6 +47,7 @@ impl Context {
         Context::Mailbox,
         Context::Prompt,
         Context::Compose,
+        Context::Guide,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +64,7 @@ impl Context {
             Context::Mailbox => "mailbox",
             Context::Prompt => "prompt",
             Context::Compose => "compose",
+            Context::Guide => "guide",
         }
     }
 
@@ -78,6 +82,7 @@ impl Context {
             Context::Mailbox => "Mailbox",
             Context::Prompt => "Prompt",
             Context::Compose => "Compose",
+            Context::Guide => "App registration guide",
         }
     }
 
@@ -87,10 +92,10 @@ impl Context {
         match self {
             Context::Global => &[Quit, Help],
             Context::List => &[
-                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Quit,
+                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Guide, Quit,
             ],
             Context::Wizard => &[
-                NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel,
+                NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel, Guide,
             ],
             Context::Picker => &[Toggle, Up, Down],
             Context::SignIn => &[Copy, NextField, Confirm, Retry, Cancel, DemoApprove],
@@ -105,6 +110,7 @@ impl Context {
             ],
             Context::Prompt => &[Confirm, Cancel, Up, Down, NextField],
             Context::Compose => &[Send, NextField, PrevField, Cancel],
+            Context::Guide => &[Close, Up, Down, PageUp, PageDown, Top, Bottom, Copy],
         }
     }
 }
@@ -154,10 +160,12 @@ pub enum Action {
     Send,
     /// `graphmail demo` only: approve the authorize URL as the demo user.
     DemoApprove,
+    /// Open the app-registration guide.
+    Guide,
 }
 
 impl Action {
-    const ALL: [Action; 41] = [
+    const ALL: [Action; 42] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -199,6 +207,7 @@ impl Action {
         Action::NewMail,
         Action::Send,
         Action::DemoApprove,
+        Action::Guide,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +253,7 @@ impl Action {
             Action::NewMail => "new_mail",
             Action::Send => "send",
             Action::DemoApprove => "demo_approve",
+            Action::Guide => "guide",
         }
     }
 

@@ -3,6 +3,7 @@
 use super::keymap::{Action, Context};
 use super::msg::UiError;
 use super::{Cmd, Nav, Shared};
+use crate::domain::guide::GuideInput;
 
 /// What a confirmation dialog does on "yes".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,12 +33,47 @@ pub enum Overlay {
         error: UiError,
     },
     Help,
+    Guide(GuideView),
+}
+
+/// The app-registration guide as shown: its lines and how far it is scrolled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideView {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// The first line shown.
+    pub scroll: usize,
+    /// The Azure CLI commands, for the clipboard.
+    pub commands: String,
+}
+
+/// Lines a page key moves the guide by.
+const GUIDE_PAGE: usize = 10;
+
+impl GuideView {
+    pub fn new(input: &GuideInput) -> GuideView {
+        let guide = crate::domain::guide::guide(input);
+        GuideView {
+            title: format!("Register {} in Azure", guide.connector),
+            lines: guide.lines(),
+            scroll: 0,
+            commands: guide.az_commands.join("\n"),
+        }
+    }
+
+    fn scroll_to(&mut self, line: usize) -> bool {
+        let line = line.min(self.lines.len().saturating_sub(1));
+        let moved = line != self.scroll;
+        self.scroll = line;
+        moved
+    }
 }
 
 impl Overlay {
     pub fn context(&self) -> Context {
         match self {
             Overlay::Help => Context::Help,
+            Overlay::Guide(_) => Context::Guide,
             Overlay::Error { .. } => Context::Message,
             Overlay::Confirm { .. } => Context::Dialog,
         }
@@ -72,11 +108,36 @@ impl Toast {
 
 /// Keys while an overlay is on top. Returns `None` when the top overlay did not take the key.
 pub fn on_key(shared: &mut Shared, key: super::keys::Key) -> Option<Vec<Cmd>> {
-    let top = shared.overlays.last()?;
-    let action = shared
-        .keymap
-        .resolve(&[top.context(), Context::Global], key);
+    let context = shared.overlays.last()?.context();
+    let action = shared.keymap.resolve(&[context, Context::Global], key);
     let mut cmds = Vec::new();
+    if let Some(Overlay::Guide(g)) = shared.overlays.last_mut() {
+        let moved = match action {
+            Some(Action::Up) => g.scroll_to(g.scroll.saturating_sub(1)),
+            Some(Action::Down) => g.scroll_to(g.scroll + 1),
+            Some(Action::PageUp) => g.scroll_to(g.scroll.saturating_sub(GUIDE_PAGE)),
+            Some(Action::PageDown) => g.scroll_to(g.scroll + GUIDE_PAGE),
+            Some(Action::Top) => g.scroll_to(0),
+            Some(Action::Bottom) => g.scroll_to(usize::MAX),
+            Some(Action::Copy) => {
+                let commands = g.commands.clone();
+                shared.toast(
+                    ToastLevel::Info,
+                    "Copied the Azure CLI commands (through the terminal, OSC 52).",
+                );
+                return Some(vec![Cmd::Copy(commands)]);
+            }
+            Some(Action::Close) => {
+                shared.overlays.pop();
+                true
+            }
+            Some(Action::Quit) => return Some(vec![Cmd::Quit]),
+            _ => false,
+        };
+        shared.changed = moved;
+        return Some(cmds);
+    }
+    let top = shared.overlays.last()?;
     match (top, action) {
         (_, Some(Action::Quit)) => cmds.push(Cmd::Quit),
         (Overlay::Help, Some(Action::Close | Action::Help)) => {

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::connector::DEFAULT_REDIRECT_PORT;
+use crate::domain::guide::GuideInput;
 use crate::domain::permissions::default_presets;
 use crate::domain::validate::SecretPresence;
 use crate::domain::{Cloud, Connector, Grant};
@@ -12,7 +13,7 @@ use super::connector_rules as rules;
 use super::keymap::{Action, Context};
 use super::keys::Key;
 use super::msg::{ConnectorDraft, ConnectorRow, Reply, ReqId, UiError};
-use super::overlay::{ConfirmAction, Overlay, ToastLevel};
+use super::overlay::{ConfirmAction, GuideView, Overlay, ToastLevel};
 use super::picker::{PickerKey, PickerState};
 use super::text_field::TextField;
 use super::{Cmd, Nav, Shared};
@@ -407,6 +408,15 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
             }
             w.dirty = true;
             w.revalidate();
+        }
+        Some(Action::Guide) => {
+            let secret = w.secret_stored || !w.client_secret.value().trim().is_empty();
+            let input = if w.editing.is_some() {
+                GuideInput::saved(w.connector(), secret)
+            } else {
+                GuideInput::new(w.connector(), secret)
+            };
+            shared.overlays.push(Overlay::Guide(GuideView::new(&input)));
         }
         Some(Action::NextStep) => return next_step(shared, w),
         Some(Action::PrevStep) => {

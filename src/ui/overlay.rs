@@ -6,8 +6,9 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::keymap::Action;
-use crate::app::overlay::{Overlay, ToastLevel};
+use crate::app::overlay::{GuideView, Overlay, ToastLevel};
 use crate::app::{Model, screen_key_contexts};
+use crate::domain::guide::wrap_line;
 
 use super::theme::Theme;
 use super::widgets::{centered, dialog};
@@ -86,6 +87,7 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
                 );
             }
             Overlay::Help => help(model, f, area, theme),
+            Overlay::Guide(g) => guide(g, f, area, theme),
         }
     }
 }
@@ -139,6 +141,52 @@ fn help(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
         Paragraph::new(lines),
         inner.inner(ratatui::layout::Margin::new(1, 0)),
     );
+}
+
+/// The app-registration guide: nearly the whole screen, scrolled by lines; the footer below
+/// stays visible with the guide's keys.
+fn guide(g: &GuideView, f: &mut Frame, area: Rect, theme: &Theme) {
+    let r = centered(
+        area,
+        area.width.saturating_sub(2).min(110),
+        area.height.saturating_sub(2),
+    );
+    let shown = format!(
+        " {} — {}/{} ",
+        g.title,
+        (g.scroll + 1).min(g.lines.len()),
+        g.lines.len()
+    );
+    let inner = dialog(f, r, Line::styled(shown, theme.title()), theme.accent());
+    let body = inner.inner(ratatui::layout::Margin::new(1, 0));
+    let width = usize::from(body.width.max(20));
+    let mut lines: Vec<Line> = Vec::new();
+    for l in &g.lines[g.scroll.min(g.lines.len())..] {
+        if lines.len() >= usize::from(body.height) {
+            break;
+        }
+        let t = l.trim_start();
+        let numbered = t.split_once(". ").is_some_and(|(n, _)| {
+            !n.is_empty() && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit())
+        }) && !l.starts_with(' ');
+        let style = if numbered || (!l.starts_with(' ') && l.ends_with(':')) {
+            theme.title()
+        } else if ["az ", "APP_ID=", "--", "| ", "graphmail "]
+            .iter()
+            .any(|p| t.starts_with(p))
+        {
+            theme.code()
+        } else {
+            Default::default()
+        };
+        lines.extend(
+            wrap_line(l, width)
+                .into_iter()
+                .map(|part| Line::styled(part, style)),
+        );
+    }
+    // Commands and URLs longer than the box still wrap (by character) rather than vanish.
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
 }
 
 /// Toasts stack in the bottom-right corner; a fading one is drawn dimmed.

@@ -2,7 +2,7 @@
 //! kept whole on their lines so they can be copied as they are.
 
 use super::view::Style;
-use crate::domain::guide::Guide;
+use crate::domain::guide::{Guide, wrap_line as wrap_keeping_words};
 
 /// Lines that must stay whole: commands and addresses.
 fn verbatim(text: &str) -> bool {
@@ -10,34 +10,6 @@ fn verbatim(text: &str) -> bool {
     ["az ", "--", "http://", "https://", "graphmail "]
         .iter()
         .any(|p| t.starts_with(p))
-}
-
-/// Wraps `line` at spaces, continuation lines indented under its text; a word longer than
-/// the width is never cut.
-fn wrap_keeping_words(line: &str, width: usize) -> Vec<String> {
-    let indent = line.len() - line.trim_start().len();
-    let hang = line
-        .trim_start()
-        .find(". ")
-        .filter(|&i| i <= 3 && line.trim_start()[..i].chars().all(|c| c.is_ascii_digit()))
-        .map_or(indent, |i| indent + i + 2)
-        + usize::from(line.trim_start().starts_with("- "));
-    let mut out = Vec::new();
-    let mut cur = " ".repeat(indent);
-    let mut empty = true;
-    for word in line.split_whitespace() {
-        if !empty && cur.chars().count() + 1 + word.chars().count() > width {
-            out.push(std::mem::replace(&mut cur, " ".repeat(hang)));
-            empty = true;
-        }
-        if !empty {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-        empty = false;
-    }
-    out.push(cur);
-    out
 }
 
 pub fn guide_human(style: &Style, guide: &Guide) -> String {
