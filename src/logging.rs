@@ -1,6 +1,7 @@
 //! Logging to a file in the platform state (or cache) folder; never to the terminal.
 //!
-//! `GRAPHMAIL_LOG_DIR` overrides the folder, `GRAPHMAIL_LOG` the filter (default `info`).
+//! `GRAPHMAIL_LOG_DIR` overrides the folder. The filter is `GRAPHMAIL_LOG`, else the config
+//! file's `log_level`, else `info`.
 //! Nothing logged may contain a secret or a token: log names and outcomes, not values.
 
 use std::path::PathBuf;
@@ -20,9 +21,22 @@ pub fn log_dir() -> Option<PathBuf> {
     )
 }
 
-/// Starts file logging. Keep the guard alive until exit or the tail of the log is lost.
+/// The filter level when neither `GRAPHMAIL_LOG` nor the config file names one.
+pub const DEFAULT_LEVEL: &str = "info";
+
+/// `GRAPHMAIL_LOG` when it is set and a valid filter (an empty or invalid one is ignored).
+pub fn env_filter() -> Option<String> {
+    let value = std::env::var("GRAPHMAIL_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())?;
+    tracing_subscriber::EnvFilter::try_new(&value).ok()?;
+    Some(value)
+}
+
+/// Starts file logging; `configured` is the config file's `log_level`. Keep the guard alive
+/// until exit or the tail of the log is lost.
 /// Failing to set up logging is not fatal: graphmail runs without a log.
-pub fn init() -> Option<WorkerGuard> {
+pub fn init(configured: Option<&str>) -> Option<WorkerGuard> {
     let dir = log_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     #[cfg(unix)]
@@ -32,8 +46,11 @@ pub fn init() -> Option<WorkerGuard> {
     }
     let appender = tracing_appender::rolling::never(&dir, "graphmail.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GRAPHMAIL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = env_filter()
+        .as_deref()
+        .or(configured)
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(DEFAULT_LEVEL));
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

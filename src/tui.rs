@@ -21,27 +21,37 @@ use tokio::sync::mpsc;
 use crate::app::keymap::Keymap;
 use crate::app::keys::{Key, KeyCode};
 use crate::app::{self, Clock, Cmd, Model, Msg, Start};
-use crate::cli::{CliError, CliResult};
+use crate::cli::{CliError, CliResult, Exit};
+use crate::config::{Config, Source};
 use crate::vault::Vault;
 use crate::worker::{self, Services};
 
 /// How often the spinner, countdowns and fading toasts move.
 const TICK: Duration = Duration::from_millis(100);
 
-/// The keymap: the defaults, with the user's file from the config folder merged over them.
-pub fn load_keymap() -> CliResult<Keymap> {
-    let dir = std::env::var_os("GRAPHMAIL_CONFIG_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            directories::ProjectDirs::from("", "", "graphmail")
-                .map(|d| d.config_dir().to_path_buf())
-        });
-    let Some(file) = dir.map(|d| d.join("keymap.toml")) else {
+/// The keymap: the defaults, with the user's file merged over them: the config file's `keymap`,
+/// else `keymap.toml` in the config folder.
+pub fn load_keymap(config: &Config) -> CliResult<Keymap> {
+    let Some((file, source)) = crate::config::keymap_file(config) else {
         return Ok(Keymap::defaults());
     };
     match std::fs::read_to_string(&file) {
         Ok(text) => Keymap::with_user(&text, &file.display().to_string())
             .map_err(|e| CliError::failure("bad_keymap", e)),
+        // A file the config names must be there; the default one is optional.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && source == Source::File => {
+            let place = config.keymap.as_ref().map(|k| config.place(k));
+            Err(CliError::new(
+                Exit::Usage,
+                "bad_keymap",
+                format!(
+                    "the keymap file {} does not exist (keymap in {})",
+                    file.display(),
+                    place.unwrap_or_default()
+                ),
+            )
+            .with_fix("create it, or correct or remove the keymap line of the config file"))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::defaults()),
         Err(e) => Err(CliError::failure(
             "bad_keymap",
@@ -79,8 +89,8 @@ impl Clocks {
 
 /// Runs the TUI on this terminal. `vault` is already open when an identity or passphrase file
 /// was given; otherwise the unlock (or create) screen asks.
-pub fn run(vault_path: PathBuf, vault: Option<Vault>) -> CliResult {
-    run_with(vault_path, vault, None)
+pub fn run(vault_path: PathBuf, vault: Option<Vault>, config: &Config) -> CliResult {
+    run_with(vault_path, vault, None, config)
 }
 
 /// Runs the app for `graphmail demo`: the sign-in screen can approve an authorize URL as
@@ -90,15 +100,18 @@ pub fn run_demo(
     vault: Vault,
     user: (String, secrecy::SecretString),
 ) -> CliResult {
-    run_with(vault_path, Some(vault), Some(user))
+    // The file was checked before the demo started; its theme and keymap apply here too.
+    let config = crate::config::load(&crate::config::locate()).unwrap_or_default();
+    run_with(vault_path, Some(vault), Some(user), &config)
 }
 
 fn run_with(
     vault_path: PathBuf,
     vault: Option<Vault>,
     demo_user: Option<(String, secrecy::SecretString)>,
+    config: &Config,
 ) -> CliResult {
-    let keymap = load_keymap()?;
+    let keymap = load_keymap(config)?;
     let start = if vault.is_some() {
         Start::Identity
     } else if vault_path.exists() {
@@ -115,8 +128,13 @@ fn run_with(
         start: Instant::now(),
     };
     let (mut model, first) = app::init(keymap, start, label(&vault_path), clocks.now());
-    model.shared.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = config.theme.as_ref().map(|t| t.value).unwrap_or_default();
+    model.shared.no_color = theme.no_color(no_color_env);
     model.shared.demo = demo_user.is_some();
+    if !model.shared.demo {
+        model.shared.select = config.default_connector.as_ref().map(|d| d.value.clone());
+    }
     let services = match demo_user {
         Some(user) => Services::for_demo(vault_path, vault, user),
         None => Services::new(vault_path, vault),

@@ -37,8 +37,8 @@ fn bash_completions_load_without_errors_and_complete_subcommands() {
     let script = format!(
         r#"set -e
 source <("{bin}" completions bash)
-COMP_WORDS=(graphmail con); COMP_CWORD=1; COMP_LINE="graphmail con"; COMP_POINT=13
-_graphmail graphmail con graphmail
+COMP_WORDS=(graphmail conn); COMP_CWORD=1; COMP_LINE="graphmail conn"; COMP_POINT=14
+_graphmail graphmail conn graphmail
 printf '%s\n' "${{COMPREPLY[@]}}""#
     );
     let out = Command::new("bash")

@@ -503,3 +503,23 @@ fn help_lists_the_keys_of_the_screen_from_the_keymap() {
     code(&mut m, KeyCode::Esc);
     assert!(m.shared.overlays.is_empty());
 }
+
+#[test]
+fn the_config_default_connector_is_selected_once_the_vault_opens() {
+    let (mut m, cmds) = model(Start::Identity);
+    let id = cmds[0].id().unwrap();
+    // What the terminal app sets from the config file's default_connector.
+    m.shared.select = Some("ops-app".into());
+    update(&mut m, Msg::Resize(100, 30));
+    assert_eq!(
+        m.shared.select.as_deref(),
+        Some("ops-app"),
+        "kept while loading"
+    );
+    reply(&mut m, id, EventBody::Unlocked(Ok(rows())));
+    let Screen::Connectors(s) = &m.screen else {
+        panic!("on the list")
+    };
+    assert_eq!(m.shared.connectors[s.selected].connector.name, "ops-app");
+    assert!(m.shared.select.is_none());
+}

@@ -231,7 +231,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
         }
     }
-    if let (Some(name), Screen::Connectors(list)) = (&model.shared.select, &mut model.screen) {
+    // Kept until the list has rows: the config's default connector waits for the vault to open.
+    if let (Some(name), Screen::Connectors(list), false) = (
+        &model.shared.select,
+        &mut model.screen,
+        model.shared.connectors.is_empty(),
+    ) {
         if let Some(i) = model
             .shared
             .connectors

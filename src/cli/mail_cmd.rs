@@ -17,7 +17,8 @@ use crate::graph::{
 
 #[derive(Debug, Args)]
 pub struct MailArgs {
-    /// The connector whose mailbox to use (may be left out when the vault holds only one)
+    /// The connector whose mailbox to use [default: default_connector from the config file, else
+    /// the only connector in the vault]
     #[arg(long, short = 'c', global = true, value_name = "NAME")]
     pub connector: Option<String>,
     #[command(subcommand)]

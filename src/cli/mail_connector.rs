@@ -16,12 +16,17 @@ pub(super) struct Session {
     pub user: Option<String>,
 }
 
-/// Unlocks the vault and picks the connector (`name`, or the only one). A connector that was
-/// never signed in, and cannot sign in on its own, is refused before anything goes out.
+/// Unlocks the vault and picks the connector (`name`, the config file's `default_connector`,
+/// or the only one). A connector that was never signed in, and cannot sign in on its own, is
+/// refused before anything goes out.
 pub(super) fn open(global: &GlobalArgs, name: Option<&str>) -> CliResult<Session> {
     let vault = super::vault_cmd::unlock_vault(global)?;
     let doc = vault.read()?;
-    let entry = pick_connector(&doc, name)?;
+    let entry = match (name, &global.config.default_connector) {
+        (None, Some(default)) => pick_connector(&doc, Some(&default.value))
+            .map_err(|e| super::config_cmd::blame_default_connector(e, &global.config))?,
+        _ => pick_connector(&doc, name)?,
+    };
     let connector = entry.connector.clone();
     let user = entry.tokens.as_ref().and_then(|t| t.user.clone());
     let signed_in = entry.tokens.as_ref().is_some_and(|t| {

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch. Each command family lives in its own file.
 
 mod audit_cmd;
+mod config_cmd;
 mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
@@ -20,7 +21,7 @@ mod vault_cmd;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use error::{CliError, CliResult, Exit};
 pub use mail_cmd::{ListArgs, MailArgs, MailCommand, SendArgs};
@@ -42,7 +43,7 @@ pub struct Cli {
 /// Options every command understands.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// The vault file [default: in the platform data folder]
+    /// The vault file [default: `vault` in the config file, else in the platform data folder]
     #[arg(long, global = true, env = "GRAPHMAIL_VAULT", value_name = "PATH")]
     pub vault: Option<PathBuf>,
     /// Read the vault passphrase from this file (first line)
@@ -59,6 +60,12 @@ pub struct GlobalArgs {
     /// Print JSON on stdout (errors too, as {"error":{"code","message"}})
     #[arg(long, global = true)]
     pub json: bool,
+    /// The config file's settings; filled in after parsing, never from the command line.
+    #[arg(skip)]
+    pub config: crate::config::Config,
+    /// Whether `vault` came from --vault or GRAPHMAIL_VAULT (for `config show`).
+    #[arg(skip)]
+    pub vault_source: Option<crate::config::Source>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,12 +89,24 @@ pub enum Command {
     /// Try graphmail against a built-in emulated tenant (no Microsoft account needed)
     Demo,
     /// Print a valid access token for a connector (renewed first when needed), for scripts
-    Token { name: String },
+    Token {
+        /// The connector [default: default_connector from the config file]
+        name: Option<String>,
+    },
     /// Renew connectors' tokens without a person (for cron or a systemd timer); exits 4
     /// naming the connectors that need a person to sign in again
     Refresh(RefreshArgs),
     /// Show the changes graphmail made to mailboxes (sends, replies, moves, deletes, marks)
     Audit(AuditArgs),
+    /// The config file: `config path` prints where it is, `config show` the effective settings
+    ///
+    /// The config file is TOML, `config.toml` in $GRAPHMAIL_CONFIG_DIR or the platform config
+    /// folder (GRAPHMAIL_CONFIG names a file instead). Its keys, all optional:
+    /// default_connector, theme (auto, color, no-color), keymap, log_level, vault.
+    /// A command-line flag wins over an environment variable, which wins over the file, which
+    /// wins over the built-in default.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print a shell completion script (e.g. `source <(graphmail completions bash)`)
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -95,6 +114,14 @@ pub enum Command {
     },
     /// Print the manual page in roff (e.g. `graphmail man | man -l -`)
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the path of the config file, whether or not it exists
+    Path,
+    /// Show the effective settings and where each comes from: flag, env, file or default
+    Show,
 }
 
 #[derive(Debug, Args)]
@@ -325,8 +352,19 @@ pub struct EmulatorArgs {
 
 /// Parse arguments, run, print errors, and turn the outcome into an exit status.
 pub fn main_entry() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command().try_get_matches().and_then(|matches| {
+        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
+        Ok((cli, matches))
+    });
+    let mut cli = match parsed {
+        Ok((mut cli, matches)) => {
+            cli.global.vault_source = match matches.value_source("vault") {
+                Some(clap::parser::ValueSource::CommandLine) => Some(crate::config::Source::Flag),
+                Some(clap::parser::ValueSource::EnvVariable) => Some(crate::config::Source::Env),
+                _ => None,
+            };
+            cli
+        }
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(match e.kind() {
@@ -335,9 +373,15 @@ pub fn main_entry() -> ExitCode {
             });
         }
     };
-    let _log_guard = crate::logging::init();
+    let location = crate::config::locate();
+    let loaded = crate::config::load(&location);
+    let log_level = loaded.as_ref().ok().and_then(|c| c.log_level.as_ref());
+    let _log_guard = crate::logging::init(log_level.map(|l| l.value.as_str()));
+    if let Ok(config) = &loaded {
+        cli.global.config = config.clone();
+    }
     let json = cli.global.json;
-    match run(cli) {
+    match run(cli, &location, loaded.err()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::warn!(code = err.code, "command failed");
@@ -351,11 +395,24 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
-pub fn run(cli: Cli) -> CliResult {
+/// Runs a command; `bad_config` is why the config file could not be used (its settings are
+/// already in `cli.global.config` otherwise).
+pub fn run(
+    cli: Cli,
+    config_at: &crate::config::Location,
+    bad_config: Option<crate::config::ConfigError>,
+) -> CliResult {
     let global = cli.global;
+    match (&cli.command, bad_config) {
+        (Some(Command::Config(cmd)), bad) => return config_cmd::run(&global, cmd, config_at, bad),
+        // These must work whatever the file says, to help fix it.
+        (Some(Command::Completions { .. } | Command::Man), _) | (_, None) => {}
+        (_, Some(bad)) => return Err(config_cmd::bad_config(bad)),
+    }
     match cli.command {
+        Some(Command::Config(_)) => Ok(()),
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
-        Some(Command::Token { name }) => signin_cmd::token(&global, &name),
+        Some(Command::Token { name }) => config_cmd::token(&global, name),
         Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
         Some(Command::Audit(args)) => audit_cmd::run(&global, args),
         Some(Command::Completions { shell }) => meta_cmd::completions(shell),
@@ -380,7 +437,7 @@ pub fn run(cli: Cli) -> CliResult {
             let opened = (global.identity.is_some() || global.passphrase_file.is_some())
                 .then(|| vault_cmd::unlock_vault(&global))
                 .transpose()?;
-            crate::tui::run(path, opened)
+            crate::tui::run(path, opened, &global.config)
         }
     }
 }

@@ -25,18 +25,20 @@ pub fn run(global: &GlobalArgs, cmd: VaultCommand) -> CliResult {
     }
 }
 
-/// The vault file named by `--vault` / `GRAPHMAIL_VAULT`, or the default one.
+/// The vault file named by `--vault` / `GRAPHMAIL_VAULT`, the config file's `vault`, or the
+/// default one.
 pub(crate) fn vault_path(global: &GlobalArgs) -> CliResult<PathBuf> {
     global
         .vault
         .clone()
+        .or_else(|| global.config.vault.as_ref().map(|v| v.value.clone()))
         .or_else(Vault::default_path)
         .ok_or_else(|| {
             CliError::failure(
                 "no_vault_path",
                 "graphmail cannot find a data folder for the vault on this system",
             )
-            .with_fix("give --vault PATH or set GRAPHMAIL_VAULT")
+            .with_fix("give --vault PATH, set GRAPHMAIL_VAULT, or set vault in the config file")
         })
 }
 
@@ -45,7 +47,19 @@ pub(crate) fn vault_path(global: &GlobalArgs) -> CliResult<PathBuf> {
 pub(crate) fn unlock_vault(global: &GlobalArgs) -> CliResult<Vault> {
     let path = vault_path(global)?;
     if !path.exists() {
-        return Err(VaultError::NotFound { path }.into());
+        let err = CliError::from(VaultError::NotFound { path });
+        // Say so when the path came from the config file, which is easy to forget.
+        return Err(match (&global.vault, &global.config.vault) {
+            (None, Some(v)) => CliError {
+                message: format!("{} (vault in {})", err.message, global.config.place(v)),
+                fix: Some(
+                    "create it with `graphmail vault init`, or correct vault in the config file"
+                        .into(),
+                ),
+                ..err
+            },
+            _ => err,
+        });
     }
     let has_passphrase = Vault::has_passphrase(&path);
     let unlock = match (&global.passphrase_file, &global.identity) {

@@ -68,7 +68,7 @@ fn add(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult {
     if global.json {
         print_json(&view::connector_detail_json(&entry));
     } else {
-        let style = Style::detect();
+        let style = Style::detect(&global.config);
         println!("Added connector {}.\n", entry.connector.name);
         print!("{}", view::show_human(&style, &entry));
     }
@@ -81,7 +81,10 @@ fn list(global: &GlobalArgs) -> CliResult {
         let items: Vec<_> = doc.connectors.iter().map(view::connector_json).collect();
         print_json(&json!(items));
     } else {
-        print!("{}", view::list_human(&Style::detect(), &doc.connectors));
+        print!(
+            "{}",
+            view::list_human(&Style::detect(&global.config), &doc.connectors)
+        );
     }
     Ok(())
 }
@@ -92,7 +95,10 @@ fn show(global: &GlobalArgs, name: &str) -> CliResult {
     if global.json {
         print_json(&view::connector_detail_json(entry));
     } else {
-        print!("{}", view::show_human(&Style::detect(), entry));
+        print!(
+            "{}",
+            view::show_human(&Style::detect(&global.config), entry)
+        );
     }
     Ok(())
 }
@@ -124,7 +130,10 @@ fn edit(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult 
             );
         }
         println!();
-        print!("{}", view::show_human(&Style::detect(), &entry));
+        print!(
+            "{}",
+            view::show_human(&Style::detect(&global.config), &entry)
+        );
     }
     Ok(())
 }
@@ -239,7 +248,10 @@ pub fn permissions(global: &GlobalArgs, args: PermissionsArgs) -> CliResult {
     if global.json {
         print_json(&json!(summary));
     } else {
-        print!("{}", view::summary_human(&Style::detect(), &summary));
+        print!(
+            "{}",
+            view::summary_human(&Style::detect(&global.config), &summary)
+        );
     }
     Ok(())
 }
@@ -285,6 +297,9 @@ fn print_guide(global: &GlobalArgs, input: GuideInput) {
     if global.json {
         print_json(&json!(guide));
     } else {
-        print!("{}", guide_view::guide_human(&Style::detect(), &guide));
+        print!(
+            "{}",
+            guide_view::guide_human(&Style::detect(&global.config), &guide)
+        );
     }
 }

@@ -74,7 +74,8 @@ pub struct Style {
 }
 
 impl Style {
-    pub fn detect() -> Style {
+    /// Colour on a terminal, unless `NO_COLOR` or the config file's theme says otherwise.
+    pub fn detect(config: &crate::config::Config) -> Style {
         let tty = std::io::stdout().is_terminal();
         let width = if tty {
             crossterm::terminal::size()
@@ -83,7 +84,11 @@ impl Style {
         } else {
             80
         };
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let no_color = config
+            .theme
+            .as_ref()
+            .map_or(no_color_env, |t| t.value.no_color(no_color_env));
         Style {
             width: width.max(40),
             color: tty && !no_color,

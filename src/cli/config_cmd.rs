@@ -1,0 +1,313 @@
+//! `graphmail config path|show`, and how the config file's settings reach other commands.
+
+use serde_json::{Value, json};
+
+use super::output::print_json;
+use super::{CliError, CliResult, ConfigCommand, Exit, GlobalArgs};
+use crate::config::{Config, ConfigError, Location, Source};
+
+pub fn run(
+    global: &GlobalArgs,
+    cmd: &ConfigCommand,
+    location: &Location,
+    bad: Option<ConfigError>,
+) -> CliResult {
+    match cmd {
+        ConfigCommand::Path => path(global, location, bad.as_ref()),
+        ConfigCommand::Show => match bad {
+            Some(bad) => Err(bad_config(bad)),
+            None => show(global, location),
+        },
+    }
+}
+
+/// A config file that cannot be used stops every command but a few, as a usage error.
+pub fn bad_config(err: ConfigError) -> CliError {
+    let fix = format!(
+        "edit {} (`graphmail config show` checks it again), or point GRAPHMAIL_CONFIG at another file",
+        err.label
+    );
+    CliError::new(Exit::Usage, "bad_config", err.to_string()).with_fix(fix)
+}
+
+/// `graphmail token [NAME]`: the name given, else the config file's `default_connector`.
+pub(super) fn token(global: &GlobalArgs, name: Option<String>) -> CliResult {
+    if let Some(name) = name {
+        return super::signin_cmd::token(global, &name);
+    }
+    let Some(default) = &global.config.default_connector else {
+        return Err(CliError::usage("`graphmail token` needs a connector name").with_fix(
+            "give one, e.g. `graphmail token NAME` (`graphmail connector list` shows them), or set default_connector in the config file",
+        ));
+    };
+    super::signin_cmd::token(global, &default.value)
+        .map_err(|e| blame_default_connector(e, &global.config))
+}
+
+/// When the config file's `default_connector` names no connector, the message says where the
+/// name came from.
+pub(super) fn blame_default_connector(err: CliError, config: &Config) -> CliError {
+    let Some(default) = &config.default_connector else {
+        return err;
+    };
+    if !matches!(err.code, "connector_not_found" | "no_such_connector") {
+        return err;
+    }
+    let place = config.place(default);
+    CliError {
+        message: format!("{} (default_connector in {place})", err.message),
+        fix: Some(format!(
+            "name a connector on the command line, or correct default_connector in {}; `graphmail connector list` shows the connectors",
+            config.label
+        )),
+        ..err
+    }
+}
+
+/// `graphmail config path`: the file's path on stdout, even when it is missing or bad.
+fn path(global: &GlobalArgs, location: &Location, bad: Option<&ConfigError>) -> CliResult {
+    let Some(file) = &location.path else {
+        return Err(CliError::failure(
+            "no_config_dir",
+            "graphmail cannot find a config folder on this system",
+        )
+        .with_fix("set GRAPHMAIL_CONFIG_DIR to a folder, or GRAPHMAIL_CONFIG to a file"));
+    };
+    let exists = file.exists();
+    if global.json {
+        let mut out = json!({
+            "path": file.display().to_string(),
+            "exists": exists,
+            "source": if location.env.is_some() { Source::Env } else { Source::Default },
+        });
+        if let Some(env) = location.env {
+            out["env"] = json!(env);
+        }
+        if let Some(bad) = bad {
+            out["problem"] = json!(bad.to_string());
+        }
+        print_json(&out);
+        return Ok(());
+    }
+    println!("{}", file.display());
+    if !exists {
+        eprintln!("note: the file does not exist; graphmail uses its built-in defaults");
+    } else if let Some(bad) = bad {
+        eprintln!("note: the file cannot be used: {bad}");
+    }
+    Ok(())
+}
+
+/// One effective setting for `config show`.
+struct Row {
+    key: &'static str,
+    value: Option<String>,
+    source: Source,
+    /// The flag, variable or line behind `source`.
+    detail: Option<String>,
+    line: Option<usize>,
+    /// Extra facts for people and scripts ("exists", "no_color").
+    extra: Vec<(&'static str, Value)>,
+    note: Option<String>,
+}
+
+impl Row {
+    fn new(key: &'static str, value: Option<String>, source: Source) -> Row {
+        Row {
+            key,
+            value,
+            source,
+            detail: None,
+            line: None,
+            extra: Vec::new(),
+            note: None,
+        }
+    }
+
+    fn from_file<T>(key: &'static str, value: String, setting: &crate::config::Setting<T>) -> Row {
+        Row {
+            line: Some(setting.line),
+            ..Row::new(key, Some(value), Source::File)
+        }
+    }
+
+    fn source_text(&self) -> String {
+        let what = match self.source {
+            Source::Flag => "flag",
+            Source::Env => "env",
+            Source::File => "file",
+            Source::Default => "default",
+        };
+        match (&self.detail, self.line) {
+            (_, Some(line)) => format!("{what}, line {line}"),
+            (Some(detail), None) => format!("{what} {detail}"),
+            (None, None) => what.to_string(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let mut out = json!({ "value": self.value, "source": self.source });
+        if let Some(line) = self.line {
+            out["line"] = json!(line);
+        }
+        match self.source {
+            Source::Flag => out["flag"] = json!(self.detail),
+            Source::Env => out["env"] = json!(self.detail),
+            Source::File | Source::Default => {}
+        }
+        for (key, value) in &self.extra {
+            out[*key] = value.clone();
+        }
+        out
+    }
+}
+
+/// The effective settings, in the order of [`crate::config::KEYS`].
+fn rows(global: &GlobalArgs) -> Vec<Row> {
+    let config = &global.config;
+    let connector = match &config.default_connector {
+        Some(d) => Row::from_file("default_connector", d.value.clone(), d),
+        None => Row {
+            note: Some("the vault's only connector, else name one with -c".into()),
+            ..Row::new("default_connector", None, Source::Default)
+        },
+    };
+
+    let theme_value = config.theme.as_ref().map(|t| t.value).unwrap_or_default();
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let no_color = theme_value.no_color(no_color_env);
+    let mut theme = match &config.theme {
+        Some(t) => Row::from_file("theme", t.value.as_str().into(), t),
+        None => Row::new("theme", Some(theme_value.as_str().into()), Source::Default),
+    };
+    theme.extra.push(("no_color", json!(no_color)));
+    if theme_value == crate::config::Theme::Auto {
+        theme.note = Some(if no_color_env {
+            "NO_COLOR is set: no colour".into()
+        } else {
+            "colour (NO_COLOR is not set)".into()
+        });
+    }
+
+    let keymap = match crate::config::keymap_file(config) {
+        Some((file, source)) => {
+            let exists = file.exists();
+            let shown = Some(file.display().to_string());
+            let mut row = match (&config.keymap, source) {
+                (Some(k), Source::File) => Row::from_file("keymap", file.display().to_string(), k),
+                _ => Row::new("keymap", shown, Source::Default),
+            };
+            row.extra.push(("exists", json!(exists)));
+            if !exists {
+                row.note = Some(match source {
+                    Source::File => "missing: the terminal app will refuse to start".into(),
+                    _ => "not there: the built-in keys".into(),
+                });
+            }
+            row
+        }
+        None => Row::new("keymap", None, Source::Default),
+    };
+
+    let log_level = match (crate::logging::env_filter(), &config.log_level) {
+        (Some(filter), _) => Row {
+            detail: Some("GRAPHMAIL_LOG".into()),
+            ..Row::new("log_level", Some(filter), Source::Env)
+        },
+        (None, Some(level)) => Row::from_file("log_level", level.value.clone(), level),
+        (None, None) => Row::new(
+            "log_level",
+            Some(crate::logging::DEFAULT_LEVEL.into()),
+            Source::Default,
+        ),
+    };
+
+    let vault = match (&global.vault, &config.vault) {
+        (Some(path), _) => {
+            let source = global.vault_source.unwrap_or(Source::Flag);
+            let detail = match source {
+                Source::Env => "GRAPHMAIL_VAULT",
+                _ => "--vault",
+            };
+            Row {
+                detail: Some(detail.into()),
+                ..Row::new("vault", Some(path.display().to_string()), source)
+            }
+        }
+        (None, Some(v)) => Row::from_file("vault", v.value.display().to_string(), v),
+        (None, None) => Row::new(
+            "vault",
+            crate::vault::Vault::default_path().map(|p| p.display().to_string()),
+            Source::Default,
+        ),
+    };
+    vec![connector, theme, keymap, log_level, vault]
+}
+
+/// `graphmail config show`: every setting, its value and where it came from.
+fn show(global: &GlobalArgs, location: &Location) -> CliResult {
+    let rows = rows(global);
+    let exists = location.path.as_ref().is_some_and(|p| p.exists());
+    if global.json {
+        let mut file = json!({
+            "path": location.path.as_ref().map(|p| p.display().to_string()),
+            "exists": exists,
+            "source": if location.env.is_some() { Source::Env } else { Source::Default },
+        });
+        if let Some(env) = location.env {
+            file["env"] = json!(env);
+        }
+        let settings: serde_json::Map<String, Value> = rows
+            .iter()
+            .map(|r| (r.key.to_string(), r.to_json()))
+            .collect();
+        print_json(&json!({ "config_file": file, "settings": settings }));
+        return Ok(());
+    }
+    let file = match &location.path {
+        Some(_) if exists => location.label(),
+        Some(_) => format!("{} (not there: built-in defaults)", location.label()),
+        None => "none (no config folder on this system; set GRAPHMAIL_CONFIG_DIR)".into(),
+    };
+    let from = location
+        .env
+        .map(|e| format!(", from {e}"))
+        .unwrap_or_default();
+    println!("config file: {file}{from}");
+    println!();
+    let table: Vec<[String; 4]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.key.to_string(),
+                r.value.clone().unwrap_or_else(|| "-".into()),
+                r.source_text(),
+                r.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = ["KEY", "VALUE", "SOURCE", "NOTE"].map(String::from);
+    let widths: Vec<usize> = (0..3)
+        .map(|i| {
+            std::iter::once(&header)
+                .chain(&table)
+                .map(|row| row[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&table) {
+        let line = format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        println!("{}", line.trim_end());
+    }
+    Ok(())
+}
