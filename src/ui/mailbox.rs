@@ -151,8 +151,9 @@ fn markers(r: &MessageRow) -> String {
     format!("{unread}{importance}{flag}{attachment}")
 }
 
-/// One list row, built only for the rows on screen.
-fn row_line<'a>(r: &MessageRow, width: usize, theme: &Theme) -> Line<'a> {
+/// One list row, built only for the rows on screen. On the `selected` row the date takes the
+/// selection's colours: dim grey on the grey bar could not be read.
+fn row_line<'a>(r: &MessageRow, width: usize, theme: &Theme, selected: bool) -> Line<'a> {
     let marks = markers(r);
     let date = short_date(&r.received);
     let wide = width >= 60;
@@ -172,7 +173,14 @@ fn row_line<'a>(r: &MessageRow, width: usize, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         Span::styled(marks, theme.key()),
         Span::raw(" "),
-        Span::styled(fit(&date, date_w), theme.muted()),
+        Span::styled(
+            fit(&date, date_w),
+            if selected {
+                Style::new()
+            } else {
+                theme.muted()
+            },
+        ),
         Span::raw(" "),
         Span::styled(fit(&clean(&r.from), from_w), strong),
         Span::raw(" "),
@@ -226,8 +234,9 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let line = row_line(r, width, theme);
-            if start + i == s.selected {
+            let selected = start + i == s.selected;
+            let line = row_line(r, width, theme, selected);
+            if selected {
                 line.style(if s.focus == Pane::List {
                     theme.selected()
                 } else {

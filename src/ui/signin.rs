@@ -149,12 +149,15 @@ fn device_code(model: &Model, p: &DeviceCodePrompt, f: &mut Frame, area: Rect, t
     let lines = vec![
         Line::raw(""),
         Line::styled("1. On any device with a browser, open", theme.title()),
-        Line::from(Span::styled(
-            format!("   {}", p.verification_uri),
-            theme
-                .accent()
-                .add_modifier(ratatui::style::Modifier::UNDERLINED),
-        )),
+        Line::from(vec![
+            Span::raw("   "),
+            Span::styled(
+                p.verification_uri.clone(),
+                theme
+                    .accent()
+                    .add_modifier(ratatui::style::Modifier::UNDERLINED),
+            ),
+        ]),
         Line::raw(""),
         Line::styled("2. Enter this code", theme.title()),
         Line::raw(""),
