@@ -265,6 +265,25 @@ fn open_vault(path: &Path, entries: Vec<ConnectorEntry>) -> CliResult<Vault> {
     Ok(vault)
 }
 
+/// The demo's vault at `path` on the emulator `emu`: one connector per grant, the password and
+/// app-only ones already signed in. Also returns the account the sign-in screen approves
+/// authorize URLs as. The benchmarks build on the same set-up.
+pub fn prepare_vault(
+    runtime: &tokio::runtime::Runtime,
+    emu: &Emulator,
+    path: &Path,
+) -> CliResult<(Vault, (String, SecretString))> {
+    let http = crate::graph::http_client().map_err(|e| failure("no HTTP client", e))?;
+    let mut demo = setup(emu);
+    runtime.block_on(async {
+        for e in &mut demo.entries {
+            sign_in(&http, emu, e).await;
+        }
+    });
+    let vault = open_vault(path, demo.entries)?;
+    Ok((vault, demo.browser_user))
+}
+
 /// Runs the demo until the user quits the terminal app.
 pub fn run() -> CliResult {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -283,16 +302,9 @@ pub fn run() -> CliResult {
     let running = runtime
         .block_on(emulator::start(config))
         .map_err(|e| failure("the demo emulator did not start", e))?;
-    let http = crate::graph::http_client().map_err(|e| failure("no HTTP client", e))?;
-    let mut demo = setup(&running.state);
-    runtime.block_on(async {
-        for e in &mut demo.entries {
-            sign_in(&http, &running.state, e).await;
-        }
-    });
     let vault_path = dir.0.join("vault.age");
-    let browser_user = demo.browser_user;
-    let vault = open_vault(&vault_path, demo.entries)?;
+    let (vault, browser_user) = prepare_vault(&runtime, &running.state, &vault_path)?;
+    let http = crate::graph::http_client().map_err(|e| failure("no HTTP client", e))?;
     let approver = runtime.spawn(approve_device_codes(running.state.clone(), http));
     let result = crate::tui::run_demo(vault_path, vault, browser_user);
     approver.abort();

@@ -1,8 +1,10 @@
-//! The emulator served by the benchmark itself, with a layer that counts the Graph requests
-//! (`/v1.0/…`) it answers. Same state and routes as `graphmail::emulator::start`.
+//! The emulator served by a benchmark itself, with a layer that counts the Graph requests
+//! (`/v1.0/…`) it answers and times how long the emulator took to answer each one. Same state
+//! and routes as `graphmail::emulator::start`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -13,10 +15,23 @@ use graphmail::emulator::tenant::TenantSeed;
 use graphmail::emulator::{Emulator, IdentitySettings, TokenSigner, router};
 use tokio::sync::oneshot;
 
+/// One Graph request the emulator answered.
+#[allow(dead_code, reason = "each benchmark reads the parts it reports")]
+#[derive(Debug, Clone)]
+pub struct Handled {
+    pub uri: String,
+    pub arrived: Instant,
+    pub took: Duration,
+}
+
+#[allow(dead_code, reason = "each benchmark reads the parts it reports")]
 pub struct Served {
     pub state: Arc<Emulator>,
     /// Graph requests answered so far.
     pub requests: Arc<AtomicU64>,
+    /// Each Graph request's path and query, when it arrived, and the time from then to the
+    /// emulator's finished response (handler, filtering, sorting and JSON encoding).
+    pub handled: Arc<Mutex<Vec<Handled>>>,
     stop: oneshot::Sender<()>,
 }
 
@@ -43,13 +58,25 @@ pub async fn serve(messages: usize) -> Served {
         faults: Faults::default(),
     });
     let requests = Arc::new(AtomicU64::new(0));
-    let counter = requests.clone();
+    let handled = Arc::new(Mutex::new(Vec::new()));
+    let (counter, times) = (requests.clone(), handled.clone());
     let app = router(state.clone()).layer(axum::middleware::from_fn(
         move |req: Request, next: Next| {
-            if req.uri().path().starts_with("/v1.0/") {
+            let graph = req.uri().path().starts_with("/v1.0/");
+            let uri = req.uri().to_string();
+            if graph {
                 counter.fetch_add(1, Ordering::SeqCst);
             }
-            next.run(req)
+            let times = times.clone();
+            async move {
+                let arrived = Instant::now();
+                let response = next.run(req).await;
+                if graph && let Ok(mut t) = times.lock() {
+                    let took = arrived.elapsed();
+                    t.push(Handled { uri, arrived, took });
+                }
+                response
+            }
         },
     ));
     let (stop, stopped) = oneshot::channel::<()>();
@@ -64,6 +91,7 @@ pub async fn serve(messages: usize) -> Served {
     Served {
         state,
         requests,
+        handled,
         stop,
     }
 }
