@@ -54,7 +54,8 @@ az() {{
     "ad app credential") echo not-a-real-secret ;;
   esac
 }}
-graphmail() {{ record graphmail "$@"; cat > /dev/null; }}
+# Read stdin first: in `az … | graphmail …` the record then follows az's, as the pipe orders them.
+graphmail() {{ cat > /dev/null; record graphmail "$@"; }}
 {}
 "#,
         commands.join("\n"),
