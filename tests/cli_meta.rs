@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 fn graphmail(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_graphmail"))
         .args(args)
+        // No config file: a developer's own must not change what the tests see.
+        .env("GRAPHMAIL_CONFIG", "/nonexistent/graphmail/config.toml")
         .output()
         .expect("the graphmail binary runs")
 }

@@ -64,6 +64,9 @@ impl Env {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_graphmail"));
         cmd.env("GRAPHMAIL_VAULT", self.vault_dir().join("vault.age"))
             .env("GRAPHMAIL_LOG_DIR", self.log_dir())
+            // No config file: a developer's own must not change what the tests see.
+            .env("GRAPHMAIL_CONFIG_DIR", self.log_dir())
+            .env_remove("GRAPHMAIL_CONFIG")
             .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
             .env(
                 "GRAPHMAIL_PASSPHRASE_FILE",

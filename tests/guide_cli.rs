@@ -22,7 +22,13 @@ fn graphmail(args: &[&str]) -> common_signin::Out {
         .env(
             "GRAPHMAIL_LOG_DIR",
             std::env::temp_dir().join("graphmail-guide-test-logs"),
-        );
+        )
+        // No config file: a developer's own must not change what the tests see.
+        .env(
+            "GRAPHMAIL_CONFIG_DIR",
+            std::env::temp_dir().join("graphmail-guide-test-logs"),
+        )
+        .env_remove("GRAPHMAIL_CONFIG");
     run(cmd)
 }
 

@@ -17,7 +17,7 @@ const WHOLE_RUN: Duration = Duration::from_secs(240);
 fn start_demo(dir: &Path) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_graphmail");
     let cmd = format!(
-        "env -u NO_COLOR -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE -u GRAPHMAIL_VAULT TMPDIR={tmp} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin} demo; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 240",
+        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE -u GRAPHMAIL_VAULT TMPDIR={tmp} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin} demo; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 240",
         tmp = dir.join("tmp").display(),
         l = dir.join("log").display(),
         c = dir.join("config").display(),

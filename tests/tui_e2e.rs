@@ -16,7 +16,7 @@ use tui_support::tmux::{Tmux, start_session, tmux_available};
 fn start(dir: &Path, name: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_graphmail");
     let cmd = format!(
-        "env -u NO_COLOR -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE GRAPHMAIL_SCRYPT_WORK_FACTOR=10 GRAPHMAIL_VAULT={v} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 120",
+        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE GRAPHMAIL_SCRYPT_WORK_FACTOR=10 GRAPHMAIL_VAULT={v} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 120",
         v = dir.join("vault.age").display(),
         l = dir.join("log").display(),
         c = dir.join("config").display(),
@@ -88,6 +88,9 @@ fn a_connector_is_created_through_the_wizard_and_the_terminal_is_restored() {
         .env("GRAPHMAIL_VAULT", dir.path().join("vault.age"))
         .env("GRAPHMAIL_PASSPHRASE_FILE", &pp)
         .env("GRAPHMAIL_LOG_DIR", dir.path().join("log"))
+        // No config file: a developer's own must not change what the tests see.
+        .env("GRAPHMAIL_CONFIG_DIR", dir.path().join("log"))
+        .env_remove("GRAPHMAIL_CONFIG")
         .output()
         .expect("graphmail runs");
     let text = String::from_utf8_lossy(&out.stdout);

@@ -108,6 +108,9 @@ impl MailVault {
             .env("GRAPHMAIL_PASSPHRASE_FILE", &self.pass_file)
             .env_remove("GRAPHMAIL_IDENTITY")
             .env("GRAPHMAIL_LOG_DIR", self.dir.path().join("logs"))
+            // No config file: a developer's own must not change what the tests see.
+            .env("GRAPHMAIL_CONFIG_DIR", self.dir.path().join("logs"))
+            .env_remove("GRAPHMAIL_CONFIG")
             .env("COLUMNS", "100")
             .env(graphmail::vault::WORK_FACTOR_ENV, "10")
             .stdin(Stdio::null());

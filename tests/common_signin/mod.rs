@@ -58,6 +58,9 @@ impl Env {
             .env_remove("GRAPHMAIL_IDENTITY")
             .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
             .env("GRAPHMAIL_LOG_DIR", self.log_dir())
+            // No config file: a developer's own must not change what the tests see.
+            .env("GRAPHMAIL_CONFIG_DIR", self.log_dir())
+            .env_remove("GRAPHMAIL_CONFIG")
             .env("SSH_CONNECTION", "127.0.0.1 50000 127.0.0.1 22")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")

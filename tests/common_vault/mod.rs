@@ -13,6 +13,9 @@ pub fn graphmail(dir: &Path) -> Command {
         .env_remove("GRAPHMAIL_IDENTITY")
         .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
         .env("GRAPHMAIL_LOG_DIR", dir.join("logs"))
+        // No config file: a developer's own must not change what the tests see.
+        .env("GRAPHMAIL_CONFIG_DIR", dir.join("logs"))
+        .env_remove("GRAPHMAIL_CONFIG")
         .stdin(std::process::Stdio::null());
     cmd
 }
@@ -28,6 +31,9 @@ pub fn graphmail_without_terminal(dir: &Path) -> Option<Command> {
         .env_remove("GRAPHMAIL_IDENTITY")
         .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
         .env("GRAPHMAIL_LOG_DIR", dir.join("logs"))
+        // No config file: a developer's own must not change what the tests see.
+        .env("GRAPHMAIL_CONFIG_DIR", dir.join("logs"))
+        .env_remove("GRAPHMAIL_CONFIG")
         .stdin(std::process::Stdio::null());
     Some(cmd)
 }

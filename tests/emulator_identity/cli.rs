@@ -13,6 +13,9 @@ fn emulator_command_prints_its_json_line_then_serves() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_graphmail"))
         .args(["emulator", "--port", "0", "--json"])
         .env("GRAPHMAIL_LOG_DIR", logs.path())
+        // No config file: a developer's own must not change what the tests see.
+        .env("GRAPHMAIL_CONFIG_DIR", logs.path())
+        .env_remove("GRAPHMAIL_CONFIG")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
