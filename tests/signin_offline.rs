@@ -74,6 +74,10 @@ fn ropc_without_a_stored_password_says_how_to_store_one_and_saves_nothing() {
     let event = out.event("error").expect("an error event");
     assert_eq!(event["code"], "connector_incomplete");
     assert!(event["fix"].as_str().unwrap().contains("--password-file"));
+    // One error line, the stream's last, with the `error` object of every --json command.
+    let events = out.events();
+    assert_eq!(events.len(), 1, "{}", out.stdout);
+    assert_eq!(event["error"]["code"], "connector_incomplete", "{event}");
     assert_eq!(env.vault_files(), before);
 }
 

@@ -23,6 +23,9 @@ pub struct CliError {
     pub code: &'static str,
     pub message: String,
     pub fix: Option<String>,
+    /// With `--json` the error was already printed as the last event of a stream, so it is
+    /// not printed a second time.
+    pub printed_json: bool,
 }
 
 impl CliError {
@@ -32,6 +35,7 @@ impl CliError {
             code,
             message: message.into(),
             fix: None,
+            printed_json: false,
         }
     }
 
@@ -45,6 +49,12 @@ impl CliError {
 
     pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
+        self
+    }
+
+    /// Marks the error as printed already (see `printed_json`).
+    pub fn printed_as_json(mut self) -> Self {
+        self.printed_json = true;
         self
     }
 

@@ -386,7 +386,9 @@ pub fn main_entry() -> ExitCode {
         Err(err) => {
             tracing::warn!(code = err.code, "command failed");
             if json {
-                output::print_json(&err.to_json());
+                if !err.printed_json {
+                    output::print_json(&err.to_json());
+                }
             } else {
                 eprintln!("{}", err.human());
             }

@@ -102,16 +102,23 @@ pub fn login(global: &GlobalArgs, name: &str, no_browser: bool) -> CliResult {
             Ok(())
         }
         Err(err) => {
-            if json {
-                output::print_json(&json!({
-                    "event": "error",
-                    "code": err.decoded().map(|d| d.error.clone()).unwrap_or_else(|| err.code().to_string()),
-                    "aadsts": err.aadsts(),
-                    "message": err.to_string(),
-                    "fix": err.fix(),
-                }));
+            if !json {
+                return Err(cli_error(err));
             }
-            Err(cli_error(err))
+            let event = json!({
+                "event": "error",
+                "code": err.decoded().map(|d| d.error.clone()).unwrap_or_else(|| err.code().to_string()),
+                "aadsts": err.aadsts(),
+                "message": err.to_string(),
+                "fix": err.fix(),
+            });
+            let failed = cli_error(err);
+            // The stream's last event; it also carries the `error` object every command prints
+            // with --json, so it is the only error line.
+            let mut event = event;
+            event["error"] = failed.to_json()["error"].take();
+            output::print_json(&event);
+            Err(failed.printed_as_json())
         }
     }
 }
