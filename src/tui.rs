@@ -227,8 +227,13 @@ async fn event_loop(
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| CliError::failure("signal", format!("cannot watch for SIGTERM: {e}")))?;
+    let watch = |kind: tokio::signal::unix::SignalKind, name: &str| {
+        tokio::signal::unix::signal(kind)
+            .map_err(|e| CliError::failure("signal", format!("cannot watch for {name}: {e}")))
+    };
+    let mut sigterm = watch(tokio::signal::unix::SignalKind::terminate(), "SIGTERM")?;
+    // A closed SSH session or terminal window hangs up: leave as cleanly as on SIGTERM.
+    let mut sighup = watch(tokio::signal::unix::SignalKind::hangup(), "SIGHUP")?;
     if let Ok(size) = terminal.size() {
         model.shared.size = (size.width, size.height);
     }
@@ -266,6 +271,7 @@ async fn event_loop(
             Some(ev) = ev_rx.recv() => Some(Msg::Worker(ev)),
             _ = tick.tick(), if animating => Some(Msg::Tick),
             _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
             _ = tokio::signal::ctrl_c() => break,
         };
         let Some(msg) = msg else { continue };

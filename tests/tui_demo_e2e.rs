@@ -14,7 +14,7 @@ use tui_support::tmux::{Tmux, start_session, tmux_available};
 /// The whole run must finish well within this, however slow the machine.
 const WHOLE_RUN: Duration = Duration::from_secs(240);
 
-fn start_demo(dir: &Path) -> Tmux {
+fn start_demo(dir: &Path, session: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_graphmail");
     let cmd = format!(
         "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE -u GRAPHMAIL_VAULT TMPDIR={tmp} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin} demo; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 240",
@@ -22,7 +22,7 @@ fn start_demo(dir: &Path) -> Tmux {
         l = dir.join("log").display(),
         c = dir.join("config").display(),
     );
-    start_session("demo", 120, 40, &cmd)
+    start_session(session, 120, 40, &cmd)
 }
 
 /// The folder names the demo made in `tmp`: its vault lives in one while it runs.
@@ -53,7 +53,7 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
-    let t = start_demo(dir.path());
+    let t = start_demo(dir.path(), "demo");
 
     // The connector list, with the password connector already signed in.
     t.wait_until("demo-password with a valid token", |s| {
@@ -159,5 +159,39 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
         began.elapsed() < WHOLE_RUN,
         "the demo run took {:?}",
         began.elapsed()
+    );
+}
+
+#[test]
+fn a_hangup_ends_the_demo_cleanly_and_removes_its_vault_folder() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
+    let t = start_demo(dir.path(), "demo-hangup");
+    t.wait_for("demo-password");
+    assert_eq!(demo_folders(&tmp).len(), 1, "the demo's vault folder exists");
+
+    // What a closed SSH session does: the terminal hangs up on the app.
+    let shell = t.format("#{pane_pid}");
+    let app = std::process::Command::new("pgrep")
+        .args(["-P", &shell])
+        .output()
+        .expect("pgrep runs");
+    let app = String::from_utf8_lossy(&app.stdout).trim().to_string();
+    assert!(!app.is_empty(), "the demo runs under the pane's shell");
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &app])
+        .status()
+        .expect("kill runs");
+    assert!(hup.success());
+
+    t.assert_restored();
+    assert!(
+        demo_folders(&tmp).is_empty(),
+        "the demo's temporary vault folder is removed on hangup: {:?}",
+        demo_folders(&tmp)
     );
 }
