@@ -210,6 +210,37 @@ async fn filter_and_search_find_the_right_messages_and_refuse_bad_combinations()
         .get_json(&t, "/me/messages?$search=\"システム移行\"")
         .await;
     assert_eq!(cjk["value"].as_array().unwrap().len(), 1);
+    // A phrase in escaped quotes, as graphmail sends `subject:"access review"`: the words in
+    // that order, not each word anywhere.
+    let subjects = |page: &serde_json::Value| -> Vec<String> {
+        page["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let phrase = s
+        .get_json(
+            &t,
+            "/me/messages?$search=\"subject:%5C%22access review%5C%22\"&$top=1000",
+        )
+        .await;
+    let found = subjects(&phrase);
+    assert!(!found.is_empty(), "the phrase finds its messages");
+    assert!(
+        found
+            .iter()
+            .all(|s| s.to_lowercase().contains("access review")),
+        "{found:?}"
+    );
+    let reversed = s
+        .get_json(
+            &t,
+            "/me/messages?$search=\"subject:%5C%22review access%5C%22\"&$top=1000",
+        )
+        .await;
+    assert!(subjects(&reversed).is_empty(), "{:?}", subjects(&reversed));
 
     for (q, code, needle) in [
         ("/me/messages?$search=pizza", "BadRequest", ""),

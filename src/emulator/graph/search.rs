@@ -72,9 +72,10 @@ pub fn parse_search(v: &str) -> Result<Search, GraphError> {
     let any_of = split_keyword(inner, "OR")
         .iter()
         .map(|alt| {
-            alt.split_whitespace()
+            words(alt)
+                .iter()
                 .filter(|w| !w.eq_ignore_ascii_case("AND"))
-                .map(search_term)
+                .map(|w| search_term(w))
                 .collect::<Vec<_>>()
         })
         .filter(|all| !all.is_empty())
@@ -85,6 +86,34 @@ pub fn parse_search(v: &str) -> Result<Search, GraphError> {
         ));
     }
     Ok(Search { any_of })
+}
+
+/// Splits a conjunction into words; a phrase in double quotes (sent escaped, `\"`, inside the
+/// quoted `$search` value) stays one word, without its quotes: `subject:"access review"`.
+fn words(alt: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut chars = alt.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'"') => {
+                chars.next();
+                quoted = !quoted;
+            }
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
 }
 
 fn search_term(word: &str) -> SearchTerm {
