@@ -172,7 +172,11 @@ fn a_hangup_ends_the_demo_cleanly_and_removes_its_vault_folder() {
     std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
     let t = start_demo(dir.path(), "demo-hangup");
     t.wait_for("demo-password");
-    assert_eq!(demo_folders(&tmp).len(), 1, "the demo's vault folder exists");
+    assert_eq!(
+        demo_folders(&tmp).len(),
+        1,
+        "the demo's vault folder exists"
+    );
 
     // What a closed SSH session does: the terminal hangs up on the app.
     let shell = t.format("#{pane_pid}");
