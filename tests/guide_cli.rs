@@ -159,6 +159,7 @@ fn guide_without_a_vault_gives_the_steps_and_commands_that_run_in_a_shell() {
         || l.trim_start().starts_with("--")
         || l.trim_start().starts_with("http")
         || l.trim_start().starts_with("graphmail ")
+        || l.trim_start().starts_with("| graphmail ")
         || l.trim_start().starts_with("az ")));
 }
 
@@ -188,19 +189,17 @@ fn app_only_guide_asks_for_roles_admin_consent_and_pipes_the_secret_into_the_vau
         .iter()
         .position(|c| c[0] == "graphmail" && c[2] == "add")
         .expect("the connector is added");
+    // `az account show` (in the add's arguments) runs alongside the pipe's left side, so it
+    // may come between them.
     assert!(
-        add < reset,
-        "the connector exists before its secret is stored"
+        reset < add && !calls[..add].iter().any(|c| c[0] == "graphmail"),
+        "the secret is made first and piped into the add that needs it: {calls:?}"
     );
-    let edit = &calls[reset + 1];
-    assert_eq!(
-        edit[1..],
-        [
-            "connector",
-            "edit",
-            "new-connector",
-            "--client-secret-stdin"
-        ]
+    assert_eq!(calls[add][1..4], ["connector", "add", "new-connector"]);
+    assert_eq!(calls[add].last().unwrap(), "--client-secret-stdin");
+    assert!(
+        !calls.iter().any(|c| c[0] == "graphmail" && c[2] == "edit"),
+        "no connector is edited before it exists: {calls:?}"
     );
     assert_eq!(
         flag(&calls[add], "--tenant"),
@@ -210,6 +209,181 @@ fn app_only_guide_asks_for_roles_admin_consent_and_pipes_the_secret_into_the_vau
     let access = &g["required_resource_access"][0]["resourceAccess"];
     assert_eq!(access[0]["id"], "810c84a8-4a9e-49e6-bf7d-12d183f40d01");
     assert_eq!(access[0]["type"], "Role");
+
+    let human = graphmail(&[
+        "guide",
+        "--grant",
+        "client-credentials",
+        "--permissions",
+        "fetch,send",
+        "--tenant",
+        TENANT,
+    ]);
+    let text = &human.stdout;
+    let secret = text
+        .find("Create the client secret")
+        .expect("a secret step");
+    let add_line = text
+        .find("graphmail connector add new-connector --tenant contoso.onmicrosoft.com --client-id <client-id> --grant client-credentials")
+        .expect("the portal add line");
+    assert!(secret < add_line, "the secret exists before add reads it");
+    assert!(
+        text[add_line..]
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("--client-secret-stdin"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Store it: graphmail connector edit"),
+        "{text}"
+    );
+}
+
+/// A fake `az` on PATH that answers as the Azure CLI would; `graphmail` is the real binary.
+const FAKE_AZ: &str = r#"#!/bin/sh
+printf '%s ' "$@" >> "$AZ_LOG"; printf '\n' >> "$AZ_LOG"
+case "$1 $2 $3" in
+  "ad app create") echo 99999999-8888-7777-6666-555555555555 ;;
+  "account show --query") echo contoso.onmicrosoft.com ;;
+  "ad app credential") echo fake-client-secret-value ;;
+esac
+"#;
+
+/// Runs the guide's `az` commands in bash, as a person pastes them, with the real graphmail
+/// and its vault; `stdin` is what the person types.
+fn run_script(env: &Env, commands: &str, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let bin = env.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let az = bin.join("az");
+    std::fs::write(&az, FAKE_AZ).unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let real = bin.join("graphmail");
+    if !real.exists() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_graphmail"), &real).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -euo pipefail\n{commands}"))
+        .env("PATH", path)
+        .env("AZ_LOG", env.path("az.log"))
+        .env("GRAPHMAIL_VAULT", env.vault_path())
+        .env("GRAPHMAIL_PASSPHRASE_FILE", env.path("pass"))
+        .env_remove("GRAPHMAIL_IDENTITY")
+        .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
+        .env("GRAPHMAIL_LOG_DIR", env.log_dir())
+        .env("GRAPHMAIL_CONFIG_DIR", env.log_dir())
+        .env_remove("GRAPHMAIL_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_az_commands_make_a_working_connector_with_the_real_graphmail_for_every_grant() {
+    // (grant, --confidential, the tenant given to the guide, what the person types)
+    let cases: &[(&str, bool, bool, &str)] = &[
+        ("auth-code", false, true, ""),
+        ("auth-code", true, true, ""),
+        ("device-code", false, false, ""),
+        ("device-code", true, true, ""),
+        ("ropc", false, true, "not-a-real-password\n"),
+        ("ropc", true, true, "not-a-real-password\n"),
+        ("client-credentials", false, true, ""),
+        ("client-credentials", false, false, ""),
+    ];
+    for (i, &(grant, confidential, tenant, typed)) in cases.iter().enumerate() {
+        let env = Env::new();
+        let name = format!("c{i}-{grant}");
+        let mut args = vec![
+            "guide",
+            "--grant",
+            grant,
+            "--permissions",
+            "fetch,send",
+            "--name",
+            &name,
+            "--json",
+        ];
+        if tenant {
+            args.extend(["--tenant", TENANT]);
+        }
+        if confidential {
+            args.push("--confidential");
+        }
+        let g = json(&graphmail(&args));
+        // The placeholders a person replaces before running the lines.
+        let commands = g["az_commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("'<user@domain>'", "alex@contoso.com")
+            .replace("'<mailbox>'", "alerts@contoso.com");
+        let out = run_script(&env, &commands, typed);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{grant} (confidential: {confidential}): the commands run in order: {stderr}\n{commands}"
+        );
+        assert!(
+            !stderr.contains("fake-client-secret-value") && !stderr.contains("not-a-real-password"),
+            "{stderr}"
+        );
+        let show = run(env.cmd(&["connector", "show", &name, "--json"]));
+        let c = json(&show);
+        assert_eq!(c["name"], name.as_str());
+        assert_eq!(c["grant"], grant);
+        assert_eq!(c["tenant"], TENANT);
+        assert_eq!(c["client_id"], "99999999-8888-7777-6666-555555555555");
+        assert_eq!(c["permissions"], serde_json::json!(["fetch", "send"]));
+        let secret = confidential || grant == "client-credentials";
+        assert_eq!(
+            c["has_client_secret"], secret,
+            "{grant} (confidential: {confidential}): {c}"
+        );
+        assert_eq!(c["has_password"], grant == "ropc");
+        if grant == "client-credentials" {
+            assert_eq!(c["mailbox"], "alerts@contoso.com");
+        }
+        if grant == "ropc" {
+            assert_eq!(c["has_username"], true);
+        }
+        let vault = env.vault().read().unwrap();
+        let entry = vault.get(&name).unwrap();
+        if secret {
+            assert_eq!(
+                entry.secrets.client_secret.as_deref(),
+                Some("fake-client-secret-value"),
+                "the secret az made is the one in the vault"
+            );
+        }
+        if grant == "ropc" {
+            assert_eq!(
+                entry.secrets.password.as_deref(),
+                Some("not-a-real-password")
+            );
+        }
+    }
 }
 
 #[test]

@@ -2,8 +2,13 @@
 //! admin-consent URL that make an app registration fit a connector, with its values filled in.
 //! Pure: built from the connector (or the wizard's values so far), never from a secret.
 
+mod ids;
 #[cfg(test)]
 mod tests;
+mod text;
+
+pub use ids::permission_id;
+pub use text::wrap_line;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -15,94 +20,6 @@ use super::{Cloud, Connector, Grant};
 /// Microsoft Graph's application id, the resource of every mail permission (the same in every
 /// national cloud).
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
-
-/// Permission ids of Microsoft Graph: (name, delegated "Scope" id, application "Role" id).
-/// Mail.ReadBasic's delegated id is left out: public sources disagree on it.
-const PERMISSION_IDS: &[(&str, Option<&str>, Option<&str>)] = &[
-    (
-        "Mail.Read",
-        Some("570282fd-fa5c-430d-a7fd-fc8dc98a9dca"),
-        Some("810c84a8-4a9e-49e6-bf7d-12d183f40d01"),
-    ),
-    (
-        "Mail.ReadWrite",
-        Some("024d486e-b451-40bb-833d-3e66d98c5c73"),
-        Some("e2a3a72e-5f79-4c64-b1b1-878b674786c9"),
-    ),
-    (
-        "Mail.Send",
-        Some("e383f46e-2787-4529-855e-0e479a3ffac0"),
-        Some("b633e1c5-b582-4048-a93e-9f11b44c7e96"),
-    ),
-    (
-        "Mail.ReadBasic",
-        None,
-        Some("6be147d2-ea4f-4b5a-a3fa-3eab6f3c140a"),
-    ),
-    (
-        "Mail.ReadBasic.All",
-        None,
-        Some("693c5e45-0940-467d-9b8a-1022fb9d42ef"),
-    ),
-    (
-        "Mail.Read.Shared",
-        Some("7b9103a5-4610-446b-9670-80643382c1fa"),
-        None,
-    ),
-    (
-        "Mail.ReadWrite.Shared",
-        Some("5df07973-7d5d-46ed-9847-1271055cbd51"),
-        None,
-    ),
-    (
-        "Mail.Send.Shared",
-        Some("a367ab51-6b49-43bf-a716-a1fb06d2a174"),
-        None,
-    ),
-    (
-        "MailboxSettings.Read",
-        Some("87f447af-9fa4-4c32-9dfa-4a57a73d18ce"),
-        Some("40f97065-369a-49f4-947c-6a255697ae91"),
-    ),
-    (
-        "MailboxSettings.ReadWrite",
-        Some("818c620a-27a9-40bd-a6a5-d96f7d610b4b"),
-        Some("6931bccd-447a-43d1-b442-00a195474933"),
-    ),
-    (
-        "User.Read",
-        Some("e1fe6dd8-ba31-4d61-89e7-88639da4683d"),
-        None,
-    ),
-    (
-        "User.Read.All",
-        None,
-        Some("df021288-bdef-4463-88db-98f22de89214"),
-    ),
-    ("openid", Some("37f7f235-527c-4136-accd-4a02d197296e"), None),
-    (
-        "profile",
-        Some("14dad69e-099b-42c9-810b-d002981feec1"),
-        None,
-    ),
-    ("email", Some("64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0"), None),
-    (
-        "offline_access",
-        Some("7427e0e9-2fba-42fe-b0c0-848c9e6a8182"),
-        None,
-    ),
-];
-
-/// The id of a Graph permission in the given form, when it is known for sure.
-pub fn permission_id(name: &str, kind: PermissionKind) -> Option<&'static str> {
-    let (_, scope, role) = PERMISSION_IDS
-        .iter()
-        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))?;
-    match kind {
-        PermissionKind::Delegated => *scope,
-        PermissionKind::Application => *role,
-    }
-}
 
 /// What the guide is for: a saved connector, or the wizard's values so far.
 #[derive(Debug, Clone)]
@@ -184,6 +101,10 @@ pub struct Guide {
 
 const TENANT_PLACEHOLDER: &str = "<tenant-id>";
 const CLIENT_PLACEHOLDER: &str = "<client-id>";
+const MAILBOX_PLACEHOLDER: &str = "<mailbox>";
+const USER_PLACEHOLDER: &str = "<user@domain>";
+/// Makes a client secret and prints only its value, for a pipe into graphmail.
+const NEW_SECRET: &str = "az ad app credential reset --id \"$APP_ID\" --append --display-name graphmail --query password --output tsv";
 
 fn or_placeholder<'a>(value: &'a str, placeholder: &'a str) -> &'a str {
     if value.trim().is_empty() {
@@ -263,26 +184,68 @@ fn permissions_of(summary: &PermissionSummary) -> (Vec<GuidePermission>, Vec<Str
     (permissions, by_hand)
 }
 
+/// Where the `graphmail` line takes its values from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Values {
+    /// The Azure CLI script: `$APP_ID`, the tenant asked of `az`, placeholders quoted for the shell.
+    Shell,
+    /// The portal steps: placeholders the reader replaces with what the portal shows.
+    Portal,
+}
+
+/// Whether the client secret goes into the `add`/`edit` line itself (from standard input): a
+/// new ROPC connector reads its password from there, so its secret is stored by a second line.
+fn secret_in_line(input: &GuideInput) -> bool {
+    input.client_secret && (input.saved || input.connector.grant != Grant::Ropc)
+}
+
 /// The `graphmail connector add` (or `edit`, for a saved connector) that takes the new app's id.
-fn graphmail_line(input: &GuideInput, name: &str) -> String {
+fn graphmail_line(input: &GuideInput, name: &str, values: Values) -> String {
     let c = &input.connector;
+    let placeholder = |p: &str| match values {
+        Values::Shell => shell_word(p),
+        Values::Portal => p.to_string(),
+    };
+    let client_id = match values {
+        Values::Shell => "\"$APP_ID\"".to_string(),
+        Values::Portal => CLIENT_PLACEHOLDER.to_string(),
+    };
+    let secret = if secret_in_line(input) {
+        " --client-secret-stdin"
+    } else {
+        ""
+    };
     if input.saved {
+        let tenant = match values {
+            Values::Shell => String::new(),
+            Values::Portal => format!(" --tenant {TENANT_PLACEHOLDER}"),
+        };
         return format!(
-            "graphmail connector edit {} --client-id \"$APP_ID\"",
+            "graphmail connector edit {}{tenant} --client-id {client_id}{secret}",
             shell_word(name)
         );
     }
-    let tenant = match c.tenant.trim() {
-        "" => "\"$(az account show --query tenantId --output tsv)\"".to_string(),
-        t => shell_word(t),
+    let tenant = match (c.tenant.trim(), values) {
+        ("", Values::Shell) => "\"$(az account show --query tenantId --output tsv)\"".to_string(),
+        ("", Values::Portal) => TENANT_PLACEHOLDER.to_string(),
+        (t, _) => shell_word(t),
     };
     let mut line = format!(
-        "graphmail connector add {} --tenant {tenant} --client-id \"$APP_ID\" --grant {}",
+        "graphmail connector add {} --tenant {tenant} --client-id {client_id} --grant {}",
         shell_word(name),
         c.grant.as_str()
     );
-    if c.cloud != Cloud::Global {
-        line.push_str(&format!(" --cloud {}", c.cloud.as_str()));
+    match &c.cloud {
+        Cloud::Global => {}
+        Cloud::Custom {
+            login_url,
+            graph_url,
+        } => line.push_str(&format!(
+            " --cloud custom --login-url {} --graph-url {}",
+            shell_word(login_url),
+            shell_word(graph_url)
+        )),
+        cloud => line.push_str(&format!(" --cloud {}", cloud.as_str())),
     }
     let presets: Vec<&str> = c.presets.iter().map(|p| p.as_str()).collect();
     if !presets.is_empty() {
@@ -300,11 +263,18 @@ fn graphmail_line(input: &GuideInput, name: &str) -> String {
     match c.grant {
         Grant::ClientCredentials => line.push_str(&format!(
             " --mailbox {}",
-            shell_word(c.mailbox.as_deref().unwrap_or("<mailbox>"))
+            match c.mailbox.as_deref() {
+                Some(m) => shell_word(m),
+                None => placeholder(MAILBOX_PLACEHOLDER),
+            }
         )),
-        Grant::Ropc => line.push_str(" --username <user@domain> --password-stdin"),
+        Grant::Ropc => line.push_str(&format!(
+            " --username {} --password-stdin",
+            placeholder(USER_PLACEHOLDER)
+        )),
         Grant::AuthCode | Grant::DeviceCode => {}
     }
+    line.push_str(secret);
     line
 }
 
@@ -370,12 +340,17 @@ pub fn guide(input: &GuideInput) -> Guide {
     if summary.admin_consent_required {
         az.push("az ad app permission admin-consent --id \"$APP_ID\"".into());
     }
-    az.push(graphmail_line(input, name));
-    if input.client_secret {
-        az.push(format!(
-            "az ad app credential reset --id \"$APP_ID\" --append --display-name graphmail --query password --output tsv \\\n    | graphmail connector edit {} --client-secret-stdin",
-            shell_word(name)
-        ));
+    let line = graphmail_line(input, name, Values::Shell);
+    if secret_in_line(input) {
+        az.push(format!("{NEW_SECRET} \\\n    | {line}"));
+    } else {
+        az.push(line);
+        if input.client_secret {
+            az.push(format!(
+                "{NEW_SECRET} \\\n    | graphmail connector edit {} --client-secret-stdin",
+                shell_word(name)
+            ));
+        }
     }
 
     let steps = steps(
@@ -457,10 +432,12 @@ fn steps(
             "Authentication > Advanced settings: set \"Allow public client flows\" to Yes and Save."
                 .into(),
         );
-        auth.push(format!(
-            "{} signs in as a public client, without a client secret.",
-            c.grant.label()
-        ));
+        if !input.client_secret {
+            auth.push(format!(
+                "{} signs in as a public client, without a client secret.",
+                c.grant.label()
+            ));
+        }
     }
     if c.grant == Grant::ClientCredentials {
         auth.push("No redirect URI and no public client flows: the app signs in as itself.".into());
@@ -503,103 +480,45 @@ fn steps(
         lines: perms,
     });
 
+    let name_word = shell_word(name);
     if input.client_secret {
         steps.push(GuideStep {
             title: "Create the client secret".into(),
             lines: vec![
                 "Certificates & secrets > Client secrets > New client secret; pick an expiry."
                     .into(),
-                "Copy the Value column now (not the Secret ID): it is shown only once.".into(),
+                "Copy the Value column now (not the Secret ID): it is shown only once; the next step stores it in the vault."
+                    .into(),
                 format!(
-                    "Store it: graphmail connector edit {name} --client-secret-stdin (paste, then Ctrl-D)."
+                    "Before it expires, create a new one and store it with graphmail connector edit {name_word} --client-secret-stdin."
                 ),
-                "Before it expires, create a new one and store it the same way.".into(),
             ],
         });
     }
 
-    let ids = if input.saved {
-        format!("graphmail connector edit {name} --tenant <tenant-id> --client-id <client-id>")
-    } else {
-        graphmail_line(input, name)
-            .replace("\"$APP_ID\"", "<client-id>")
-            .replace(
-                "\"$(az account show --query tenantId --output tsv)\"",
-                "<tenant-id>",
-            )
+    let mut ids = vec![
+        "Overview shows the Application (client) ID and the Directory (tenant) ID:".into(),
+        format!("  {}", graphmail_line(input, name, Values::Portal)),
+    ];
+    let typed = match (input.saved, c.grant) {
+        (false, Grant::Ropc) => Some("the user's password"),
+        _ if secret_in_line(input) => Some("the client secret's Value"),
+        _ => None,
     };
+    if let Some(what) = typed {
+        ids.push(format!(
+            "It reads {what} from standard input: paste it, press Enter, then Ctrl-D."
+        ));
+    }
+    if input.client_secret && !secret_in_line(input) {
+        ids.push("Then store the client secret's Value the same way:".into());
+        ids.push(format!(
+            "  graphmail connector edit {name_word} --client-secret-stdin"
+        ));
+    }
     steps.push(GuideStep {
         title: "Copy the IDs into graphmail".into(),
-        lines: vec![
-            "Overview shows the Application (client) ID and the Directory (tenant) ID:".into(),
-            format!("  {ids}"),
-        ],
+        lines: ids,
     });
     steps
-}
-
-/// Wraps `line` at spaces, continuation lines indented under its text; a word longer than
-/// the width is never cut.
-pub fn wrap_line(line: &str, width: usize) -> Vec<String> {
-    let indent = line.len() - line.trim_start().len();
-    let hang = line
-        .trim_start()
-        .find(". ")
-        .filter(|&i| i <= 3 && line.trim_start()[..i].chars().all(|c| c.is_ascii_digit()))
-        .map_or(indent, |i| indent + i + 2)
-        + usize::from(line.trim_start().starts_with("- "));
-    let mut out = Vec::new();
-    let mut cur = " ".repeat(indent);
-    let mut empty = true;
-    for word in line.split_whitespace() {
-        if !empty && cur.chars().count() + 1 + word.chars().count() > width {
-            out.push(std::mem::replace(&mut cur, " ".repeat(hang)));
-            empty = true;
-        }
-        if !empty {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-        empty = false;
-    }
-    out.push(cur);
-    out
-}
-
-impl Guide {
-    /// The guide as plain lines (not wrapped): the numbered steps, the Azure CLI commands, the
-    /// admin-consent URL and the warnings. The CLI prints them; the terminal app shows them.
-    pub fn lines(&self) -> Vec<String> {
-        let mut out = vec![
-            format!(
-                "App registration for connector {} ({}, {} cloud)",
-                self.connector,
-                self.grant.label(),
-                self.cloud
-            ),
-            String::new(),
-        ];
-        for (i, step) in self.steps.iter().enumerate() {
-            out.push(format!("{}. {}", i + 1, step.title));
-            out.extend(step.lines.iter().map(|l| format!("   {l}")));
-            out.push(String::new());
-        }
-        out.push("With the Azure CLI instead (az login first):".into());
-        for cmd in &self.az_commands {
-            out.extend(cmd.lines().map(|l| format!("   {l}")));
-        }
-        out.push(String::new());
-        out.push(if self.admin_consent_required {
-            "Admin-consent URL (for a tenant admin, in any browser):".into()
-        } else {
-            "Admin-consent URL (optional: consents for the whole tenant at once):".into()
-        });
-        out.push(format!("   {}", self.admin_consent_url));
-        if !self.warnings.is_empty() {
-            out.push(String::new());
-            out.push("Keep in mind:".into());
-            out.extend(self.warnings.iter().map(|w| format!(" - {w}")));
-        }
-        out
-    }
 }

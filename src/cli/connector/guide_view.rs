@@ -7,7 +7,7 @@ use crate::domain::guide::{Guide, wrap_line as wrap_keeping_words};
 /// Lines that must stay whole: commands and addresses.
 fn verbatim(text: &str) -> bool {
     let t = text.trim_start();
-    ["az ", "--", "http://", "https://", "graphmail "]
+    ["az ", "--", "| ", "http://", "https://", "graphmail "]
         .iter()
         .any(|p| t.starts_with(p))
 }
@@ -46,6 +46,10 @@ mod tests {
         let url = "https://login.microsoftonline.com/contoso/v2.0/adminconsent?client_id=x";
         assert_eq!(wrap_keeping_words(url, 20), vec![url.to_string()]);
         assert!(verbatim("   az ad sp create --id x"));
+        assert!(
+            verbatim("       | graphmail connector add ops --client-secret-stdin"),
+            "a piped command stays on its line so it can be pasted"
+        );
         assert!(!verbatim("   Open the portal."));
     }
 }

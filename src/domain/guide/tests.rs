@@ -137,20 +137,42 @@ fn confidential_auth_code_uses_a_web_redirect_and_a_client_secret() {
     assert!(g.az_commands[0].contains("--web-redirect-uris http://localhost:8765/"));
     assert!(!g.az_commands[0].contains("--public-client-redirect-uris"));
     assert!(g.client_secret);
-    assert!(g.az_commands.iter().any(|c| {
-        c.starts_with("az ad app credential reset --id \"$APP_ID\" --append")
-            && c.ends_with("| graphmail connector edit ops --client-secret-stdin")
-    }));
+    let last = g.az_commands.last().unwrap();
+    assert!(
+        last.starts_with("az ad app credential reset --id \"$APP_ID\" --append")
+            && last.contains("| graphmail connector add ops --tenant")
+            && last.ends_with("--client-secret-stdin"),
+        "the new secret is piped into the add that creates the connector: {last}"
+    );
+    assert!(
+        !g.az_commands.iter().any(|c| c.contains("connector edit")),
+        "nothing edits a connector the script has not made: {:?}",
+        g.az_commands
+    );
     let t = text(&g);
     assert!(t.contains("Certificates & secrets > Client secrets > New client secret"));
     assert!(t.contains("Value column now (not the Secret ID)"));
-    assert!(t.contains("graphmail connector edit ops --client-secret-stdin"));
-    let saved = guide(&GuideInput::saved(connector(Grant::AuthCode, &[]), true));
+    let secret_step = g
+        .steps
+        .iter()
+        .position(|s| s.title == "Create the client secret")
+        .unwrap();
+    let ids = &g.steps[secret_step + 1];
     assert!(
-        saved
-            .az_commands
-            .contains(&"graphmail connector edit ops --client-id \"$APP_ID\"".to_string())
+        ids.lines.iter().any(|l| l.trim_start().starts_with(
+            "graphmail connector add ops --tenant contoso.onmicrosoft.com --client-id <client-id>"
+        ) && l.ends_with("--client-secret-stdin")),
+        "after the secret is made, the add line reads it: {ids:?}"
     );
+    assert!(ids.lines.iter().any(|l| l.contains("paste it")));
+    let saved = guide(&GuideInput::saved(connector(Grant::AuthCode, &[]), true));
+    assert_eq!(
+        saved.az_commands.last().unwrap(),
+        "az ad app credential reset --id \"$APP_ID\" --append --display-name graphmail --query password --output tsv \\\n    | graphmail connector edit ops --client-id \"$APP_ID\" --client-secret-stdin"
+    );
+    assert!(text(&saved).contains(
+        "graphmail connector edit ops --tenant <tenant-id> --client-id <client-id> --client-secret-stdin"
+    ));
     assert_eq!(
         access(&g),
         vec![
@@ -206,14 +228,28 @@ fn client_credentials_asks_for_application_permissions_with_admin_consent_and_a_
             .iter()
             .any(|c| c == "az ad app permission admin-consent --id \"$APP_ID\"")
     );
+    let add = g.az_commands.last().unwrap();
     assert!(
+        add.starts_with("az ad app credential reset --id \"$APP_ID\"")
+            && add.contains("\n    | graphmail connector add ops")
+            && add.contains("--grant client-credentials")
+            && add.contains("--mailbox alerts@contoso.com")
+            && add.ends_with("--client-secret-stdin"),
+        "add needs the secret of an app-only connector, so it reads it from the pipe: {add}"
+    );
+    assert_eq!(
         g.az_commands
             .iter()
-            .any(|c| c.starts_with("graphmail connector add ops")
-                && c.contains("--grant client-credentials")
-                && c.contains("--mailbox alerts@contoso.com"))
+            .filter(|c| c.contains("graphmail connector"))
+            .count(),
+        1
     );
     let t = text(&g);
+    assert!(
+        !t.contains("connector edit ops --client-secret-stdin (paste"),
+        "no step stores the secret in a connector that does not exist yet: {t}"
+    );
+    assert!(t.contains("--mailbox alerts@contoso.com --client-secret-stdin"));
     assert!(t.contains("Application permissions"));
     assert!(t.contains("Mail.Send (application, admin consent required)"));
     assert!(t.contains(&format!("Grant admin consent for {TENANT}")));
@@ -310,4 +346,38 @@ fn a_display_name_with_spaces_is_quoted_for_the_shell() {
     let g = build(Grant::AuthCode, &[Preset::Fetch], false);
     assert!(g.az_commands[0].contains("--display-name 'graphmail ops'"));
     assert_eq!(shell_word("it's"), r"'it'\''s'");
+}
+
+#[test]
+fn a_confidential_ropc_connector_reads_the_password_then_stores_the_secret_by_a_second_line() {
+    let g = build(Grant::Ropc, &[Preset::Fetch], true);
+    let n = g.az_commands.len();
+    assert!(
+        g.az_commands[n - 2].starts_with("graphmail connector add ops")
+            && g.az_commands[n - 2].ends_with("--username '<user@domain>' --password-stdin"),
+        "the placeholder is quoted so that a shell does not read it as a redirection: {:?}",
+        g.az_commands
+    );
+    assert!(g.az_commands[n - 1].ends_with("| graphmail connector edit ops --client-secret-stdin"));
+    let t = text(&g);
+    assert!(t.contains("--username <user@domain> --password-stdin"));
+    assert!(t.contains("It reads the user's password from standard input"));
+    assert!(t.contains("  graphmail connector edit ops --client-secret-stdin"));
+    assert!(!t.contains("without a client secret"), "{t}");
+    let public = build(Grant::Ropc, &[Preset::Fetch], false);
+    assert!(!public.az_commands.iter().any(|c| c.contains("credential")));
+    assert!(!text(&public).contains("client secret's Value"));
+}
+
+#[test]
+fn a_custom_cloud_gives_add_its_urls() {
+    let mut c = connector(Grant::DeviceCode, &[Preset::Fetch]);
+    c.cloud = Cloud::Custom {
+        login_url: "https://login.example.com".into(),
+        graph_url: "https://graph.example.com/v1.0".into(),
+    };
+    let g = guide(&GuideInput::new(c, false));
+    assert!(g.az_commands.iter().any(|c| c.contains(
+        "--cloud custom --login-url https://login.example.com --graph-url https://graph.example.com/v1.0"
+    )));
 }
