@@ -88,6 +88,36 @@ async fn each_change_adds_one_line_and_the_log_holds_no_body_token_or_secret() {
     );
     assert!(all[0].get("message_id").is_none());
     assert_eq!(all[1]["message_id"], id.as_str());
+    // The German message came from Jürgen to the mailbox: a reply and a reply all go to him
+    // alone, never to the mailbox itself, as Graph sends them.
+    let sender = "juergen.mueller@fabrikam-gmbh.de";
+    assert_eq!(all[1]["recipients"], serde_json::json!([sender]), "reply");
+    assert_eq!(
+        all[2]["recipients"],
+        serde_json::json!([sender]),
+        "reply all"
+    );
+    let replies = s.sent_with_subject(&format!("RE: {GERMAN}")).await;
+    assert_eq!(replies.len(), 2);
+    for (line, record) in all[1..3].iter().zip(&replies) {
+        let mut really: Vec<String> = ["toRecipients", "ccRecipients"]
+            .iter()
+            .flat_map(|k| record["message"][k].as_array().cloned().unwrap_or_default())
+            .map(|r| {
+                r["emailAddress"]["address"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+            })
+            .collect();
+        really.sort();
+        assert_eq!(
+            line["recipients"],
+            serde_json::json!(really),
+            "the audit names whom {} really went to",
+            line["action"]
+        );
+    }
     assert_eq!(all[3]["recipients"][0], "x@example.test");
 
     let moved = s.json(&["move", &id, "--to", "Archive"]).await;

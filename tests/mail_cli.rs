@@ -122,10 +122,17 @@ async fn the_list_shows_hostile_subjects_inert_and_json_keeps_them_exact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_options_pick_a_folder_path_unread_mail_a_search_and_a_count() {
     let s = Emulated::start().await;
-    let alerts = s
-        .json(&["list", "--folder", "Inbox/Alerts", "--top", "1000"])
-        .await;
-    let alerts = alerts.as_array().unwrap();
+    let alerts = rows(
+        &s.ok(&[
+            "list",
+            "--folder",
+            "Inbox/Alerts",
+            "--top",
+            "1000",
+            "--json",
+        ])
+        .await,
+    );
     let (alerts_total, _) = {
         let tree = s.graph("/mailFolders/inbox/childFolders").await;
         let id = tree["value"][0]["id"].as_str().unwrap().to_owned();
@@ -138,10 +145,11 @@ async fn list_options_pick_a_folder_path_unread_mail_a_search_and_a_count() {
             .any(|r| r["subject"] == "Backup job MAILBOX-DB01 failed")
     );
     // A display name alone, in any case, finds the nested folder too.
-    let by_name = s
-        .json(&["list", "--folder", "alerts", "--top", "1000"])
-        .await;
-    assert_eq!(by_name.as_array().unwrap().len(), alerts.len());
+    let by_name = rows(
+        &s.ok(&["list", "--folder", "alerts", "--top", "1000", "--json"])
+            .await,
+    );
+    assert_eq!(by_name.len(), alerts.len());
 
     let unread = rows(
         &s.ok(&["list", "--folder", "inbox", "--unread", "--all", "--json"])
@@ -151,31 +159,30 @@ async fn list_options_pick_a_folder_path_unread_mail_a_search_and_a_count() {
     assert_eq!(unread.len() as u64, inbox_unread);
     assert!(unread.iter().all(|r| r["is_read"] == false));
 
-    let top = s.json(&["list", "--top", "3"]).await;
-    assert_eq!(top.as_array().unwrap().len(), 3);
+    let top = rows(&s.ok(&["list", "--top", "3", "--json"]).await);
+    assert_eq!(top.len(), 3, "one object per line, as with --all");
 
-    let found = s.json(&["list", "--search", "from:phish.example"]).await;
-    let found = found.as_array().unwrap();
+    let found = rows(
+        &s.ok(&["list", "--search", "from:phish.example", "--json"])
+            .await,
+    );
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found.iter().any(|r| r["subject"] == HOSTILE));
-    let german = s.json(&["list", "--search", "Köln"]).await;
-    assert!(
-        german
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["subject"] == GERMAN)
+    let german = rows(&s.ok(&["list", "--search", "Köln", "--json"]).await);
+    assert!(german.iter().any(|r| r["subject"] == GERMAN));
+    let unread_found = rows(
+        &s.ok(&[
+            "list",
+            "--search",
+            "subject:\"alert\"",
+            "--unread",
+            "--json",
+        ])
+        .await,
     );
-    let unread_found = s
-        .json(&["list", "--search", "subject:\"alert\"", "--unread"])
-        .await;
     assert!(
-        unread_found
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["is_read"] == false),
-        "{unread_found}"
+        unread_found.iter().all(|r| r["is_read"] == false),
+        "{unread_found:?}"
     );
 
     let (code, _, err) = s.mail(&["list", "--folder", "Nowhere"]).await;

@@ -82,8 +82,11 @@ async fn send_delivers_recipients_body_and_attachments_once() {
     let (code, _, err) = s
         .mail(&["send", "--to", "not-an-address", "--subject", "x"])
         .await;
-    assert_eq!(code, 1);
-    assert!(err.contains("not an email address"), "{err}");
+    assert_eq!(code, 2, "a wrong argument is a usage error");
+    assert!(
+        err.contains("not an email address") && err.contains("fix:"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,7 +153,8 @@ async fn reply_reply_all_and_forward_send_the_comment_once_each() {
     let id = s.id_of(GERMAN);
     assert_eq!(
         s.ok(&["reply", &id, "--body-file", b]).await.trim(),
-        "replied"
+        "replied to juergen.mueller@fabrikam-gmbh.de",
+        "says whom it went to"
     );
     let reply_subject = format!("RE: {GERMAN}");
     let replies = s.sent_with_subject(&reply_subject).await;
@@ -239,4 +243,37 @@ async fn mark_move_and_delete_change_the_mailbox() {
         serde_json::from_slice::<Value>(&out).unwrap()["error"]["code"],
         "not_found"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_message_id_is_named_with_where_ids_come_from() {
+    let s = Emulated::start().await;
+    let (code, _, err) = s.mail(&["read", "not-a-message-id"]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("'not-a-message-id' is not a message id"),
+        "{err}"
+    );
+    assert!(!err.contains("Graph answered 400"), "decoded: {err}");
+    assert!(
+        err.contains("fix:") && err.contains("graphmail mail list"),
+        "{err}"
+    );
+
+    let sent_before = s.sent().await.len();
+    let (code, out, _) = s
+        .mail(&["reply", "not-a-message-id", "--all", "--json"])
+        .await;
+    assert_eq!(code, 2);
+    let e: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(e["error"]["code"], "invalid_id");
+    assert!(e["error"]["fix"].as_str().unwrap().contains("mail list"));
+    assert_eq!(s.sent().await.len(), sent_before, "nothing was sent");
+
+    // A well-formed id that does not exist is still "not found", exit 1.
+    let id = s.id_of(GERMAN);
+    s.ok(&["delete", &id, "--hard", "--yes"]).await;
+    let (code, _, err) = s.mail(&["read", &id]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("is not a message id"), "{err}");
 }

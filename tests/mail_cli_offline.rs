@@ -100,3 +100,40 @@ fn an_unreachable_graph_is_reported_with_a_fix() {
     assert_eq!(e["error"]["code"], "network");
     assert!(e["error"]["fix"].as_str().unwrap().contains("network"));
 }
+
+#[test]
+fn a_recipient_that_is_not_an_address_is_a_usage_error_with_the_fix() {
+    let v = MailVault::new();
+    v.add_connector("ops", NOWHERE, NOWHERE, Grant::DeviceCode, None, None);
+    let (code, _, err) = run(v
+        .cmd()
+        .args(["mail", "send", "--to", "bob", "--subject", "x"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("'bob' given to --to is not an email address"),
+        "{err}"
+    );
+    assert!(
+        err.contains("fix:") && err.contains("--to bob@contoso.com"),
+        "{err}"
+    );
+
+    let (code, out, _) = run(v.cmd().args([
+        "mail",
+        "send",
+        "--to",
+        "ana@contoso.com",
+        "--cc",
+        "not an address@x",
+        "--subject",
+        "x",
+        "--json",
+    ]));
+    assert_eq!(code, 2);
+    let e = json_error(&out);
+    assert_eq!(e["error"]["code"], "invalid_address");
+    assert!(e["error"]["message"].as_str().unwrap().contains("--cc"));
+
+    let (code, _, err) = run(v.cmd().args(["mail", "forward", "ID", "--to", "bob"]));
+    assert_eq!(code, 2, "forward checks its --to too: {err}");
+}

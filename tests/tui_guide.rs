@@ -105,3 +105,18 @@ fn ctrl_g_in_the_wizard_shows_the_guide_for_what_is_typed_so_far() {
         "the wizard keeps what was typed: {text}"
     );
 }
+
+#[test]
+fn the_copied_toast_shows_over_the_guide() {
+    let mut m = list_model(rows());
+    m.shared.toasts.clear();
+    press(&mut m, Key::ch('g'));
+    press(&mut m, Key::ch('c'));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen_text(&m, w, h);
+        assert!(
+            text.contains("Copied the Azure CLI commands"),
+            "the toast is above the guide at {w}×{h}:\n{text}"
+        );
+    }
+}

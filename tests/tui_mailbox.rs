@@ -447,3 +447,59 @@ fn reply_needs_the_message_open_and_lets_graph_address_it() {
                 && draft.body == "Looks good."
     ));
 }
+
+#[test]
+fn marking_read_in_the_unread_only_view_takes_the_row_out() {
+    let (mut m, _) = loaded_mailbox((120, 40), 20, false);
+    let cmds = press(&mut m, Key::ch('u'));
+    let mut unread = page(0, 20, false);
+    unread.rows.retain(|r| r.unread);
+    let ids: Vec<String> = unread.rows.iter().map(|r| r.id.clone()).collect();
+    reply(
+        &mut m,
+        cmds[0].id().unwrap(),
+        EventBody::Messages(Ok(unread)),
+    );
+    assert!(screen_text(&m, 120, 40).contains("Inbox · unread only (7)"));
+    code(&mut m, KeyCode::Down);
+    let cmds = press(&mut m, Key::ch('m'));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::ChangeMessage { action: MailAction::SetRead { read: true, message_id }, .. }]
+            if *message_id == ids[1]
+    ));
+    reply(
+        &mut m,
+        cmds[0].id().unwrap(),
+        EventBody::Changed(Ok(MailOutcome::Done)),
+    );
+    let s = mailbox(&m);
+    assert!(s.rows.iter().all(|r| r.id != ids[1]), "the read row left");
+    assert_eq!(
+        s.selected_row().map(|r| &r.id),
+        Some(&ids[2]),
+        "the next one is selected"
+    );
+    assert_eq!(s.folders[0].unread, 2);
+    assert!(screen_text(&m, 120, 40).contains("Inbox · unread only (6)"));
+    // The last row: the selection moves up to the new last one.
+    press(&mut m, Key::ch('G'));
+    let cmds = press(&mut m, Key::ch('m'));
+    reply(
+        &mut m,
+        cmds[0].id().unwrap(),
+        EventBody::Changed(Ok(MailOutcome::Done)),
+    );
+    assert_eq!(mailbox(&m).selected_row().map(|r| &r.id), Some(&ids[5]));
+    // Opening one marks it read too, but the message being read keeps its row, even when the
+    // mark comes back before the message itself.
+    let cmds = code(&mut m, KeyCode::Enter);
+    let mark = cmds
+        .iter()
+        .find(|c| matches!(c, Cmd::ChangeMessage { .. }))
+        .and_then(Cmd::id)
+        .expect("opening marks it read");
+    reply(&mut m, mark, EventBody::Changed(Ok(MailOutcome::Done)));
+    assert_eq!(mailbox(&m).rows.len(), 5);
+    assert_eq!(mailbox(&m).selected_row().map(|r| &r.id), Some(&ids[5]));
+}

@@ -5,7 +5,8 @@
 mod tui_support;
 
 use graphmail::app::keys::{Key, KeyCode};
-use graphmail::app::{AttachmentRow, EventBody, Model};
+use graphmail::app::{AttachmentRow, Cmd, EventBody, Model};
+use graphmail::graph::BodyFormat;
 use tui_support::mailbox::*;
 use tui_support::*;
 
@@ -38,10 +39,18 @@ fn an_html_message_in_the_preview() {
     each_size("mailbox_html", |size| {
         let (mut m, _) = loaded_mailbox(size, 50, true);
         code(&mut m, KeyCode::Down);
+        // Laid out for the width the app asks for, as the worker does.
+        let (id, width) = code(&mut m, KeyCode::Enter)
+            .iter()
+            .find_map(|c| match c {
+                Cmd::ReadMessage { id, text_width, .. } => Some((*id, *text_width)),
+                _ => None,
+            })
+            .expect("the message is read");
         let mut v = view_of(
             "m1",
             "Server maintenance window on Saturday",
-            &graphmail::graph::html_to_text(HTML),
+            &BodyFormat::TextWidth(usize::from(width)).html_body(HTML),
         );
         v.attachments.push(AttachmentRow {
             id: "a1".into(),
@@ -50,7 +59,7 @@ fn an_html_message_in_the_preview() {
             content_type: "application/pdf".into(),
             is_file: true,
         });
-        open_selected(&mut m, v);
+        reply(&mut m, id, EventBody::Message(Ok(v)));
         m
     });
 }

@@ -211,6 +211,11 @@ fn a_text_field_takes_keys_before_the_keymap() {
     assert!(m.shared.overlays.is_empty(), "? typed, not help");
     assert_eq!(wizard(&m).name.value(), "q?x");
     let cmds = press(&mut m, Key::ctrl('c'));
+    assert!(
+        cmds.is_empty(),
+        "what was typed is not lost: Ctrl+C asks first"
+    );
+    let cmds = press(&mut m, Key::ctrl('c'));
     assert!(matches!(cmds.as_slice(), [Cmd::Quit]));
 }
 
@@ -496,7 +501,7 @@ fn token_health_reads_expiry_refresh_and_errors() {
 fn help_lists_the_keys_of_the_screen_from_the_keymap() {
     let mut m = list_model(rows());
     press(&mut m, Key::ch('?'));
-    assert!(matches!(m.shared.overlays.last(), Some(Overlay::Help)));
+    assert!(matches!(m.shared.overlays.last(), Some(Overlay::Help(_))));
     let text = screen_text(&m, 120, 40);
     assert!(text.contains("Sign the connector in"), "{text}");
     assert!(text.contains("Quit graphmail"));
@@ -522,4 +527,71 @@ fn the_config_default_connector_is_selected_once_the_vault_opens() {
     };
     assert_eq!(m.shared.connectors[s.selected].connector.name, "ops-app");
     assert!(m.shared.select.is_none());
+}
+
+#[test]
+fn client_credentials_does_not_tick_keep_signed_in_by_default() {
+    use graphmail::domain::permissions::Preset;
+    let mut m = wizard_at_grant("ops2");
+    for _ in 0..3 {
+        code(&mut m, KeyCode::Right);
+    }
+    assert_eq!(wizard(&m).grant, Grant::ClientCredentials);
+    assert!(!wizard(&m).picker.is_checked(Preset::Offline));
+    assert!(wizard(&m).picker.is_checked(Preset::Fetch));
+    assert!(
+        !wizard(&m)
+            .picker
+            .summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("offline_access")),
+        "no warning about a default: {:?}",
+        wizard(&m).picker.summary.warnings
+    );
+    tab(&mut m);
+    type_text(&mut m, "ops@contoso.com");
+    enter(&mut m);
+    assert_eq!(wizard(&m).step, Step::Permissions);
+    let text = screen_text(&m, 120, 40);
+    assert!(text.contains("[ ] Keep signed in"), "{text}");
+    assert!(!text.contains("offline_access is"), "{text}");
+    // Back to a delegated grant: its default comes back.
+    code(&mut m, KeyCode::PageUp);
+    for _ in 0..3 {
+        code(&mut m, KeyCode::Left);
+    }
+    assert_eq!(wizard(&m).grant, Grant::AuthCode);
+    assert!(wizard(&m).picker.is_checked(Preset::Offline));
+}
+
+#[test]
+fn editing_keeps_the_stored_permissions() {
+    use graphmail::domain::permissions::Preset;
+    let mut m = list_model(rows());
+    for _ in 0..3 {
+        code(&mut m, KeyCode::Down);
+    }
+    press(&mut m, Key::ch('e'));
+    assert_eq!(wizard(&m).grant, Grant::ClientCredentials);
+    assert_eq!(
+        wizard(&m).picker.checked,
+        vec![Preset::Fetch, Preset::Send, Preset::Offline],
+        "what the vault holds is shown as it is"
+    );
+}
+
+#[test]
+fn ctrl_c_in_the_wizard_with_changes_asks_and_no_keeps_them() {
+    let mut m = list_model(rows());
+    press(&mut m, Key::ch('a'));
+    type_text(&mut m, "night");
+    assert!(press(&mut m, Key::ctrl('c')).is_empty());
+    assert!(matches!(
+        m.shared.overlays.last(),
+        Some(Overlay::Confirm { body, .. }) if body.contains("without saving this new connector")
+    ));
+    press(&mut m, Key::ch('n'));
+    assert_eq!(wizard(&m).name.value(), "night");
+    assert!(!m.shared.quitting);
 }

@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use common_signin::emu::{ADELE, Emu, PUBLIC_APP};
 use common_signin::{Env, assert_not_in, connector};
+use graphmail::app::compose::ComposeState;
 use graphmail::app::{
-    Cmd, ComposeKind, Event, EventBody, MailAction, MailOutcome, MailQuery, OutgoingDraft, ReqId,
-    SignInUpdate,
+    Cmd, ComposeKind, Event, EventBody, MailAction, MailOutcome, MailQuery, MessageView,
+    OutgoingDraft, ReqId, SignInUpdate,
 };
 use graphmail::audit::AuditRecord;
+use graphmail::domain::Cloud;
 use graphmail::domain::Grant;
 use graphmail::domain::permissions::Preset;
 use graphmail::worker::{self, Services};
@@ -78,7 +80,7 @@ impl Worker<'_> {
     }
 
     fn send(&mut self, kind: ComposeKind, to: &[&str]) {
-        let draft = OutgoingDraft {
+        self.send_draft(OutgoingDraft {
             kind,
             to: to.iter().map(|s| s.to_string()).collect(),
             cc: Vec::new(),
@@ -86,7 +88,30 @@ impl Worker<'_> {
             subject: SUBJECT.into(),
             body: BODY.into(),
             attachments: Vec::new(),
-        };
+        });
+    }
+
+    fn read(&mut self, message_id: &str) -> Box<MessageView> {
+        match self.ask(|id| Cmd::ReadMessage {
+            id,
+            name: "ops".into(),
+            message_id: message_id.into(),
+            text_width: 80,
+        }) {
+            EventBody::Message(Ok(view)) => view,
+            other => panic!("the message should open: {other:?}"),
+        }
+    }
+
+    /// Replies as the compose screen does: opened, addressed by it, then sent.
+    fn reply(&mut self, message_id: &str, all: bool) {
+        let view = self.read(message_id);
+        let mut compose = ComposeState::reply("ops", &view, all, &[ADELE.to_string()]);
+        compose.body.insert_str(BODY);
+        self.send_draft(compose.draft().expect("a reply can be sent"));
+    }
+
+    fn send_draft(&mut self, draft: OutgoingDraft) {
         match self.ask(|id| Cmd::SendMail {
             id,
             name: "ops".into(),
@@ -96,6 +121,61 @@ impl Worker<'_> {
             other => panic!("the send should go through: {other:?}"),
         }
     }
+}
+
+fn hooks(emu: &Emu) -> String {
+    match emu.cloud() {
+        Cloud::Custom { login_url, .. } => login_url.trim_end_matches('/').to_string(),
+        other => panic!("the emulator is a custom cloud: {other:?}"),
+    }
+}
+
+/// Puts a message into Adele's Inbox; returns its id.
+fn deliver(emu: &Emu, message: serde_json::Value) -> String {
+    let url = format!("{}/_emulator/deliver", hooks(emu));
+    let body = serde_json::json!({ "mailbox": ADELE, "message": message });
+    let v: serde_json::Value = emu.rt.block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    v["id"]
+        .as_str()
+        .expect("the delivered message's id")
+        .to_owned()
+}
+
+/// Every address (To and Cc) of each mail Adele sent, oldest first.
+fn sent_to(emu: &Emu) -> Vec<Vec<String>> {
+    let url = format!("{}/_emulator/sent?mailbox={ADELE}", hooks(emu));
+    let v: serde_json::Value = emu
+        .rt
+        .block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() });
+    v["sent"][ADELE]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let m = &s["message"];
+            m["toRecipients"]
+                .as_array()
+                .into_iter()
+                .chain(m["ccRecipients"].as_array())
+                .flatten()
+                .map(|r| r["emailAddress"]["address"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn address(a: &str) -> serde_json::Value {
+    serde_json::json!({ "emailAddress": { "address": a } })
 }
 
 fn audit_lines(env: &Env) -> Vec<AuditRecord> {
@@ -133,6 +213,10 @@ fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
         EventBody::SignIn(SignInUpdate::Finished(Ok(_))) => {}
         other => panic!("the ROPC sign-in should succeed: {other:?}"),
     }
+    const MEGAN: &str = "megan.bowen@contoso-demo.onmicrosoft.com";
+    const LEE: &str = "lee.gu@contoso-demo.onmicrosoft.com";
+    const GRADY: &str = "grady.archie@contoso-demo.onmicrosoft.com";
+    const HELPDESK: &str = "helpdesk@contoso-demo.onmicrosoft.com";
     let ids = w.inbox_ids();
     assert!(ids.len() >= 6, "the demo Inbox has messages to act on");
     assert!(audit_lines(&env).is_empty(), "reading changes nothing");
@@ -163,22 +247,43 @@ fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
     expected.push(("delete", Some(&ids[2]), vec![]));
     w.send(ComposeKind::New, &["lee.gu@contoso-demo.onmicrosoft.com"]);
     expected.push(("send", None, vec!["lee.gu@contoso-demo.onmicrosoft.com"]));
-    w.send(
-        ComposeKind::Reply {
-            message_id: ids[3].clone(),
-            all: false,
-        },
-        &[],
+    // Delivered now, so that the moves and deletes above act on other messages.
+    let with_reply_to = deliver(
+        &emu,
+        serde_json::json!({
+            "subject": "asks for replies elsewhere",
+            "from": address(MEGAN),
+            "replyTo": [address(HELPDESK)],
+            "toRecipients": [address(ADELE)],
+        }),
     );
-    expected.push(("reply", Some(&ids[3]), vec![]));
-    w.send(
-        ComposeKind::Reply {
-            message_id: ids[4].clone(),
-            all: true,
-        },
-        &[],
+    let to_many = deliver(
+        &emu,
+        serde_json::json!({
+            "subject": "to many",
+            "from": address(MEGAN),
+            "toRecipients": [address(ADELE), address(LEE)],
+            "ccRecipients": [address(&ADELE.to_uppercase()), address(GRADY)],
+        }),
     );
-    expected.push(("reply_all", Some(&ids[4]), vec![]));
+    w.reply(&with_reply_to, false);
+    expected.push(("reply", Some(&with_reply_to), vec![HELPDESK]));
+    w.reply(&to_many, true);
+    expected.push(("reply_all", Some(&to_many), vec![MEGAN, LEE, GRADY]));
+    let sent = sent_to(&emu);
+    let mut really = sent[sent.len() - 2..].to_vec();
+    for list in &mut really {
+        list.sort();
+    }
+    assert_eq!(
+        really,
+        [vec![HELPDESK.to_string()], {
+            let mut all = vec![GRADY.to_string(), LEE.into(), MEGAN.into()];
+            all.sort();
+            all
+        }],
+        "the emulator sent the replies where the audit says"
+    );
     w.send(
         ComposeKind::Forward {
             message_id: ids[5].clone(),
@@ -225,4 +330,62 @@ fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
         ],
         "the audit log",
     );
+}
+
+#[test]
+fn a_file_to_attach_is_checked_by_the_worker_when_it_is_added() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let services = Services::without_browser(env.vault_path(), Some(env.vault()));
+    let (cmds, cmd_rx) = mpsc::channel(8);
+    let (event_tx, mut events) = mpsc::channel(8);
+    rt.spawn(worker::run(services, cmd_rx, event_tx));
+    let mut check = |n: u64, path: &std::path::Path| {
+        let id = ReqId(n);
+        rt.block_on(cmds.send(Cmd::CheckAttachment {
+            id,
+            path: path.display().to_string(),
+        }))
+        .unwrap();
+        let event = rt
+            .block_on(async { tokio::time::timeout(Duration::from_secs(10), events.recv()).await })
+            .expect("the worker answers")
+            .expect("the worker runs");
+        assert_eq!(event.id, id);
+        match event.body {
+            EventBody::AttachmentChecked(r) => r,
+            other => panic!("{other:?}"),
+        }
+    };
+    let file = env.path("report.csv");
+    std::fs::write(&file, "a,b\n1,2\n").unwrap();
+    let ok = check(1, &file).expect("a readable file is fine");
+    assert_eq!(ok.size, 8);
+
+    let missing = check(2, &env.path("nope.csv")).unwrap_err();
+    assert!(
+        missing.message.starts_with("There is no file "),
+        "{missing:?}"
+    );
+    assert!(missing.fix.is_some());
+
+    let folder = check(3, env.dir.path()).unwrap_err();
+    assert!(folder.message.contains("is a folder"), "{folder:?}");
+
+    let locked = env.path("locked.csv");
+    std::fs::write(&locked, "secret").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads any file; the check can only be seen failing for another user.
+    if std::fs::read(&locked).is_err() {
+        let unreadable = check(4, &locked).unwrap_err();
+        assert!(
+            unreadable.message.contains("cannot be read"),
+            "{unreadable:?}"
+        );
+    }
 }

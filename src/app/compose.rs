@@ -1,6 +1,10 @@
 //! Writing a mail: new, reply, reply all or forward. The draft stays until it is sent or the
 //! user discards it; a send whose outcome is unknown is never repeated without asking.
 
+mod attachments;
+
+pub use attachments::{AttachmentFile, on_checked as on_attachment_checked};
+
 use ratatui_textarea::{Input, Key as TaKey, TextArea};
 
 use super::keymap::{Action, Context};
@@ -10,6 +14,7 @@ use super::msg::{Reply, ReqId, UiErrorKind};
 use super::overlay::{ConfirmAction, Overlay, ToastLevel};
 use super::text_field::TextField;
 use super::{Cmd, Nav, Shared};
+use crate::domain::reply::{Original, reply_recipients};
 use crate::domain::sanitize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,10 +47,14 @@ pub struct ComposeState {
     pub bcc: TextField,
     pub subject: TextField,
     pub body: TextArea<'static>,
-    /// Paths of the files to attach.
-    pub attachments: Vec<String>,
+    /// The files to attach, each checked by the worker when it was added.
+    pub attachments: Vec<AttachmentFile>,
     /// The path being typed into the attachment list.
     pub attach_field: TextField,
+    /// The attachment chosen with Up/Down (Delete removes it); `None`: the path field.
+    pub attach_sel: Option<usize>,
+    /// Paths given to the worker to check, by request.
+    pub checking: Vec<(ReqId, String)>,
     pub focus: ComposeField,
     pub sending: Option<ReqId>,
     /// An earlier send failed in a way that may have delivered it.
@@ -54,12 +63,44 @@ pub struct ComposeState {
     pub problem: Option<String>,
 }
 
-fn people(list: &[Person]) -> String {
+fn addresses(list: &[Person]) -> Vec<&str> {
+    list.iter().map(|p| p.address.as_str()).collect()
+}
+
+fn people(list: &[String]) -> String {
     list.iter()
-        .map(|p| sanitize::line(&p.address).into_owned())
+        .map(|a| sanitize::line(a).into_owned())
         .filter(|a| !a.is_empty())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The addresses of the mailbox `connector` works on: its target (or shared) mailbox, else
+/// the signed-in user; a reply all leaves them out, as Graph does.
+pub fn own_addresses(shared: &Shared, connector: &str) -> Vec<String> {
+    let Some(row) = shared
+        .connectors
+        .iter()
+        .find(|r| r.connector.name == connector)
+    else {
+        return Vec::new();
+    };
+    match row
+        .connector
+        .mailbox
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        Some(m) => vec![m.to_string()],
+        None => row
+            .token
+            .user
+            .iter()
+            .chain(&row.username)
+            .cloned()
+            .collect(),
+    }
 }
 
 fn prefixed(prefix: &str, subject: &str) -> String {
@@ -133,6 +174,8 @@ impl ComposeState {
             body: text_area(),
             attachments: Vec::new(),
             attach_field: TextField::new(""),
+            attach_sel: None,
+            checking: Vec::new(),
             focus: ComposeField::To,
             sending: None,
             maybe_sent: false,
@@ -141,18 +184,31 @@ impl ComposeState {
     }
 
     /// A reply: Graph addresses it and quotes the original, so only the text is written here.
-    pub fn reply(connector: &str, original: &MessageView, all: bool) -> ComposeState {
+    /// The recipients shown are the ones Graph will use; `own` are the mailbox's addresses.
+    pub fn reply(
+        connector: &str,
+        original: &MessageView,
+        all: bool,
+        own: &[String],
+    ) -> ComposeState {
         let mut s = ComposeState::new(connector);
         s.kind = ComposeKind::Reply {
             message_id: original.id.clone(),
             all,
         };
-        let mut to: Vec<Person> = original.from.iter().cloned().collect();
-        if all {
-            to.extend(original.to.iter().cloned());
-            s.cc = TextField::new(&people(&original.cc));
-        }
-        s.to = TextField::new(&people(&to));
+        let own: Vec<&str> = own.iter().map(String::as_str).collect();
+        let who = reply_recipients(
+            Original {
+                from: original.from.as_ref().map(|p| p.address.as_str()),
+                reply_to: &addresses(&original.reply_to),
+                to: &addresses(&original.to),
+                cc: &addresses(&original.cc),
+            },
+            all,
+            &own,
+        );
+        s.to = TextField::new(&people(&who.to));
+        s.cc = TextField::new(&people(&who.cc));
         s.subject = TextField::new(&prefixed("RE", &original.subject));
         s.focus = ComposeField::Body;
         s
@@ -183,6 +239,15 @@ impl ComposeState {
         self.sending == Some(id)
     }
 
+    /// Tab has somewhere to go: more than one field can be edited (a reply has only its text).
+    pub fn has_fields_to_move_between(&self) -> bool {
+        ComposeField::ALL
+            .iter()
+            .filter(|f| self.editable(**f))
+            .count()
+            > 1
+    }
+
     pub fn title(&self) -> &'static str {
         match self.kind {
             ComposeKind::New => "New mail",
@@ -204,6 +269,7 @@ impl ComposeState {
             || typed(&self.subject, ComposeField::Subject)
             || !self.body_text().trim().is_empty()
             || !self.attachments.is_empty()
+            || !self.checking.is_empty()
     }
 
     fn cycle(&mut self, forward: bool) {
@@ -263,7 +329,7 @@ impl ComposeState {
             bcc,
             subject: self.subject.value().to_string(),
             body: self.body_text(),
-            attachments: self.attachments.clone(),
+            attachments: self.attachments.iter().map(|a| a.path.clone()).collect(),
         })
     }
 
@@ -300,10 +366,11 @@ pub fn on_key(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
     let action = shared
         .keymap
         .resolve(&[Context::Compose, Context::Global], key);
+    if action == Some(Action::Quit) && (s.has_content() || s.sending.is_some()) {
+        ask_before_quitting(shared, s);
+        return Vec::new();
+    }
     if s.sending.is_some() {
-        if action == Some(Action::Quit) {
-            return shared.global(action);
-        }
         shared.toast(
             ToastLevel::Info,
             "Sending… the draft stays open until Graph answers.",
@@ -317,6 +384,11 @@ pub fn on_key(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
         }
         Some(Action::PrevField) => {
             s.cycle(false);
+            Vec::new()
+        }
+        Some(Action::Send) if !s.checking.is_empty() => {
+            s.focus = ComposeField::Attachments;
+            s.problem = Some("Wait a moment: the attachment is still being checked.".into());
             Vec::new()
         }
         Some(Action::Send) => {
@@ -376,15 +448,32 @@ pub fn on_key(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
             Vec::new()
         }
         Some(Action::Quit) => shared.global(action),
-        _ => {
-            edit(shared, s, key);
-            Vec::new()
-        }
+        _ => edit(shared, s, key),
     }
 }
 
-fn edit(shared: &mut Shared, s: &mut ComposeState, key: Key) {
+/// Quitting would lose the draft (or the answer to a send in flight): ask first. A second
+/// Ctrl+C at the question quits.
+fn ask_before_quitting(shared: &mut Shared, s: &ComposeState) {
+    let body = if s.sending.is_some() {
+        "The mail is being sent: quit now and graphmail cannot tell you whether it went out (Sent Items will)."
+    } else {
+        "Quit graphmail without sending this mail? What you wrote is lost."
+    };
+    shared.overlays.push(Overlay::Confirm {
+        title: "Quit graphmail".into(),
+        body: body.into(),
+        yes: "Quit".into(),
+        no: "Keep editing".into(),
+        action: ConfirmAction::QuitDiscarding,
+    });
+}
+
+fn edit(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
     s.problem = None;
+    if s.focus == ComposeField::Attachments {
+        return attachments::on_key(shared, s, key);
+    }
     match s.focus {
         ComposeField::Body => {
             if let Some(input) = editor_input(key) {
@@ -392,18 +481,6 @@ fn edit(shared: &mut Shared, s: &mut ComposeState, key: Key) {
             } else {
                 shared.changed = false;
             }
-        }
-        ComposeField::Attachments if key.code == KeyCode::Enter => {
-            let path = s.attach_field.value().trim().to_string();
-            if !path.is_empty() {
-                s.attachments.push(path);
-                s.attach_field.clear();
-            }
-        }
-        ComposeField::Attachments
-            if key.code == KeyCode::Backspace && s.attach_field.is_empty() =>
-        {
-            s.attachments.pop();
         }
         _ if key.code == KeyCode::Enter => s.cycle(true),
         field => {
@@ -418,6 +495,7 @@ fn edit(shared: &mut Shared, s: &mut ComposeState, key: Key) {
             }
         }
     }
+    Vec::new()
 }
 
 /// Pasted text goes into the focused field; the editor keeps its line breaks.

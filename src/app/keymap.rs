@@ -102,7 +102,7 @@ impl Context {
             Context::Unlock => &[Confirm, NextField, Quit],
             Context::Dialog => &[Confirm, Cancel],
             Context::Message => &[Close],
-            Context::Help => &[Close],
+            Context::Help => &[Close, Up, Down, PageUp, PageDown, Top, Bottom],
             Context::Mailbox => &[
                 Up, Down, PageUp, PageDown, Top, Bottom, NextPane, PrevPane, Open, Back, Search,
                 UnreadOnly, Refresh, MarkRead, Move, Delete, Save, Reply, ReplyAll, Forward,

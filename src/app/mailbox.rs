@@ -5,6 +5,8 @@
 //! waits. Replies are matched by request id: a page, message or folder tree that arrives after
 //! the user moved on is dropped.
 
+pub mod layout;
+pub mod preview;
 mod prompt;
 
 use super::compose::ComposeState;
@@ -21,9 +23,11 @@ use super::{Cmd, Nav, Screen, Shared};
 /// `$top` of every page: a screenful at 120×40 with room to spare, in one round trip.
 pub const PAGE_SIZE: u32 = 50;
 
-/// Folds: three panes from this width, one below `NARROW`, two between.
-pub const WIDE: u16 = 110;
-pub const NARROW: u16 = 70;
+pub use layout::{NARROW, WIDE};
+use preview::PreviewText;
+
+/// HTML is never converted narrower than this: tables need some room to be read at all.
+pub const MIN_TEXT_WIDTH: u16 = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -59,6 +63,8 @@ pub struct Pending {
     pub action: MailAction,
     /// Said in the toast when it worked (`Moved to Archive.`); empty for quiet ones.
     pub done_text: String,
+    /// Made by opening the message: its row stays even where only unread mail is listed.
+    pub opening: bool,
 }
 
 #[derive(Debug)]
@@ -83,8 +89,11 @@ pub struct MailboxState {
     pub search: Option<String>,
     pub unread_only: bool,
     pub preview: Option<Box<MessageView>>,
+    /// `preview` wrapped at the preview's width; rebuilt when either changes.
+    pub preview_text: Option<PreviewText>,
     pub reading: Option<ReqId>,
-    pub preview_scroll: u16,
+    /// First row of `preview_text` on screen.
+    pub preview_scroll: usize,
     pub focus: Pane,
     pub prompt: Option<Prompt>,
     pub picker: Option<FolderPicker>,
@@ -95,7 +104,7 @@ pub struct MailboxState {
 
 /// Rows of the list that fit on a terminal of `size` (title, footer and the list's border).
 pub fn list_height(size: (u16, u16)) -> usize {
-    size.1.saturating_sub(4).max(1) as usize
+    layout::pane_height(size)
 }
 
 /// The row the list starts drawing at so that `selected` is visible, moving as little as
@@ -131,6 +140,7 @@ impl MailboxState {
             search: None,
             unread_only: false,
             preview: None,
+            preview_text: None,
             reading: None,
             preview_scroll: 0,
             focus: Pane::List,
@@ -236,16 +246,7 @@ impl MailboxState {
 
     /// The panes drawn at the current width, left to right.
     pub fn visible_panes(&self, width: u16) -> Vec<Pane> {
-        if width >= WIDE {
-            vec![Pane::Folders, Pane::List, Pane::Preview]
-        } else if width >= NARROW {
-            match self.focus {
-                Pane::Folders => vec![Pane::Folders, Pane::List],
-                _ => vec![Pane::List, Pane::Preview],
-            }
-        } else {
-            vec![self.focus]
-        }
+        layout::panes_at(width, self.focus)
     }
 
     fn move_selection(&mut self, shared: &mut Shared, to: usize) -> Vec<Cmd> {
@@ -269,27 +270,40 @@ impl MailboxState {
             id,
             name: self.connector.clone(),
             message_id: row.id.clone(),
+            text_width: layout::preview_text_width(shared.size).max(MIN_TEXT_WIDTH),
         }];
         if row.unread {
             // Opening a message marks it read, as every mail client does.
-            cmds.extend(self.change(
+            cmds.extend(self.request(
                 shared,
                 MailAction::SetRead {
                     message_id: row.id,
                     read: true,
                 },
                 String::new(),
+                true,
             ));
         }
         cmds
     }
 
     pub fn change(&mut self, shared: &mut Shared, action: MailAction, done: String) -> Vec<Cmd> {
+        self.request(shared, action, done, false)
+    }
+
+    fn request(
+        &mut self,
+        shared: &mut Shared,
+        action: MailAction,
+        done: String,
+        opening: bool,
+    ) -> Vec<Cmd> {
         let id = shared.next_id();
         self.pending.push(Pending {
             id,
             action: action.clone(),
             done_text: done,
+            opening,
         });
         vec![Cmd::ChangeMessage {
             id,
@@ -335,6 +349,8 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
     if s.picker.is_some() {
         return prompt::on_picker_key(shared, s, key);
     }
+    // The terminal may have been resized since the last key.
+    s.fit_preview(shared.size);
     let action = shared
         .keymap
         .resolve(&[Context::Mailbox, Context::Global], key);
@@ -358,19 +374,29 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
                     s.move_selection(shared, to)
                 }
                 Pane::Preview => {
-                    let lines = s
-                        .preview
-                        .as_ref()
-                        .map(|m| m.body.lines().count() + 8)
-                        .unwrap_or(0);
-                    let to = (s.preview_scroll as isize + step).clamp(0, lines as isize);
-                    s.preview_scroll = to as u16;
+                    s.scroll_preview(shared.size, step);
                     Vec::new()
                 }
             }
         }
-        Some(Action::Top) => s.move_selection(shared, 0),
-        Some(Action::Bottom) => s.move_selection(shared, usize::MAX),
+        Some(a @ (Action::Top | Action::Bottom)) => {
+            let top = a == Action::Top;
+            match s.focus {
+                Pane::Folders => {
+                    s.folder_sel = if top {
+                        0
+                    } else {
+                        s.folders.len().saturating_sub(1)
+                    };
+                    Vec::new()
+                }
+                Pane::List => s.move_selection(shared, if top { 0 } else { usize::MAX }),
+                Pane::Preview => {
+                    s.scroll_preview(shared.size, if top { isize::MIN } else { isize::MAX });
+                    Vec::new()
+                }
+            }
+        }
         Some(Action::NextPane) => {
             s.focus = match s.focus {
                 Pane::Folders => Pane::List,
@@ -394,8 +420,7 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
                 };
                 s.folder = f.id.clone();
                 s.search = None;
-                s.preview = None;
-                s.reading = None;
+                s.close_preview();
                 s.focus = Pane::List;
                 s.relist(shared)
             }
@@ -529,7 +554,12 @@ fn on_message_action(shared: &mut Shared, s: &mut MailboxState, action: Action) 
             };
             let compose = match action {
                 Action::Forward => ComposeState::forward(&s.connector, opened),
-                a => ComposeState::reply(&s.connector, opened, a == Action::ReplyAll),
+                a => ComposeState::reply(
+                    &s.connector,
+                    opened,
+                    a == Action::ReplyAll,
+                    &super::compose::own_addresses(shared, &s.connector),
+                ),
             };
             shared.nav = Some(Nav::Push(Screen::Compose(Box::new(compose))));
             Vec::new()

@@ -1,5 +1,6 @@
 //! What the mailbox screen knows about a mailbox: folders, message rows, an opened message.
-//! Plain data filled in by the worker; the text is raw and sanitised where it is drawn.
+//! Plain data filled in by the worker; the text is raw and sanitised where it is drawn (the
+//! opened message when the preview wraps it).
 
 use super::msg::ReqId;
 
@@ -84,6 +85,8 @@ pub struct MessageView {
     pub from: Option<Person>,
     pub to: Vec<Person>,
     pub cc: Vec<Person>,
+    /// Where replies go instead of `from`, when the sender set it.
+    pub reply_to: Vec<Person>,
     pub received: String,
     /// Text (HTML already converted by the worker); not yet sanitised.
     pub body: String,

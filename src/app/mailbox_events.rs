@@ -1,7 +1,9 @@
 //! The worker's replies to the mailbox screen: folder tree, pages, the opened message, actions.
 
-use super::mailbox::{MailboxState, Pane};
-use super::mailbox_data::{FolderItem, MailAction, MailOutcome, MessagePage, MessageView};
+use super::mailbox::{MailboxState, Pane, list_height, scroll_offset};
+use super::mailbox_data::{
+    FolderItem, MailAction, MailOutcome, MessagePage, MessageRow, MessageView,
+};
 use super::msg::{EventBody, ReqId, UiError};
 use super::overlay::ToastLevel;
 use super::{Cmd, Shared};
@@ -24,7 +26,8 @@ pub fn on_event(shared: &mut Shared, s: &mut MailboxState, id: ReqId, body: Even
         EventBody::Changed(r) => match s.pending.iter().position(|p| p.id == id) {
             Some(i) => {
                 let p = s.pending.remove(i);
-                on_changed(shared, s, p.action, p.done_text, r)
+                let opening = p.opening;
+                on_changed(shared, s, p.action, p.done_text, opening, r)
             }
             None => {
                 shared.changed = false;
@@ -89,6 +92,7 @@ fn on_message(
         Ok(m) => {
             s.preview = Some(m);
             s.preview_scroll = 0;
+            s.fit_preview(shared.size);
         }
         Err(e) => shared.error("The message could not be opened", e),
     }
@@ -100,6 +104,7 @@ fn on_changed(
     s: &mut MailboxState,
     action: MailAction,
     done: String,
+    opening: bool,
     r: Result<MailOutcome, UiError>,
 ) -> Vec<Cmd> {
     let outcome = match r {
@@ -127,18 +132,22 @@ fn on_changed(
             if let Some(f) = s.current_folder_mut() {
                 f.unread = (f.unread as i64 + delta).max(0) as u64;
             }
+            // Only unread mail is listed: a message marked read goes, unless the user opened it.
+            if read && s.unread_only && !opening {
+                take_row(s, &message_id, list_height(shared.size));
+            }
         }
         MailAction::Move {
             message_id,
             folder_id,
-        } => remove_row(s, &message_id, Some(&folder_id)),
+        } => remove_row(s, &message_id, Some(&folder_id), list_height(shared.size)),
         MailAction::Delete { message_id } => {
             let trash = s
                 .folders
                 .iter()
                 .find(|f| f.well_known.as_deref() == Some("deleteditems"))
                 .map(|f| f.id.clone());
-            remove_row(s, &message_id, trash.as_deref());
+            remove_row(s, &message_id, trash.as_deref(), list_height(shared.size));
         }
         MailAction::SaveAttachment { .. } => {
             if let MailOutcome::Saved { path, size } = &outcome {
@@ -158,18 +167,27 @@ fn on_changed(
     s.page_ahead(shared)
 }
 
+/// Takes a row out of the list; the selection stays on the message it was on, or the next one.
+fn take_row(s: &mut MailboxState, message_id: &str, height: usize) -> Option<MessageRow> {
+    let i = s.rows.iter().position(|r| r.id == message_id)?;
+    let row = s.rows.remove(i);
+    if i < s.selected {
+        s.selected -= 1;
+    }
+    s.selected = s.selected.min(s.rows.len().saturating_sub(1));
+    // Rows below the removed one move up to fill the pane.
+    let last_offset = s.rows.len().saturating_sub(height);
+    s.offset = scroll_offset(s.offset.min(last_offset), s.selected, height);
+    Some(row)
+}
+
 /// Takes a moved message out of the list and the counts, and into `to`'s count.
-fn remove_row(s: &mut MailboxState, message_id: &str, to: Option<&str>) {
-    let Some(i) = s.rows.iter().position(|r| r.id == message_id) else {
+fn remove_row(s: &mut MailboxState, message_id: &str, to: Option<&str>, height: usize) {
+    let Some(row) = take_row(s, message_id, height) else {
         return;
     };
-    let row = s.rows.remove(i);
-    if s.selected >= s.rows.len() {
-        s.selected = s.rows.len().saturating_sub(1);
-    }
     if s.preview.as_ref().is_some_and(|m| m.id == message_id) {
-        s.preview = None;
-        s.reading = None;
+        s.close_preview();
         if s.focus == Pane::Preview {
             s.focus = Pane::List;
         }

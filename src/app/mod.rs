@@ -122,7 +122,7 @@ impl Shared {
                 vec![Cmd::Quit]
             }
             Some(Action::Help) => {
-                self.overlays.push(Overlay::Help);
+                self.overlays.push(Overlay::Help(Default::default()));
                 Vec::new()
             }
             _ => {
@@ -251,7 +251,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
 }
 
 fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
-    if let Some(mut cmds) = overlay::on_key(&mut model.shared, key) {
+    let help_contexts = screen_key_contexts(model);
+    if let Some(mut cmds) = overlay::on_key(&mut model.shared, key, &help_contexts) {
         if let Some(what) = model.shared.confirmed.take() {
             let shared = &mut model.shared;
             cmds.extend(match &mut model.screen {
@@ -345,6 +346,9 @@ fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
         (Screen::Compose(s), EventBody::Sent(r)) if s.awaiting(id) => {
             compose::on_sent(shared, s, r)
         }
+        (Screen::Compose(s), EventBody::AttachmentChecked(r)) => {
+            compose::on_attachment_checked(shared, s, id, r)
+        }
         (Screen::Unlock(s), EventBody::Unlocked(r)) if s.awaiting(id) => {
             unlock::on_unlocked(shared, s, r)
         }
@@ -417,7 +421,10 @@ pub fn action_available(model: &Model, action: Action) -> bool {
             }
             _ => true,
         },
-        Screen::Compose(_) => true,
+        Screen::Compose(s) => {
+            !matches!(action, Action::NextField | Action::PrevField)
+                || s.has_fields_to_move_between()
+        }
     }
 }
 

@@ -93,6 +93,8 @@ pub enum Cmd {
         id: ReqId,
         name: String,
         message_id: String,
+        /// Columns to lay an HTML body out in: the preview's width.
+        text_width: u16,
     },
     ChangeMessage {
         id: ReqId,
@@ -104,6 +106,11 @@ pub enum Cmd {
         id: ReqId,
         name: String,
         draft: Box<OutgoingDraft>,
+    },
+    /// Check that a file to attach exists and can be read, when it is added to a draft.
+    CheckAttachment {
+        id: ReqId,
+        path: String,
     },
     /// Put text on the clipboard through the terminal (OSC 52).
     Copy(String),
@@ -129,6 +136,7 @@ impl Cmd {
             | Cmd::ReadMessage { id, .. }
             | Cmd::ChangeMessage { id, .. }
             | Cmd::SendMail { id, .. }
+            | Cmd::CheckAttachment { id, .. }
             | Cmd::Cancel { id } => Some(*id),
             Cmd::Copy(_) | Cmd::Quit => None,
         }
@@ -169,6 +177,7 @@ pub enum EventBody {
     Message(Reply<Box<MessageView>>),
     Changed(Reply<MailOutcome>),
     Sent(Reply<()>),
+    AttachmentChecked(Reply<super::compose::AttachmentFile>),
 }
 
 #[derive(Debug)]

@@ -1,9 +1,12 @@
 //! Dialogs over the screen (a stack: the top one gets the keys) and toasts that fade.
 
+pub mod help;
+
 use super::keymap::{Action, Context};
 use super::msg::UiError;
 use super::{Cmd, Nav, Shared};
 use crate::domain::guide::GuideInput;
+pub use help::HelpView;
 
 /// What a confirmation dialog does on "yes".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +20,8 @@ pub enum ConfirmAction {
     },
     SendMail,
     DiscardDraft,
+    /// Quit although a draft or the wizard holds unsaved work.
+    QuitDiscarding,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +37,7 @@ pub enum Overlay {
         title: String,
         error: UiError,
     },
-    Help,
+    Help(HelpView),
     Guide(GuideView),
 }
 
@@ -72,7 +77,7 @@ impl GuideView {
 impl Overlay {
     pub fn context(&self) -> Context {
         match self {
-            Overlay::Help => Context::Help,
+            Overlay::Help(_) => Context::Help,
             Overlay::Guide(_) => Context::Guide,
             Overlay::Error { .. } => Context::Message,
             Overlay::Confirm { .. } => Context::Dialog,
@@ -106,11 +111,47 @@ impl Toast {
     }
 }
 
+/// The part of the screen between the title bar and the footer, where overlays are drawn.
+pub fn body_size(size: (u16, u16)) -> (u16, u16) {
+    (size.0, size.1.saturating_sub(2))
+}
+
 /// Keys while an overlay is on top. Returns `None` when the top overlay did not take the key.
-pub fn on_key(shared: &mut Shared, key: super::keys::Key) -> Option<Vec<Cmd>> {
+/// `help_contexts` are what the `?` help lists, so that it scrolls within its rows.
+pub fn on_key(
+    shared: &mut Shared,
+    key: super::keys::Key,
+    help_contexts: &[Context],
+) -> Option<Vec<Cmd>> {
     let context = shared.overlays.last()?.context();
     let action = shared.keymap.resolve(&[context, Context::Global], key);
     let mut cmds = Vec::new();
+    if let Some(Overlay::Help(_)) = shared.overlays.last() {
+        let l = help::layout(
+            &shared.keymap,
+            help_contexts,
+            shared.demo,
+            body_size(shared.size),
+        );
+        let page = l.visible().saturating_sub(1).max(1);
+        if let Some(Overlay::Help(h)) = shared.overlays.last_mut() {
+            let to = match action {
+                Some(Action::Up) => Some(h.scroll.saturating_sub(1)),
+                Some(Action::Down) => Some(h.scroll + 1),
+                Some(Action::PageUp) => Some(h.scroll.saturating_sub(page)),
+                Some(Action::PageDown) => Some(h.scroll + page),
+                Some(Action::Top) => Some(0),
+                Some(Action::Bottom) => Some(usize::MAX),
+                _ => None,
+            };
+            if let Some(to) = to {
+                let to = to.min(l.max_scroll());
+                shared.changed = to != h.scroll;
+                h.scroll = to;
+                return Some(cmds);
+            }
+        }
+    }
     if let Some(Overlay::Guide(g)) = shared.overlays.last_mut() {
         let moved = match action {
             Some(Action::Up) => g.scroll_to(g.scroll.saturating_sub(1)),
@@ -140,7 +181,7 @@ pub fn on_key(shared: &mut Shared, key: super::keys::Key) -> Option<Vec<Cmd>> {
     let top = shared.overlays.last()?;
     match (top, action) {
         (_, Some(Action::Quit)) => cmds.push(Cmd::Quit),
-        (Overlay::Help, Some(Action::Close | Action::Help)) => {
+        (Overlay::Help(_), Some(Action::Close | Action::Help)) => {
             shared.overlays.pop();
         }
         (Overlay::Confirm { action: what, .. }, Some(Action::Confirm)) => {
@@ -155,6 +196,10 @@ pub fn on_key(shared: &mut Shared, key: super::keys::Key) -> Option<Vec<Cmd>> {
                 ConfirmAction::DiscardWizard => {
                     shared.nav = Some(Nav::Pop);
                     shared.toast(ToastLevel::Info, "The connector was not saved.");
+                }
+                ConfirmAction::QuitDiscarding => {
+                    shared.quitting = true;
+                    cmds.push(Cmd::Quit);
                 }
                 // Carried out by the screen under the dialog.
                 other => shared.confirmed = Some(other),

@@ -18,6 +18,11 @@ pub struct PickerState {
     pub extra: TextField,
     /// Recomputed after every toggle and keystroke.
     pub summary: PermissionSummary,
+    /// The grant of the last refresh; `None` until the first, which keeps what was loaded.
+    grant: Option<Grant>,
+    /// "Keep signed in" was unticked because the grant became app-only: ticked again when a
+    /// delegated grant is chosen.
+    offline_held: bool,
 }
 
 /// The row index of the extra-permissions field.
@@ -46,6 +51,8 @@ impl PickerState {
             cursor: 0,
             extra: TextField::new(extra),
             summary,
+            grant: None,
+            offline_held: false,
         }
     }
 
@@ -67,6 +74,10 @@ impl PickerState {
     }
 
     pub fn refresh(&mut self, grant: Grant, cloud: &Cloud, redirect_port: u16) {
+        if self.grant.is_some_and(|g| g != grant) {
+            self.follow_grant(grant);
+        }
+        self.grant = Some(grant);
         self.summary = summarize(
             grant,
             cloud,
@@ -74,6 +85,20 @@ impl PickerState {
             self.extra.value(),
             redirect_port,
         );
+    }
+
+    /// Keeps "Keep signed in" to delegated grants, as `default_presets` does: client
+    /// credentials get no refresh token, so the tick would only earn a warning.
+    fn follow_grant(&mut self, grant: Grant) {
+        if !grant.is_delegated() && self.is_checked(Preset::Offline) {
+            self.toggle(Preset::Offline);
+            self.offline_held = true;
+        } else if grant.is_delegated()
+            && std::mem::take(&mut self.offline_held)
+            && !self.is_checked(Preset::Offline)
+        {
+            self.toggle(Preset::Offline);
+        }
     }
 
     /// The further scopes as typed, split and trimmed.

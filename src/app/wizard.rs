@@ -444,6 +444,21 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
                 shared.nav = Some(Nav::Pop);
             }
         }
+        // Quitting would lose what was typed: ask, as leaving does; Ctrl+C again quits.
+        Some(Action::Quit) if w.dirty => {
+            let what = if w.editing.is_some() {
+                "Quit graphmail without saving the changes to this connector?"
+            } else {
+                "Quit graphmail without saving this new connector?"
+            };
+            shared.overlays.push(Overlay::Confirm {
+                title: "Quit graphmail".into(),
+                body: what.into(),
+                yes: "Quit".into(),
+                no: "Keep editing".into(),
+                action: ConfirmAction::QuitDiscarding,
+            });
+        }
         other => return shared.global(other),
     }
     Vec::new()

@@ -105,3 +105,25 @@ const ATTACHMENT_COLUMNS: [out::Column; 4] = [
         whole: true,
     },
 ];
+
+/// The MIME type of a file sent with `mail send --attach`, from its extension.
+pub(super) fn content_type_for(name: &str) -> &'static str {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "htm" | "html" => "text/html",
+        "json" => "application/json",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "eml" => "message/rfc822",
+        _ => "application/octet-stream",
+    }
+}

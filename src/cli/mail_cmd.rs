@@ -95,15 +95,31 @@ pub enum MailCommand {
     },
 }
 
+impl MailCommand {
+    /// The message id the command was given, to name it in errors.
+    fn message_id(&self) -> Option<&str> {
+        match self {
+            MailCommand::Read { id, .. }
+            | MailCommand::Reply { id, .. }
+            | MailCommand::Forward { id, .. }
+            | MailCommand::Move { id, .. }
+            | MailCommand::Delete { id, .. }
+            | MailCommand::Mark { id, .. }
+            | MailCommand::Attachments { id, .. } => Some(id),
+            MailCommand::Folders | MailCommand::List(_) | MailCommand::Send(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// A well-known name (inbox, sentitems, archive…), a display name, a path (Inbox/Alerts) or an id [default: the whole mailbox]
     #[arg(long, value_name = "FOLDER")]
     pub folder: Option<String>,
-    /// How many messages
+    /// How many messages (with --json, as with --all: one object per line)
     #[arg(long, default_value_t = 25, value_name = "N", conflicts_with = "all")]
     pub top: usize,
-    /// Every message, streamed as it arrives (with --json: one object per line)
+    /// Every message, streamed as it arrives
     #[arg(long)]
     pub all: bool,
     /// Only unread messages
@@ -137,6 +153,15 @@ pub struct SendArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
+    // Addresses are checked before the vault is opened: a typo is a usage error, said at once.
+    match &args.command {
+        MailCommand::Send(s) => {
+            check_addresses(&[("--to", &s.to), ("--cc", &s.cc), ("--bcc", &s.bcc)])?
+        }
+        MailCommand::Forward { to, .. } => check_addresses(&[("--to", to)])?,
+        _ => {}
+    }
+    let message_id = args.command.message_id().map(str::to_owned);
     let session = super::mail_connector::open(global, args.connector.as_deref())?;
     let name = session.connector.name.clone();
     let audit = MailAudit {
@@ -171,6 +196,11 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
             e.fix = e
                 .fix
                 .map(|f| f.replace("login NAME", &format!("login {name}")));
+            if let (INVALID_ID, Some(id)) = (e.code, &message_id) {
+                e.message = e
+                    .message
+                    .replacen("that", &format!("'{}'", sanitize::line(id)), 1);
+            }
             Err(e)
         }
         ok => ok,
@@ -190,18 +220,28 @@ async fn dispatch(
         MailCommand::Send(args) => send(client, audit, json, args).await,
         MailCommand::Reply { id, all, body_file } => {
             let comment = read_body(body_file.as_deref())?;
+            // Read first: Graph's answer to a reply does not say whom it went to.
+            let to = audit.reply_recipients(client, &id, all).await?;
             client
                 .reply(&id, &comment, all)
                 .await
                 .map_err(graph_error)?;
-            let what = if all { "replied to all" } else { "replied" };
+            let what = format!(
+                "{} {}",
+                if all { "replied to all:" } else { "replied to" },
+                to.iter()
+                    .map(|a| sanitize::line(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             let action = if all { "reply_all" } else { "reply" };
             let mut record = audit.record(action);
             record.message_id = Some(id.clone());
+            record.recipients = to.clone();
             done(
                 json,
-                json!({ "ok": true, "action": action, "id": id }),
-                what,
+                json!({ "ok": true, "action": action, "id": id, "to": to }),
+                &what,
             )?;
             audit.note(record)
         }
@@ -322,6 +362,9 @@ fn write_message(w: &mut impl Write, m: &MessageDetail) -> io::Result<()> {
     if !m.cc.is_empty() {
         writeln!(w, "Cc:       {}", list(&m.cc))?;
     }
+    if !m.reply_to.is_empty() {
+        writeln!(w, "Reply-To: {}", list(&m.reply_to))?;
+    }
     writeln!(w, "Date:     {} UTC", out::short_time(&m.received))?;
     writeln!(w, "Subject:  {}", sanitize::line(&m.subject))?;
     if !m.attachments.is_empty() {
@@ -358,7 +401,7 @@ async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArg
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "attachment".into());
         attachments.push(OutgoingAttachment {
-            content_type: content_type_for(&name).into(),
+            content_type: super::mail_attachments::content_type_for(&name).into(),
             name,
             bytes,
         });
@@ -462,27 +505,6 @@ fn read_body(file: Option<&Path>) -> CliResult<String> {
     }
 }
 
-fn content_type_for(name: &str) -> &'static str {
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "htm" | "html" => "text/html",
-        "json" => "application/json",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "gz" => "application/gzip",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "eml" => "message/rfc822",
-        _ => "application/octet-stream",
-    }
-}
-
 pub(super) fn write_error(e: io::Error) -> CliError {
     CliError::failure("write_failed", format!("cannot write the output: {e}"))
 }
@@ -491,8 +513,47 @@ fn is_broken_pipe(e: &CliError) -> bool {
     e.code == "write_failed" && e.message.contains("Broken pipe")
 }
 
+/// The error code of an id Graph cannot read; the message then names the id.
+const INVALID_ID: &str = "invalid_id";
+
+/// The first address in each list that is not `name@domain`, as a usage error with the fix.
+fn check_addresses(lists: &[(&str, &[String])]) -> CliResult {
+    for (flag, list) in lists {
+        if let Some(bad) = list.iter().find(|a| !looks_like_address(a)) {
+            return Err(CliError::new(
+                Exit::Usage,
+                "invalid_address",
+                format!(
+                    "'{}' given to {flag} is not an email address",
+                    sanitize::line(bad)
+                ),
+            )
+            .with_fix(format!(
+                "write each recipient as name@domain, e.g. {flag} bob@contoso.com"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn looks_like_address(a: &str) -> bool {
+    let a = a.trim();
+    matches!(a.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty())
+        && !a.contains(char::is_whitespace)
+}
+
 /// Turns a Graph failure into the command's error: a sentence, the fix, a stable code.
 pub(super) fn graph_error(e: GraphError) -> CliError {
+    if e.code() == Some("ErrorInvalidIdMalformed") {
+        return CliError::new(
+            Exit::Usage,
+            INVALID_ID,
+            "that is not a message id: Graph cannot read it (ErrorInvalidIdMalformed)",
+        )
+        .with_fix(
+            "use the id from `graphmail mail list` (the ID column, or \"id\" with --json), whole and unchanged",
+        );
+    }
     let fix = e.fix();
     let (exit, code) = match &e {
         GraphError::Token(t) if t.needs_sign_in => (Exit::SignIn, "sign_in_needed"),

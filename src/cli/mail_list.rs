@@ -26,27 +26,15 @@ pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult
     };
     let mut pager = client.messages(&query);
     let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    // --all --json: one object per line. Otherwise one JSON array, still written page by page.
-    let lines = json && args.all;
+    // --json: one object per line, with --top as with --all, so a script reads both alike.
     let mut first = true;
     let mut layout = None;
     let width = out::terminal_width();
-    if json && !lines {
-        stdout.write_all(b"[").map_err(write_error)?;
-    }
     while let Some(page) = pager.next_page().await.map_err(graph_error)? {
         if json {
             for m in &page {
-                if lines {
-                    out::write_json(&mut stdout, m).map_err(write_error)?;
-                    stdout.write_all(b"\n").map_err(write_error)?;
-                } else {
-                    if !first {
-                        stdout.write_all(b",").map_err(write_error)?;
-                    }
-                    out::write_json(&mut stdout, m).map_err(write_error)?;
-                }
-                first = false;
+                out::write_json(&mut stdout, m).map_err(write_error)?;
+                stdout.write_all(b"\n").map_err(write_error)?;
             }
         } else {
             let rows: Vec<Vec<String>> = page.iter().map(out::message_cells).collect();
@@ -66,9 +54,7 @@ pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult
         }
         stdout.flush().map_err(write_error)?;
     }
-    if json && !lines {
-        stdout.write_all(b"]\n").map_err(write_error)?;
-    } else if !json && first {
+    if !json && first {
         writeln!(stdout, "no messages").map_err(write_error)?;
     }
     stdout.flush().map_err(write_error)

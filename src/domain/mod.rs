@@ -7,6 +7,7 @@ pub mod grant;
 pub mod guide;
 pub mod health;
 pub mod permissions;
+pub mod reply;
 pub mod sanitize;
 pub mod summary;
 pub mod validate;

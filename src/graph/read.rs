@@ -4,17 +4,31 @@ use super::client::{Call, GraphClient, prefer};
 use super::error::GraphError;
 use super::types::{AttachmentInfo, DETAIL_FIELDS, MessageDetail, MessageWire, Page, UserInfo};
 
-/// Width HTML bodies are wrapped to when converted to text.
+/// Width HTML bodies are wrapped to when Graph sends HTML although text was asked for.
 pub const TEXT_WIDTH: usize = 100;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BodyFormat {
     /// Plain text: Graph converts (`Prefer: outlook.body-content-type="text"`); when only HTML
-    /// comes back, graphmail converts it.
+    /// comes back, graphmail converts it at `TEXT_WIDTH`.
     #[default]
     Text,
+    /// Plain text laid out here from the HTML for this many columns, so that tables fit a
+    /// reader's pane (Graph's own conversion knows no width).
+    TextWidth(usize),
     /// The HTML as stored.
     RawHtml,
+}
+
+impl BodyFormat {
+    /// A body that came as HTML, in this format.
+    pub fn html_body(self, html: &str) -> String {
+        match self {
+            BodyFormat::Text => html_to_text(html),
+            BodyFormat::TextWidth(width) => html_to_text_width(html, width),
+            BodyFormat::RawHtml => html.to_owned(),
+        }
+    }
 }
 
 impl GraphClient {
@@ -35,11 +49,12 @@ impl GraphClient {
             // Inline images do not set hasAttachments, but they are still listed.
             attachments.unwrap_or_default()
         };
-        let body = wire.body.map(|b| match format {
-            BodyFormat::Text if b.content_type.eq_ignore_ascii_case("html") => {
-                html_to_text(&b.content)
+        let body = wire.body.map(|b| {
+            if b.content_type.eq_ignore_ascii_case("html") {
+                format.html_body(&b.content)
+            } else {
+                b.content
             }
-            _ => b.content,
         });
         Ok(MessageDetail {
             id: wire.id,
@@ -47,6 +62,7 @@ impl GraphClient {
             from: wire.from,
             to: wire.to,
             cc: wire.cc,
+            reply_to: wire.reply_to,
             received: wire.received,
             is_read: wire.is_read,
             body_text: body.unwrap_or_default(),
@@ -82,8 +98,12 @@ impl GraphClient {
 /// HTML to plain text, without markdown-style decoration. Falls back to the HTML itself if
 /// the converter gives up, so a body is never lost.
 pub fn html_to_text(html: &str) -> String {
+    html_to_text_width(html, TEXT_WIDTH)
+}
+
+fn html_to_text_width(html: &str, width: usize) -> String {
     html2text::config::plain_no_decorate()
-        .string_from_read(html.as_bytes(), TEXT_WIDTH)
+        .string_from_read(html.as_bytes(), width.max(1))
         .unwrap_or_else(|_| html.to_string())
 }
 

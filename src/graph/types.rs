@@ -128,6 +128,8 @@ pub struct MessageDetail {
     pub from: Option<Address>,
     pub to: Vec<Address>,
     pub cc: Vec<Address>,
+    /// Where the sender asked replies to go (`replyTo`); empty when not set.
+    pub reply_to: Vec<Address>,
     pub received: String,
     pub is_read: bool,
     /// The body as text (converted from HTML when Graph had only HTML), or the raw HTML when
@@ -148,6 +150,8 @@ pub(crate) struct MessageWire {
     pub to: Vec<Address>,
     #[serde(rename = "ccRecipients", default, deserialize_with = "recipients")]
     pub cc: Vec<Address>,
+    #[serde(rename = "replyTo", default, deserialize_with = "recipients")]
+    pub reply_to: Vec<Address>,
     #[serde(
         rename = "receivedDateTime",
         default,
@@ -163,7 +167,7 @@ pub(crate) struct MessageWire {
 }
 
 pub(crate) const DETAIL_FIELDS: &str =
-    "id,subject,from,toRecipients,ccRecipients,receivedDateTime,isRead,hasAttachments,body";
+    "id,subject,from,toRecipients,ccRecipients,replyTo,receivedDateTime,isRead,hasAttachments,body";
 
 #[derive(Deserialize)]
 pub(crate) struct ItemBody {

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use crate::app::Model;
 use crate::app::compose::{ComposeField, ComposeState};
 use crate::app::mailbox_data::ComposeKind;
+use crate::domain::sanitize;
 
 use super::theme::Theme;
 use super::widgets::{input_line, spinner};
@@ -24,7 +25,7 @@ pub fn view(model: &Model, s: &ComposeState, f: &mut Frame, area: Rect, theme: &
     let inner = outer.inner(area).inner(Margin::new(1, 0));
     f.render_widget(outer, area);
     let attach_h = if s.kind == ComposeKind::New {
-        (s.attachments.len() as u16 + 1).min(4)
+        ((s.attachments.len() + s.checking.len()) as u16 + 1).min(4)
     } else {
         0
     };
@@ -68,8 +69,12 @@ pub fn view(model: &Model, s: &ComposeState, f: &mut Frame, area: Rect, theme: &
             "Ctrl+S sends after asking; Tab moves between fields.",
             theme.muted(),
         ),
-        (None, _) => Line::styled(
-            "Graph addresses it and quotes the original below your text.",
+        (None, ComposeKind::Forward { .. }) => Line::styled(
+            "Write the recipients in To; Graph adds the original below your text.",
+            theme.muted(),
+        ),
+        (None, ComposeKind::Reply { .. }) => Line::styled(
+            "Graph sends it to the people above and quotes the original below your text.",
             theme.muted(),
         ),
     };
@@ -90,26 +95,71 @@ pub fn view(model: &Model, s: &ComposeState, f: &mut Frame, area: Rect, theme: &
     }
     f.render_widget(&editor, body);
     if attach_h > 0 {
-        let rows = Layout::vertical(vec![Constraint::Length(1); attach_h as usize]).split(attach);
-        let shown = s.attachments.len().min(attach_h as usize - 1);
-        for (i, path) in s.attachments.iter().rev().take(shown).rev().enumerate() {
-            f.render_widget(
-                Line::from(vec![
-                    Span::styled("  + ", theme.key()),
-                    Span::raw(path.clone()),
-                ]),
-                rows[i],
-            );
-        }
-        input_line(
-            f,
-            rows[attach_h as usize - 1],
-            theme,
-            "Attach",
-            10,
-            &s.attach_field,
-            s.focus == ComposeField::Attachments,
-            "a file path, Enter adds it; Backspace removes the last",
-        );
+        attachment_rows(s, f, attach, attach_h as usize, theme);
     }
+}
+
+/// `1.2 MB`, `48 KB`, `12 B`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1_000_000.0),
+        b if b >= 1_000 => format!("{} KB", b / 1_000),
+        b => format!("{b} B"),
+    }
+}
+
+/// The chosen files (the one picked with Up/Down highlighted), the ones being checked, and the
+/// path field last.
+fn attachment_rows(s: &ComposeState, f: &mut Frame, area: Rect, height: usize, theme: &Theme) {
+    let rows = Layout::vertical(vec![Constraint::Length(1); height]).split(area);
+    let mut lines: Vec<Line> = s
+        .attachments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let chosen = s.attach_sel == Some(i) && s.focus == ComposeField::Attachments;
+            let marker = if chosen { "  ▸ " } else { "  + " };
+            let path = Span::raw(sanitize::line(&a.path).into_owned());
+            Line::from(vec![
+                Span::styled(marker, theme.key()),
+                if chosen {
+                    path.style(theme.focus())
+                } else {
+                    path
+                },
+                Span::styled(format!("  {}", size(a.size)), theme.muted()),
+            ])
+        })
+        .collect();
+    lines.extend(s.checking.iter().map(|(_, p)| {
+        Line::styled(
+            format!("  … {} (checking)", sanitize::line(p)),
+            theme.muted(),
+        )
+    }));
+    let shown = height - 1;
+    // Keep the chosen file in view; otherwise show the last ones.
+    let end = match s.attach_sel {
+        Some(i) => (i + 1).max(shown.min(lines.len())),
+        None => lines.len(),
+    };
+    let start = end.saturating_sub(shown);
+    for (row, line) in rows.iter().zip(lines.drain(start..end.min(lines.len()))) {
+        f.render_widget(line, *row);
+    }
+    let hint = if s.attachments.is_empty() {
+        "a file path; Enter adds it"
+    } else {
+        "a file path; Enter adds it; ↑ chooses a file, Delete removes it"
+    };
+    input_line(
+        f,
+        rows[height - 1],
+        theme,
+        "Attach",
+        10,
+        &s.attach_field,
+        s.focus == ComposeField::Attachments && s.attach_sel.is_none(),
+        hint,
+    );
 }

@@ -13,6 +13,7 @@ use crate::domain::health::{REFRESH_INACTIVITY_DAYS, REFRESH_WARN_DAYS};
 
 use super::theme::Theme;
 use super::widgets::{ago, spinner};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 fn grant_short(g: Grant) -> &'static str {
     match g {
@@ -38,81 +39,58 @@ pub fn view(model: &Model, s: &ConnectorsState, f: &mut Frame, area: Rect, theme
         empty(model, s, f, area, theme);
         return;
     }
-    let details_h = if area.height >= 30 { 9 } else { 7 };
+    let details_h = if area.height >= 30 { 11 } else { 9 };
     let table_h = (rows.len() as u16 + 3).clamp(5, area.height.saturating_sub(details_h).max(5));
     let [table_area, details] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)]).areas(area);
-    let wide = area.width >= 110;
-    let header: Vec<&str> = if wide {
-        vec![
-            "Name",
-            "Cloud",
-            "Tenant",
-            "Grant",
-            "Mailbox",
-            "Token",
-            "Last check",
-        ]
-    } else {
-        vec!["Name", "Grant", "Tenant", "Token", "Last check"]
-    };
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Fill(2),
-            Constraint::Length(9),
-            Constraint::Fill(3),
-            Constraint::Length(11),
-            Constraint::Fill(3),
-            Constraint::Length(16),
-            Constraint::Length(11),
-        ]
-    } else {
-        vec![
-            Constraint::Fill(2),
-            Constraint::Length(11),
-            Constraint::Fill(3),
-            Constraint::Length(16),
-            Constraint::Length(11),
-        ]
-    };
-    let body = rows.iter().map(|r| {
-        let c = &r.connector;
-        let health = TokenHealth::of(&r.token, now);
-        let token = Cell::from(health.label()).style(health_style(&health, theme));
-        let last = Cell::from(ago(now, r.token.last_check)).style(theme.muted());
-        let cells: Vec<Cell> = if wide {
+    let cells: Vec<Vec<(Col, String, ratatui::style::Style)>> = rows
+        .iter()
+        .map(|r| {
+            let c = &r.connector;
+            let health = TokenHealth::of(&r.token, now);
             vec![
-                Cell::from(c.name.clone()),
-                Cell::from(c.cloud.as_str()),
-                Cell::from(c.tenant.clone()),
-                Cell::from(grant_short(c.grant)),
-                Cell::from(c.mailbox.clone().unwrap_or_else(|| "signed-in user".into())).style(
-                    if c.mailbox.is_some() {
-                        Default::default()
-                    } else {
-                        theme.muted()
-                    },
+                (Col::Name, c.name.clone(), Default::default()),
+                (Col::Cloud, c.cloud.as_str().to_string(), Default::default()),
+                (Col::Tenant, c.tenant.clone(), Default::default()),
+                (
+                    Col::Grant,
+                    grant_short(c.grant).to_string(),
+                    Default::default(),
                 ),
-                token,
-                last,
+                match &c.mailbox {
+                    Some(m) => (Col::Mailbox, m.clone(), Default::default()),
+                    None => (Col::Mailbox, "signed-in user".into(), theme.muted()),
+                },
+                (Col::Token, health.label(), health_style(&health, theme)),
+                (Col::LastCheck, ago(now, r.token.last_check), theme.muted()),
             ]
-        } else {
-            vec![
-                Cell::from(c.name.clone()),
-                Cell::from(grant_short(c.grant)),
-                Cell::from(c.tenant.clone()),
-                token,
-                last,
-            ]
-        };
-        Row::new(cells)
+        })
+        .collect();
+    // Borders and the selection marker take three columns.
+    let widths = column_widths(&cells, table_area.width.saturating_sub(3));
+    let shown = |col: Col| widths.iter().find(|(c, _)| *c == col).map(|(_, w)| *w);
+    let header = Row::new(
+        widths
+            .iter()
+            .map(|(c, w)| Cell::from(fit(c.title(), usize::from(*w))))
+            .collect::<Vec<_>>(),
+    );
+    let body = cells.iter().map(|row| {
+        Row::new(
+            row.iter()
+                .filter_map(|(col, text, style)| {
+                    shown(*col).map(|w| Cell::from(fit(text, usize::from(w))).style(*style))
+                })
+                .collect::<Vec<_>>(),
+        )
     });
+    let widths: Vec<Constraint> = widths.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     let title = match s.loading {
         Some(_) => format!(" Connectors {} ", spinner(model.shared.frame)),
         None => format!(" Connectors ({}) ", rows.len()),
     };
     let table = Table::new(body, widths)
-        .header(Row::new(header).style(theme.title()))
+        .header(header.style(theme.title()))
         .row_highlight_style(theme.selected())
         .highlight_symbol("▌")
         .block(
@@ -126,6 +104,123 @@ pub fn view(model: &Model, s: &ConnectorsState, f: &mut Frame, area: Rect, theme
     if let Some(r) = rows.get(s.selected) {
         details_view(r, now, f, details, theme);
     }
+}
+
+/// The table's columns, in the order drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Name,
+    Cloud,
+    Tenant,
+    Grant,
+    Mailbox,
+    Token,
+    LastCheck,
+}
+
+impl Col {
+    fn title(self) -> &'static str {
+        match self {
+            Col::Name => "Name",
+            Col::Cloud => "Cloud",
+            Col::Tenant => "Tenant",
+            Col::Grant => "Grant",
+            Col::Mailbox => "Mailbox",
+            Col::Token => "Token",
+            Col::LastCheck => "Last check",
+        }
+    }
+}
+
+/// Columns dropped first when the table is narrow; the name is never dropped.
+const DROP_ORDER: [Col; 6] = [
+    Col::Cloud,
+    Col::Mailbox,
+    Col::LastCheck,
+    Col::Tenant,
+    Col::Grant,
+    Col::Token,
+];
+
+/// The columns that fit in `width` and their widths: the name keeps its full width, the
+/// others go in `DROP_ORDER`, the tenant shrinking (with "…") before it goes.
+fn column_widths(
+    cells: &[Vec<(Col, String, ratatui::style::Style)>],
+    width: u16,
+) -> Vec<(Col, u16)> {
+    let natural = |col: Col| {
+        cells
+            .iter()
+            .flat_map(|r| r.iter().filter(|(c, _, _)| *c == col))
+            .map(|(_, t, _)| t.width())
+            .chain([col.title().width()])
+            .max()
+            .unwrap_or(0) as u16
+    };
+    // The tenant shrinks (to a recognisable prefix) only once cloud and mailbox are gone.
+    let min = |col: Col, cols: &[Col]| match col {
+        Col::Tenant if !cols.contains(&Col::Cloud) && !cols.contains(&Col::Mailbox) => {
+            natural(col).min(12)
+        }
+        _ => natural(col),
+    };
+    let mut cols: Vec<Col> = [
+        Col::Name,
+        Col::Cloud,
+        Col::Tenant,
+        Col::Grant,
+        Col::Mailbox,
+        Col::Token,
+        Col::LastCheck,
+    ]
+    .to_vec();
+    let need = |cols: &[Col]| {
+        cols.iter()
+            .map(|c| min(*c, cols) + 1)
+            .sum::<u16>()
+            .saturating_sub(1)
+    };
+    for drop in DROP_ORDER {
+        if need(&cols) <= width {
+            break;
+        }
+        cols.retain(|c| *c != drop);
+    }
+    let mut widths: Vec<(Col, u16)> = cols.iter().map(|c| (*c, min(*c, &cols))).collect();
+    let mut left = width.saturating_sub(need(&cols));
+    for grow in [Col::Tenant, Col::Mailbox] {
+        if let Some((_, w)) = widths.iter_mut().find(|(c, _)| *c == grow) {
+            let more = (natural(grow) - *w).min(left);
+            *w += more;
+            left -= more;
+        }
+    }
+    // Spare room is shared by the text columns, so the table spans the screen.
+    let flexible = |c: &Col| matches!(c, Col::Name | Col::Tenant | Col::Mailbox);
+    let n = widths.iter().filter(|(c, _)| flexible(c)).count() as u16;
+    for (i, (_, w)) in widths.iter_mut().filter(|(c, _)| flexible(c)).enumerate() {
+        *w += left / n + u16::from((i as u16) < left % n);
+    }
+    // Only the name is left and it is too long: it is cut with "…".
+    let others: u16 = widths.iter().skip(1).map(|(_, w)| w + 1).sum();
+    widths[0].1 = widths[0].1.min(width.saturating_sub(others));
+    widths
+}
+
+/// `text` within `width` columns, cut with "…" when longer.
+fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + c.width().unwrap_or(0) + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 fn details_view(r: &ConnectorRow, now: i64, f: &mut Frame, area: Rect, theme: &Theme) {
@@ -158,31 +253,48 @@ fn details_view(r: &ConnectorRow, now: i64, f: &mut Frame, area: Rect, theme: &T
     if let Some(u) = &r.token.user {
         token.push(Span::raw(format!("  as {u}")));
     }
-    let mut scopes: Vec<String> = c
-        .presets
-        .iter()
-        .flat_map(|p| p.scopes().iter().map(|s| s.to_string()))
-        .collect();
-    scopes.extend(c.extra_scopes.iter().cloned());
+    // What `connector show` lists: the requested scopes, offline_access included.
+    let summary = c.permission_summary();
+    let mut scopes = vec![label("Scopes"), Span::raw(summary.names().join(" "))];
+    if !c.grant.is_delegated() {
+        scopes.push(Span::styled(
+            format!(
+                "  (granted in Azure, requested as {})",
+                summary.scope_string
+            ),
+            theme.muted(),
+        ));
+    }
     let secret = if r.client_secret_set {
         "set"
     } else {
         "none (public client)"
     };
+    let mailbox = match (&c.mailbox, c.grant.is_delegated()) {
+        (Some(m), true) => vec![
+            Span::raw(m.clone()),
+            Span::styled("  (shared)", theme.muted()),
+        ],
+        (Some(m), false) => vec![Span::raw(m.clone())],
+        (None, true) => vec![Span::styled("the signed-in user's own", theme.muted())],
+        (None, false) => vec![Span::styled("none: app-only needs one", theme.error())],
+    };
     let mut lines = vec![
         Line::from(vec![
-            label("Client ID"),
-            Span::raw(c.client_id.clone()),
-            Span::styled("  secret: ", theme.muted()),
-            Span::raw(secret),
-        ]),
-        Line::from(vec![
-            label("Grant"),
-            Span::raw(c.grant.label()),
+            label("Tenant"),
+            Span::raw(c.tenant.clone()),
             Span::styled("  cloud: ", theme.muted()),
             Span::raw(c.cloud.as_str()),
         ]),
-        Line::from(vec![label("Scopes"), Span::raw(scopes.join(" "))]),
+        Line::from(vec![label("Client ID"), Span::raw(c.client_id.clone())]),
+        Line::from(vec![
+            label("Grant"),
+            Span::raw(c.grant.label()),
+            Span::styled("  secret: ", theme.muted()),
+            Span::raw(secret),
+        ]),
+        Line::from([vec![label("Mailbox")], mailbox].concat()),
+        Line::from(scopes),
         Line::from(token),
     ];
     if let Some(issued) = r

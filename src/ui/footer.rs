@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::app::keymap::Binding;
+use crate::app::keymap::{Action, Binding};
 use crate::app::{Model, action_available, key_contexts};
 
 use super::theme::Theme;
@@ -28,24 +28,45 @@ pub fn hints(model: &Model) -> Vec<&Binding> {
 
 pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
     let mut spans: Vec<Span> = Vec::new();
-    let width = area.width as usize;
-    let mut used = 0;
+    let mut room = area.width as usize;
     if let Some((_, what)) = &model.shared.busy {
         let s = format!(" {} {what} ", spinner(model.shared.frame));
-        used += s.chars().count();
+        room = room.saturating_sub(s.chars().count());
         spans.push(Span::styled(s, theme.accent()));
     }
-    for b in hints(model) {
-        let Some(k) = b.keys.first() else { continue };
-        let key = format!(" {k}");
-        let label = format!(" {} ", b.hint.as_deref().unwrap_or_default());
-        let len = key.chars().count() + label.chars().count();
-        if used + len > width {
+    let hints: Vec<(&Binding, String, String)> = hints(model)
+        .into_iter()
+        .filter_map(|b| {
+            let k = b.keys.first()?;
+            Some((
+                b,
+                format!(" {k}"),
+                format!(" {} ", b.hint.as_deref().unwrap_or_default()),
+            ))
+        })
+        .collect();
+    let len = |(_, k, l): &(&Binding, String, String)| k.chars().count() + l.chars().count();
+    // `? help` first, then quit, then the others in order: a narrow footer drops those.
+    let rank = |b: &Binding| match b.action {
+        Action::Help => 0,
+        Action::Quit => 1,
+        _ => 2,
+    };
+    let mut order: Vec<usize> = (0..hints.len()).collect();
+    order.sort_by_key(|&i| rank(hints[i].0));
+    let mut keep = vec![false; hints.len()];
+    for i in order {
+        let n = len(&hints[i]);
+        if n <= room {
+            room -= n;
+            keep[i] = true;
+        } else if rank(hints[i].0) == 2 {
             break;
         }
-        used += len;
-        spans.push(Span::styled(key, theme.key()));
-        spans.push(Span::styled(label, theme.muted()));
+    }
+    for (h, _) in hints.iter().zip(&keep).filter(|(_, k)| **k) {
+        spans.push(Span::styled(h.1.clone(), theme.key()));
+        spans.push(Span::styled(h.2.clone(), theme.muted()));
     }
     f.render_widget(Line::from(spans), area);
 }

@@ -1,5 +1,6 @@
 //! The mailbox: folder tree, message list and preview, folding to two panes or one when narrow.
-//! Every piece of mailbox text goes through `domain::sanitize` here, just before it is drawn.
+//! Every piece of mailbox text goes through `domain::sanitize` here, just before it is drawn,
+//! except the preview's rows, which `app::mailbox::preview` sanitised when it wrapped them.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
@@ -9,8 +10,10 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::Model;
+use crate::app::mailbox::layout::{PREVIEW_MARGIN, pane_widths};
+use crate::app::mailbox::preview::{PreviewRow, PreviewText, RowKind};
 use crate::app::mailbox::{MailboxState, Pane, PromptKind, list_height, scroll_offset};
-use crate::app::mailbox_data::{Importance, MessageRow, MessageView};
+use crate::app::mailbox_data::{Importance, MessageRow};
 use crate::domain::sanitize;
 
 use super::theme::Theme;
@@ -66,17 +69,8 @@ fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
 
 pub fn view(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
     let panes = s.visible_panes(area.width);
-    let constraints: Vec<Constraint> = panes
-        .iter()
-        .map(|p| match (p, panes.len()) {
-            (Pane::Folders, 1) => Constraint::Fill(1),
-            (Pane::Folders, _) => Constraint::Length(if area.width >= 140 { 28 } else { 24 }),
-            (Pane::List, 3) => Constraint::Fill(5),
-            (Pane::Preview, 3) => Constraint::Fill(4),
-            _ => Constraint::Fill(1),
-        })
-        .collect();
-    let areas = Layout::horizontal(constraints).split(area);
+    let widths = pane_widths(&panes, area.width);
+    let areas = Layout::horizontal(widths.into_iter().map(Constraint::Length)).split(area);
     for (pane, r) in panes.iter().zip(areas.iter()) {
         match pane {
             Pane::Folders => folders(model, s, f, *r, theme),
@@ -250,64 +244,43 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The opened message as lines: headers, attachments, then the body. Sanitised.
-pub fn message_lines<'a>(m: &MessageView, width: u16, theme: &Theme) -> Vec<Line<'a>> {
-    let label = |t: &str| Span::styled(format!("{t:<9}"), theme.muted());
-    let people = |list: &[crate::app::Person]| {
-        list.iter()
-            .map(|p| clean(&p.label()))
-            .collect::<Vec<_>>()
-            .join(", ")
+/// One row of the opened message, styled by what it is.
+fn preview_line<'a>(row: PreviewRow<'a>, theme: &Theme) -> Line<'a> {
+    let style = match row.kind {
+        RowKind::Subject => theme.title(),
+        RowKind::Attachment => theme.accent(),
+        RowKind::Rule => theme.muted(),
+        RowKind::Header | RowKind::Body => Style::new(),
     };
-    let mut lines = vec![Line::from(vec![
-        label("Subject"),
-        Span::styled(clean(&m.subject), theme.title()),
-    ])];
-    if let Some(from) = &m.from {
-        lines.push(Line::from(vec![
-            label("From"),
-            Span::raw(clean(&from.label())),
-        ]));
-    }
-    if !m.to.is_empty() {
-        lines.push(Line::from(vec![label("To"), Span::raw(people(&m.to))]));
-    }
-    if !m.cc.is_empty() {
-        lines.push(Line::from(vec![label("Cc"), Span::raw(people(&m.cc))]));
-    }
-    lines.push(Line::from(vec![
-        label("Date"),
-        Span::raw(clean(&m.received.replace('T', " ").replace('Z', " UTC"))),
-    ]));
-    for (i, a) in m.attachments.iter().enumerate() {
-        let kind = if a.is_file { "" } else { " (item)" };
-        lines.push(Line::from(vec![
-            label(if i == 0 { "Attached" } else { "" }),
-            Span::styled(
-                format!("{}  {} bytes{kind}", clean(&a.name), a.size),
-                theme.accent(),
-            ),
-        ]));
-    }
-    lines.push(Line::styled(
-        "─".repeat(width.min(60) as usize),
-        theme.muted(),
-    ));
-    let body = sanitize::text(&m.body).replace('\t', "    ");
-    lines.extend(body.lines().map(|l| Line::raw(l.to_string())));
-    lines
+    Line::from(vec![
+        Span::styled(row.label, theme.muted()),
+        Span::styled(row.text, style),
+    ])
 }
 
 fn preview(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
     let block = pane_block(" Message ".into(), s.focus == Pane::Preview, theme);
-    let inner = block.inner(area).inner(Margin::new(1, 0));
+    let inner = block.inner(area).inner(Margin::new(PREVIEW_MARGIN, 0));
     f.render_widget(block, area);
+    let height = inner.height as usize;
     match &s.preview {
         Some(m) => {
-            let p = Paragraph::new(message_lines(m, inner.width, theme))
-                .wrap(Wrap { trim: false })
-                .scroll((s.preview_scroll, 0));
-            f.render_widget(p, inner);
+            // Wrapped by the model; only a resize it has not seen yet wraps (the top of) it here.
+            let fresh;
+            let text = match &s.preview_text {
+                Some(t) if t.fits(&m.id, inner.width) => t,
+                _ => {
+                    let rows = s.preview_scroll.saturating_add(height);
+                    fresh = PreviewText::first_rows(m, inner.width, rows);
+                    &fresh
+                }
+            };
+            let top = s.preview_scroll.min(text.len().saturating_sub(height));
+            let lines: Vec<Line> = (top..text.len().min(top + height))
+                .filter_map(|i| text.row(i))
+                .map(|row| preview_line(row, theme))
+                .collect();
+            f.render_widget(Paragraph::new(lines), inner);
         }
         None => {
             let text = if s.reading.is_some() {

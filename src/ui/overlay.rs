@@ -3,15 +3,16 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
-use crate::app::keymap::Action;
-use crate::app::overlay::{GuideView, Overlay, ToastLevel};
+use crate::app::overlay::help::{self, HelpRow};
+use crate::app::overlay::{GuideView, HelpView, Overlay, ToastLevel};
 use crate::app::{Model, screen_key_contexts};
 use crate::domain::guide::wrap_line;
 
 use super::theme::Theme;
-use super::widgets::{centered, dialog};
+use super::widgets::{centered, clear, dialog};
 
 pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
     for o in &model.shared.overlays {
@@ -86,7 +87,7 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
                     k,
                 );
             }
-            Overlay::Help => help(model, f, area, theme),
+            Overlay::Help(h) => help(model, h, f, area, theme),
             Overlay::Guide(g) => guide(g, f, area, theme),
         }
     }
@@ -100,43 +101,51 @@ fn wrapped_height(text: &str, width: u16) -> u16 {
         .max(1)
 }
 
-fn help(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
-    let mut lines: Vec<Line> = Vec::new();
-    for ctx in screen_key_contexts(model) {
-        let bindings: Vec<_> = model
-            .shared
-            .keymap
-            .bindings(ctx)
-            .filter(|b| model.shared.demo || b.action != Action::DemoApprove)
-            .collect();
-        if bindings.is_empty() {
-            continue;
-        }
-        if !lines.is_empty() {
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::styled(ctx.title(), theme.title()));
-        for b in bindings {
-            let keys = b
-                .keys
-                .iter()
-                .map(|k| k.to_string())
-                .collect::<Vec<_>>()
-                .join(" ");
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<16}"), theme.key()),
-                Span::raw(b.desc.clone()),
-            ]));
-        }
-    }
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let r = centered(area, 64.min(area.width), h);
-    let inner = dialog(
-        f,
-        r,
-        Line::styled(" Keys — Esc closes ", theme.title()),
-        theme.accent(),
+/// The keys of the screen under the help, scrolled as the model says; the title tells where.
+fn help(model: &Model, view: &HelpView, f: &mut Frame, area: Rect, theme: &Theme) {
+    let l = help::layout(
+        &model.shared.keymap,
+        &screen_key_contexts(model),
+        model.shared.demo,
+        (area.width, area.height),
     );
+    // The terminal may differ from the size the model last saw: stay within the rows.
+    let first = view.scroll.min(l.max_scroll());
+    let shown: Vec<&HelpRow> = l.rows.iter().skip(first).take(l.visible()).collect();
+    let title = if l.max_scroll() == 0 {
+        " Keys — Esc closes ".to_string()
+    } else {
+        format!(
+            " Keys {}–{}/{}{} · Esc closes ",
+            first + 1,
+            first + shown.len(),
+            l.rows.len(),
+            if first < l.max_scroll() {
+                " · ↓ more"
+            } else {
+                ""
+            }
+        )
+    };
+    let r = centered(area, l.width, l.height);
+    let inner = dialog(f, r, Line::styled(title, theme.title()), theme.accent());
+    let lines: Vec<Line> = shown
+        .into_iter()
+        .map(|row| match row {
+            HelpRow::Title(t) => Line::styled(*t, theme.title()),
+            HelpRow::Blank => Line::raw(""),
+            HelpRow::Binding { keys, desc } => Line::from(vec![
+                Span::styled(
+                    format!(
+                        "  {keys}{}",
+                        " ".repeat(l.key_width.saturating_sub(keys.width()) + 2)
+                    ),
+                    theme.key(),
+                ),
+                Span::raw(desc.clone()),
+            ]),
+        })
+        .collect();
     f.render_widget(
         Paragraph::new(lines),
         inner.inner(ratatui::layout::Margin::new(1, 0)),
@@ -211,7 +220,7 @@ pub fn toasts(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
         if t.fading(now) {
             style = style.patch(theme.muted());
         }
-        f.render_widget(Clear, r);
+        clear(f, r);
         let block = ratatui::widgets::Block::bordered()
             .border_type(ratatui::widgets::BorderType::Rounded)
             .border_style(style);

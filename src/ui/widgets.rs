@@ -4,7 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear};
+use unicode_width::UnicodeWidthStr;
 
+pub use crate::app::overlay::help::wrap_words;
 use crate::app::text_field::TextField;
 
 use super::theme::Theme;
@@ -26,9 +28,26 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     c
 }
 
+/// Clears `area` for a pop-up. A double-width glyph just left of it would still cover the
+/// area's first column on the terminal (`Clear` only blanks its right half), so it is blanked.
+pub fn clear(f: &mut Frame, area: Rect) {
+    f.render_widget(Clear, area);
+    let buf = f.buffer_mut();
+    if area.x <= buf.area.x || area.is_empty() {
+        return;
+    }
+    for y in area.top()..area.bottom() {
+        if let Some(cell) = buf.cell_mut((area.x - 1, y))
+            && cell.symbol().width() > 1
+        {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 /// Clears `area` and draws a bordered box titled `title`; returns the inside.
 pub fn dialog(f: &mut Frame, area: Rect, title: Line<'_>, border: ratatui::style::Style) -> Rect {
-    f.render_widget(Clear, area);
+    clear(f, area);
     let block = Block::bordered()
         .border_type(ratatui::widgets::BorderType::Rounded)
         .border_style(border)

@@ -12,7 +12,8 @@ use crate::app::wizard::{CLOUDS, Field, Step, WizardState, cloud_label};
 use crate::domain::Grant;
 
 use super::theme::Theme;
-use super::widgets::{input_line, spinner};
+use super::widgets::{input_line, spinner, wrap_words};
+use unicode_width::UnicodeWidthStr;
 
 const LABEL_W: u16 = 16;
 
@@ -27,12 +28,38 @@ pub fn view(model: &Model, w: &WizardState, f: &mut Frame, area: Rect, theme: &T
     if let Some(s) = steps_area {
         step_list(w, f, s, theme);
     }
-    let [head, form, next] = Layout::vertical([
-        Constraint::Length(2),
+    let [head, rest] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)])
+        .areas(main.inner(Margin::new(1, 0)));
+    let focus_ok = model.shared.overlays.is_empty() && w.saving.is_none();
+    // The form first; the Next line gets the rows it needs when they are free, else two.
+    let form_need = match w.step {
+        Step::Permissions => rest.height,
+        Step::Review => review_lines(w, theme)
+            .iter()
+            .map(|l| (l.width().max(1) as u16).div_ceil(rest.width.max(1)))
+            .sum(),
+        _ => field_layout(w, rest.width, focus_ok, u16::MAX).need,
+    };
+    let mut next_text = next_lines(model, w, rest.width, theme, false);
+    let room = rest.height.saturating_sub(form_need).max(3) - 1;
+    if next_text.len() > usize::from(room) {
+        next_text = next_lines(model, w, rest.width, theme, true);
+        if next_text.len() > usize::from(room) {
+            next_text.truncate(usize::from(room));
+            if let Some(line) = next_text.last_mut() {
+                let before: usize = line.spans.iter().rev().skip(1).map(|s| s.width()).sum();
+                if let Some(span) = line.spans.last_mut() {
+                    let cut = usize::from(rest.width).saturating_sub(before);
+                    span.content = ellipsis(&span.content, cut).into();
+                }
+            }
+        }
+    }
+    let [form, next] = Layout::vertical([
         Constraint::Fill(1),
-        Constraint::Length(3),
+        Constraint::Length(next_text.len() as u16 + 1),
     ])
-    .areas(main.inner(Margin::new(1, 0)));
+    .areas(rest);
     let heading = format!(
         "Step {}/{} · {}",
         w.step.index() + 1,
@@ -46,13 +73,17 @@ pub fn view(model: &Model, w: &WizardState, f: &mut Frame, area: Rect, theme: &T
         ]),
         head,
     );
-    let focus_ok = model.shared.overlays.is_empty() && w.saving.is_none();
     match w.step {
         Step::Permissions => super::picker::view(w, f, form, theme, focus_ok),
         Step::Review => review(w, f, form, theme),
         _ => fields(w, f, form, theme, focus_ok),
     }
-    next_line(model, w, f, next, theme);
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.muted());
+    let inner = block.inner(next);
+    f.render_widget(block, next);
+    f.render_widget(Paragraph::new(next_text), inner);
 }
 
 fn step_intro(step: Step) -> &'static str {
@@ -88,61 +119,145 @@ fn step_list(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// What the form of a step takes: each field's rows, its message cut to what fits.
+struct FieldLayout {
+    fields: Vec<FieldRows>,
+    /// Rows for every field and its whole message.
+    need: u16,
+}
+
+struct FieldRows {
+    field: Field,
+    focused: bool,
+    /// The field itself (the grant: its choices and the note under them).
+    height: u16,
+    message: Vec<String>,
+    /// Message rows drawn; fewer than `message` holds when the form is short of room.
+    shown: u16,
+}
+
+/// Every message whole when the form has room; otherwise each field keeps one message row,
+/// the focused field's message gets all it needs, then the others' in order.
+fn field_layout(w: &WizardState, width: u16, focus_ok: bool, height: u16) -> FieldLayout {
+    let msg_w = usize::from(width.saturating_sub(LABEL_W));
+    let mut fields: Vec<FieldRows> = w
+        .fields()
+        .into_iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let focused = focus_ok && i == w.focus;
+            let text = match w.visible_problem(field) {
+                Some(p) => format!("✗ {p}"),
+                None if focused => hint(w, field),
+                None => String::new(),
+            };
+            let message = if text.is_empty() {
+                Vec::new()
+            } else {
+                wrap_words(&text, msg_w)
+            };
+            let height = if field == Field::Grant {
+                Grant::ALL.len() as u16 + grant_note(w, msg_w).len() as u16
+            } else {
+                1
+            };
+            FieldRows {
+                field,
+                focused,
+                height,
+                shown: 1,
+                message,
+            }
+        })
+        .collect();
+    let full = |r: &FieldRows| (r.message.len() as u16).max(1);
+    let need: u16 = fields.iter().map(|r| r.height + full(r)).sum();
+    if need <= height {
+        for r in &mut fields {
+            r.shown = full(r);
+        }
+    } else {
+        let mut left = height.saturating_sub(fields.iter().map(|r| r.height + 1).sum());
+        let order = fields
+            .iter()
+            .position(|r| r.focused)
+            .into_iter()
+            .chain(0..fields.len());
+        for i in order.collect::<Vec<_>>() {
+            let more = (full(&fields[i]) - fields[i].shown).min(left);
+            fields[i].shown += more;
+            left -= more;
+        }
+    }
+    FieldLayout { fields, need }
+}
+
 fn fields(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok: bool) {
-    let list = w.fields();
+    let layout = field_layout(w, area.width, focus_ok, area.height);
+    let msg_w = area.width.saturating_sub(LABEL_W);
     let mut y = area.y;
-    for (i, field) in list.iter().enumerate() {
-        let focused = focus_ok && i == w.focus;
-        let extra_h = if *field == Field::Grant { 5 } else { 0 };
-        if y + 2 + extra_h > area.bottom() {
+    for r in &layout.fields {
+        if y + r.height + 1 > area.bottom() {
             break;
         }
-        let row = Rect::new(area.x, y, area.width, 1 + extra_h);
-        match field {
+        let row = Rect::new(area.x, y, area.width, r.height);
+        match r.field {
             Field::Cloud => choice(
                 f,
                 row,
                 theme,
-                field_label(*field),
+                field_label(r.field),
                 cloud_label(CLOUDS[w.cloud]),
-                focused,
+                r.focused,
             ),
-            Field::Grant => grant_choice(w, f, row, theme, focused),
+            Field::Grant => grant_choice(w, f, row, theme, r.focused),
             _ => {
-                if let Some(tf) = w.text_field(*field) {
+                if let Some(tf) = w.text_field(r.field) {
                     input_line(
                         f,
                         row,
                         theme,
-                        field_label(*field),
+                        field_label(r.field),
                         LABEL_W,
                         tf,
-                        focused,
-                        &placeholder(w, *field),
+                        r.focused,
+                        &placeholder(w, r.field),
                     );
                 }
             }
         }
-        y += 1 + extra_h;
-        let msg_w = area.width.saturating_sub(LABEL_W);
-        let (text, style) = match w.visible_problem(*field) {
-            Some(p) => (format!("✗ {p}"), theme.error()),
-            None if focused => (hint(w, *field), theme.muted()),
-            None => (String::new(), theme.muted()),
-        };
-        // A problem may take two lines; a hint one.
-        let h = if text.chars().count() > msg_w as usize && y + 2 < area.bottom() {
-            2
+        y += r.height;
+        let style = if w.visible_problem(r.field).is_some() {
+            theme.error()
         } else {
-            1
+            theme.muted()
         };
-        let msg_area = Rect::new(area.x + LABEL_W, y, msg_w, h);
+        let mut lines: Vec<String> = r
+            .message
+            .iter()
+            .take(usize::from(r.shown))
+            .cloned()
+            .collect();
+        if lines.len() < r.message.len()
+            && let Some(last) = lines.last_mut()
+        {
+            *last = ellipsis(last, usize::from(msg_w));
+        }
+        let lines: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
         f.render_widget(
-            Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
-            msg_area,
+            Paragraph::new(lines),
+            Rect::new(area.x + LABEL_W, y, msg_w, r.shown),
         );
-        y += h;
+        y += r.shown;
     }
+}
+
+/// `text` ending in "…" within `width` columns: a message cut for lack of rows says so.
+fn ellipsis(text: &str, width: usize) -> String {
+    let mut out: String = text.to_string();
+    while out.width() + 1 > width.max(1) && out.pop().is_some() {}
+    out.push('…');
+    out
 }
 
 fn placeholder(w: &WizardState, field: Field) -> String {
@@ -243,29 +358,39 @@ fn grant_choice(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus
         spans.push(Span::styled(g.label(), style));
         lines.push(Line::from(spans));
     }
-    let note = match w.grant {
-        Grant::AuthCode => Line::styled(
-            format!("{pad}Sign in at Microsoft in any browser; no password is stored."),
-            theme.ok(),
-        ),
-        Grant::DeviceCode => Line::styled(
-            format!("{pad}Type a short code on any device; good for servers without a browser."),
-            theme.muted(),
-        ),
-        Grant::Ropc => Line::styled(
-            format!("{pad}⚠ Discouraged: fails with MFA, and the password is kept in the vault."),
-            theme.warn(),
-        ),
-        Grant::ClientCredentials => Line::styled(
-            format!("{pad}App-only: needs a client secret and admin-consented app permissions."),
-            theme.muted(),
-        ),
+    let style = match w.grant {
+        Grant::AuthCode => theme.ok(),
+        Grant::Ropc => theme.warn(),
+        Grant::DeviceCode | Grant::ClientCredentials => theme.muted(),
     };
-    lines.push(note);
+    let width = usize::from(area.width.saturating_sub(LABEL_W));
+    for part in grant_note(w, width) {
+        lines.push(Line::styled(format!("{pad}{part}"), style));
+    }
     f.render_widget(Paragraph::new(lines), area);
 }
 
+/// What the chosen grant means, wrapped under the choices.
+fn grant_note(w: &WizardState, width: usize) -> Vec<String> {
+    let note = match w.grant {
+        Grant::AuthCode => "Sign in at Microsoft in any browser; no password is stored.",
+        Grant::DeviceCode => "Type a short code on any device; good for servers without a browser.",
+        Grant::Ropc => "⚠ Discouraged: fails with MFA, and the password is kept in the vault.",
+        Grant::ClientCredentials => {
+            "App-only: needs a client secret and admin-consented app permissions."
+        }
+    };
+    wrap_words(note, width)
+}
+
 fn review(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
+    f.render_widget(
+        Paragraph::new(review_lines(w, theme)).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn review_lines<'a>(w: &'a WizardState, theme: &Theme) -> Vec<Line<'a>> {
     let label = |t: &str| Span::styled(format!("{t:<16}"), theme.muted());
     let secret = match (w.client_secret.is_empty(), w.secret_stored) {
         (false, _) => "set (new)",
@@ -332,52 +457,61 @@ fn review(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
             theme.error(),
         ));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }
 
-fn next_line(model: &Model, w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
+/// The line under the form, wrapped to `width`. `short`: the blocking problem is named, not
+/// repeated, when it shows next to its field on this step (for a screen short of rows).
+fn next_lines(
+    model: &Model,
+    w: &WizardState,
+    width: u16,
+    theme: &Theme,
+    short: bool,
+) -> Vec<Line<'static>> {
     let key = model
         .shared
         .keymap
         .key_for(Context::Wizard, Action::NextStep)
         .map(|k| k.to_string())
         .unwrap_or_default();
-    let line = if w.saving.is_some() {
-        Line::styled(
+    if w.saving.is_some() {
+        return vec![Line::styled(
             format!("{} Saving to the vault…", spinner(model.shared.frame)),
             theme.accent(),
-        )
-    } else if let Some((field, why)) = w.blocker() {
-        Line::from(vec![
-            Span::styled(format!("{key} Next "), theme.muted()),
-            Span::styled(
-                format!(
-                    "is blocked: {}",
-                    if w.shown.contains(&field) {
-                        why.to_string()
-                    } else {
-                        format!("{} is not filled in yet.", field_label(field))
-                    }
-                ),
-                theme.warn(),
-            ),
-        ])
-    } else if w.step == Step::Review {
-        Line::from(vec![
+        )];
+    }
+    let Some((field, why)) = w.blocker() else {
+        let (text, style) = if w.step == Step::Review {
+            ("Save the connector".to_string(), theme.ok())
+        } else {
+            let next = Step::ALL[w.step.index() + 1];
+            (format!("Next: {}", next.title()), theme.ok())
+        };
+        return vec![Line::from(vec![
             Span::styled(format!("{key} "), theme.key()),
-            Span::styled("Save the connector", theme.ok()),
-        ])
-    } else {
-        let next = Step::ALL[w.step.index() + 1];
-        Line::from(vec![
-            Span::styled(format!("{key} "), theme.key()),
-            Span::styled(format!("Next: {}", next.title()), theme.ok()),
-        ])
+            Span::styled(text, style),
+        ])];
     };
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.muted());
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), inner);
+    let shown_here = w.shown.contains(&field) && w.fields().contains(&field);
+    let why = if short && shown_here {
+        format!("see the message under {}.", field_label(field))
+    } else if w.shown.contains(&field) {
+        why.to_string()
+    } else {
+        format!("{} is not filled in yet.", field_label(field))
+    };
+    let prefix = format!("{key} Next ");
+    let text = format!("{prefix}is blocked: {why}");
+    wrap_words(&text, usize::from(width.max(1)))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| match part.strip_prefix(&prefix) {
+            Some(rest) if i == 0 => Line::from(vec![
+                Span::styled(prefix.clone(), theme.muted()),
+                Span::styled(rest.to_string(), theme.warn()),
+            ]),
+            _ => Line::styled(part, theme.warn()),
+        })
+        .collect()
 }

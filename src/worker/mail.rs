@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::app::compose::AttachmentFile;
 use crate::app::{
     AttachmentRow, ComposeKind, FolderItem, Importance, MailAction, MailOutcome, MailQuery,
     MessagePage, MessageRow, MessageView, OutgoingDraft, Person, ReqId, UiError, UiErrorKind,
@@ -255,14 +256,16 @@ pub async fn more(services: &Services, listing: ReqId) -> Result<MessagePage, Ui
     }
 }
 
+/// Opens a message; an HTML body is laid out for `text_width` columns (the preview's width).
 pub async fn read(
     services: &Services,
     name: &str,
     message_id: &str,
+    text_width: u16,
 ) -> Result<Box<MessageView>, UiError> {
     let client = services.mail.client(services, name, false)?;
     let m = client
-        .message(message_id, BodyFormat::Text)
+        .message(message_id, BodyFormat::TextWidth(usize::from(text_width)))
         .await
         .map_err(graph_error)?;
     Ok(Box::new(MessageView {
@@ -271,6 +274,7 @@ pub async fn read(
         from: m.from.as_ref().map(person),
         to: m.to.iter().map(person).collect(),
         cc: m.cc.iter().map(person).collect(),
+        reply_to: m.reply_to.iter().map(person).collect(),
         received: m.received,
         body: m.body_text,
         attachments: m.attachments.into_iter().map(attachment).collect(),
@@ -375,6 +379,36 @@ fn note(services: &Services, record: AuditRecord) {
     }
 }
 
+/// Checks, when it is added to a draft, that a file to attach is there and readable, so a
+/// wrong path is said at once and not only when the mail is sent.
+pub async fn check_attachment(path: &str) -> Result<AttachmentFile, UiError> {
+    let p = expand_home(path);
+    let problem = |what: String| {
+        UiError::new(UiErrorKind::Other, what)
+            .with_fix("type the path of a readable file; it was not attached")
+    };
+    let meta = tokio::fs::metadata(&p).await.map_err(|e| {
+        problem(match e.kind() {
+            std::io::ErrorKind::NotFound => format!("There is no file {}.", p.display()),
+            _ => format!("{} cannot be read: {e}.", p.display()),
+        })
+    })?;
+    if meta.is_dir() {
+        return Err(problem(format!(
+            "{} is a folder: attach the files in it one by one.",
+            p.display()
+        )));
+    }
+    // Opening it proves it can be read at send time (permissions, a broken mount).
+    tokio::fs::File::open(&p)
+        .await
+        .map_err(|e| problem(format!("{} cannot be read: {e}.", p.display())))?;
+    Ok(AttachmentFile {
+        path: path.to_string(),
+        size: meta.len(),
+    })
+}
+
 async fn read_attachment(path: &str) -> Result<OutgoingAttachment, UiError> {
     let p = expand_home(path);
     let bytes = tokio::fs::read(&p).await.map_err(|e| {
@@ -420,6 +454,8 @@ pub async fn send(services: &Services, name: &str, draft: OutgoingDraft) -> Resu
         }
         ComposeKind::Reply { message_id, all } => {
             record.action = if all { "reply_all" } else { "reply" }.into();
+            // The compose screen shows (in To and Cc) whom Graph's reply action addresses.
+            record.recipients = audit::recipients(&draft.to, &draft.cc, &[]);
             let sent = client.reply(&message_id, &draft.body, all).await;
             record.message_id = Some(message_id);
             sent

@@ -207,13 +207,19 @@ async fn execute(
             EventBody::Messages(mail::more(&services, listing).await)
         }
         Cmd::ReadMessage {
-            name, message_id, ..
-        } => EventBody::Message(mail::read(&services, &name, &message_id).await),
+            name,
+            message_id,
+            text_width,
+            ..
+        } => EventBody::Message(mail::read(&services, &name, &message_id, text_width).await),
         Cmd::ChangeMessage { name, action, .. } => {
             EventBody::Changed(mail::change(&services, &name, action).await)
         }
         Cmd::SendMail { name, draft, .. } => {
             EventBody::Sent(mail::send(&services, &name, *draft).await)
+        }
+        Cmd::CheckAttachment { path, .. } => {
+            EventBody::AttachmentChecked(mail::check_attachment(&path).await)
         }
         Cmd::Cancel { .. }
         | Cmd::SubmitRedirect { .. }

@@ -286,6 +286,7 @@ fn mailbox(size: (u16, u16)) -> Model {
         from: Some(person("Megan Bowen", "megan@contoso.com")),
         to: vec![person("IT team", "it@contoso.com")],
         cc: vec![],
+        reply_to: vec![],
         received: "2024-05-28T15:07:00Z".into(),
         body: graphmail::graph::html_to_text(MAINTENANCE),
         attachments: vec![AttachmentRow {

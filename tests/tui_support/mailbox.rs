@@ -124,6 +124,7 @@ pub fn view_of(id: &str, subject: &str, body: &str) -> Box<MessageView> {
             address: "megan.bowen@contoso-demo.onmicrosoft.com".into(),
         }],
         cc: vec![],
+        reply_to: vec![],
         received: "2024-05-28T09:30:00Z".into(),
         body: body.into(),
         attachments: vec![],

@@ -39,8 +39,7 @@ pub(super) fn on_prompt_key(shared: &mut Shared, s: &mut MailboxState, key: Key)
             match kind {
                 PromptKind::Search => {
                     s.search = (!text.is_empty()).then_some(text);
-                    s.preview = None;
-                    s.reading = None;
+                    s.close_preview();
                     s.focus = Pane::List;
                     s.relist(shared)
                 }
