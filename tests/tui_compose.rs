@@ -85,6 +85,30 @@ fn ctrl_c_with_a_draft_asks_first_and_a_second_ctrl_c_quits() {
 }
 
 #[test]
+fn ctrl_c_over_the_help_still_asks_before_dropping_the_draft() {
+    let mut m = mailbox_of(0);
+    press(&mut m, Key::ch('c'));
+    type_text(&mut m, "megan@contoso.com");
+    code(&mut m, KeyCode::F(1));
+    assert!(matches!(m.shared.overlays.last(), Some(Overlay::Help(_))));
+    let cmds = press(&mut m, Key::ctrl('c'));
+    assert!(cmds.is_empty(), "the draft is not dropped: {cmds:?}");
+    assert!(matches!(
+        m.shared.overlays.last(),
+        Some(Overlay::Confirm { title, .. }) if title == "Quit graphmail"
+    ));
+    // Keep editing: back to the help over the draft, nothing lost.
+    code(&mut m, KeyCode::Esc);
+    assert!(matches!(m.shared.overlays.last(), Some(Overlay::Help(_))));
+    assert_eq!(compose_of(&m).to.value(), "megan@contoso.com");
+    assert!(!m.shared.quitting);
+    // Asked twice, it quits.
+    press(&mut m, Key::ctrl('c'));
+    let cmds = press(&mut m, Key::ctrl('c'));
+    assert!(matches!(cmds.as_slice(), [Cmd::Quit]));
+}
+
+#[test]
 fn reply_all_names_whom_graph_sends_it_to_and_never_the_mailbox_itself() {
     // ops-app works on ops@contoso.com (its target mailbox).
     let mut m = mailbox_of(3);

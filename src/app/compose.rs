@@ -261,6 +261,11 @@ impl ComposeState {
         self.body.lines().join("\n")
     }
 
+    /// Quitting now would lose a draft, or the answer to a send in flight.
+    pub fn holds_unsaved_work(&self) -> bool {
+        self.has_content() || self.sending.is_some()
+    }
+
     fn has_content(&self) -> bool {
         let typed = |f: &TextField, field| self.editable(field) && !f.is_empty();
         typed(&self.to, ComposeField::To)
@@ -366,7 +371,7 @@ pub fn on_key(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
     let action = shared
         .keymap
         .resolve(&[Context::Compose, Context::Global], key);
-    if action == Some(Action::Quit) && (s.has_content() || s.sending.is_some()) {
+    if action == Some(Action::Quit) && s.holds_unsaved_work() {
         ask_before_quitting(shared, s);
         return Vec::new();
     }
@@ -448,6 +453,8 @@ pub fn on_key(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
             Vec::new()
         }
         Some(Action::Quit) => shared.global(action),
+        // `?` is text here; F1 still opens the help.
+        Some(Action::Help) if key.code == KeyCode::F(1) => shared.global(action),
         _ => edit(shared, s, key),
     }
 }

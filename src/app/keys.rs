@@ -31,6 +31,11 @@ pub struct Key {
 }
 
 impl Key {
+    /// A character without Ctrl or Alt: a text field types it.
+    pub fn is_plain_char(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_)) && !self.ctrl && !self.alt
+    }
+
     pub const fn new(code: KeyCode) -> Key {
         Key {
             code,

@@ -250,8 +250,43 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     cmds
 }
 
+/// Quit pressed over a dialog while the screen below holds unsaved work: the screen asks, as it
+/// does without the dialog, instead of the dialog quitting at once. Its own question is left to
+/// quit on a second press.
+fn quits_unsaved_work_over_a_dialog(model: &Model, key: Key) -> bool {
+    let Some(top) = model.shared.overlays.last() else {
+        return false;
+    };
+    let asking_already = matches!(
+        top,
+        Overlay::Confirm {
+            action: overlay::ConfirmAction::QuitDiscarding,
+            ..
+        }
+    );
+    let quits = model
+        .shared
+        .keymap
+        .resolve(&[top.context(), Context::Global], key)
+        == Some(Action::Quit);
+    let unsaved = match &model.screen {
+        Screen::Compose(s) => s.holds_unsaved_work(),
+        Screen::Wizard(w) => w.dirty,
+        _ => false,
+    };
+    quits && unsaved && !asking_already
+}
+
 fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
     let help_contexts = screen_key_contexts(model);
+    if quits_unsaved_work_over_a_dialog(model, key) {
+        let shared = &mut model.shared;
+        return match &mut model.screen {
+            Screen::Compose(s) => compose::on_key(shared, s, key),
+            Screen::Wizard(s) => wizard::on_key(shared, s, key),
+            _ => Vec::new(),
+        };
+    }
     if let Some(mut cmds) = overlay::on_key(&mut model.shared, key, &help_contexts) {
         if let Some(what) = model.shared.confirmed.take() {
             let shared = &mut model.shared;
@@ -377,6 +412,21 @@ pub fn key_contexts(model: &Model) -> Vec<Context> {
         return vec![top.context()];
     }
     screen_key_contexts(model)
+}
+
+/// A text field has the keys: a plain character is typed, not taken as a command, so hints
+/// name another key of the same action (`F1 help`, not `? help`).
+pub fn typing(model: &Model) -> bool {
+    if !model.shared.overlays.is_empty() {
+        return false;
+    }
+    match &model.screen {
+        Screen::Unlock(_) | Screen::Compose(_) => true,
+        Screen::Wizard(w) => w.focused().is_some_and(|f| w.text_field(f).is_some()),
+        Screen::Mailbox(s) => s.prompt.is_some(),
+        Screen::SignIn(s) => s.paste_focused,
+        Screen::Connectors(_) => false,
+    }
 }
 
 /// Whether an action can do anything right now: the footer leaves out those that cannot.

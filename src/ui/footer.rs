@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::app::keymap::{Action, Binding};
-use crate::app::{Model, action_available, key_contexts};
+use crate::app::{Model, action_available, key_contexts, typing};
 
 use super::theme::Theme;
 use super::widgets::spinner;
@@ -34,10 +34,16 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
         room = room.saturating_sub(s.chars().count());
         spans.push(Span::styled(s, theme.accent()));
     }
+    let typing = typing(model);
     let hints: Vec<(&Binding, String, String)> = hints(model)
         .into_iter()
         .filter_map(|b| {
-            let k = b.keys.first()?;
+            // While typing, a plain character would be typed: show a key that is not one.
+            let k = if typing {
+                b.keys.iter().find(|k| !k.is_plain_char())?
+            } else {
+                b.keys.first()?
+            };
             Some((
                 b,
                 format!(" {k}"),
