@@ -328,8 +328,22 @@ fn the_az_commands_make_a_working_connector_with_the_real_graphmail_for_every_gr
         if confidential {
             args.push("--confidential");
         }
+        // Known values fill the lines in; without them a person replaces the placeholders.
+        let filled = i % 2 == 0;
+        if filled && grant == "ropc" {
+            args.extend(["--username", "alex@contoso.com"]);
+        }
+        if filled && grant == "client-credentials" {
+            args.extend(["--mailbox", "alerts@contoso.com"]);
+        }
         let g = json(&graphmail(&args));
-        // The placeholders a person replaces before running the lines.
+        let lines = g["az_commands"].to_string();
+        if filled {
+            assert!(
+                !lines.contains("<user@domain>") && !lines.contains("<mailbox>"),
+                "{lines}"
+            );
+        }
         let commands = g["az_commands"]
             .as_array()
             .unwrap()

@@ -92,7 +92,8 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
             vec![Cmd::Test { id, name }]
         }
         (Some(Action::Guide), Some(row)) => {
-            let input = GuideInput::saved(row.connector, row.client_secret_set);
+            let input = GuideInput::saved(row.connector, row.client_secret_set)
+                .with_username(row.username.as_deref());
             shared.overlays.push(Overlay::Guide(GuideView::new(&input)));
             Vec::new()
         }

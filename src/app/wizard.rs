@@ -415,7 +415,8 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
                 GuideInput::saved(w.connector(), secret)
             } else {
                 GuideInput::new(w.connector(), secret)
-            };
+            }
+            .with_username(Some(w.username.value()));
             shared.overlays.push(Overlay::Guide(GuideView::new(&input)));
         }
         Some(Action::NextStep) => return next_step(shared, w),

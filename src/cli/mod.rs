@@ -331,6 +331,12 @@ pub struct GuideArgs {
     /// A confidential app with a client secret (implied by client credentials)
     #[arg(long)]
     pub confidential: bool,
+    /// Client credentials: the mailbox the app reads [default: a <mailbox> placeholder]
+    #[arg(long, value_name = "UPN")]
+    pub mailbox: Option<String>,
+    /// ROPC: the mailbox user [default: a <user@domain> placeholder]
+    #[arg(long, value_name = "UPN")]
+    pub username: Option<String>,
 }
 
 #[cfg(feature = "emulator")]

@@ -29,6 +29,8 @@ pub struct GuideInput {
     pub client_secret: bool,
     /// The connector is in the vault already (edit it rather than add it).
     pub saved: bool,
+    /// ROPC: the mailbox user, when known (else the steps carry a placeholder).
+    pub username: Option<String>,
 }
 
 impl GuideInput {
@@ -38,7 +40,17 @@ impl GuideInput {
             client_secret: client_secret || connector.grant == Grant::ClientCredentials,
             connector,
             saved: false,
+            username: None,
         }
+    }
+
+    /// With the ROPC user name filled in; an empty one keeps the placeholder.
+    pub fn with_username(mut self, username: Option<&str>) -> GuideInput {
+        self.username = username
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string);
+        self
     }
 
     /// The guide for a connector in the vault.
@@ -270,7 +282,10 @@ fn graphmail_line(input: &GuideInput, name: &str, values: Values) -> String {
         )),
         Grant::Ropc => line.push_str(&format!(
             " --username {} --password-stdin",
-            placeholder(USER_PLACEHOLDER)
+            match input.username.as_deref() {
+                Some(u) => shell_word(u),
+                None => placeholder(USER_PLACEHOLDER),
+            }
         )),
         Grant::AuthCode | Grant::DeviceCode => {}
     }

@@ -271,10 +271,17 @@ pub fn guide(global: &GlobalArgs, args: GuideArgs) -> CliResult {
             .iter()
             .map(|s| s.text())
             .collect(),
-        mailbox: None,
+        mailbox: args
+            .mailbox
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string),
         redirect_port: c.port,
     };
-    print_guide(global, GuideInput::new(connector, args.confidential));
+    let input =
+        GuideInput::new(connector, args.confidential).with_username(args.username.as_deref());
+    print_guide(global, input);
     Ok(())
 }
 
@@ -287,7 +294,8 @@ fn connector_guide(global: &GlobalArgs, name: &str) -> CliResult {
         GuideInput::saved(
             entry.connector.clone(),
             entry.secrets.client_secret.is_some(),
-        ),
+        )
+        .with_username(entry.secrets.username.as_deref()),
     );
     Ok(())
 }
