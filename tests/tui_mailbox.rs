@@ -502,4 +502,7 @@ fn marking_read_in_the_unread_only_view_takes_the_row_out() {
     reply(&mut m, mark, EventBody::Changed(Ok(MailOutcome::Done)));
     assert_eq!(mailbox(&m).rows.len(), 5);
     assert_eq!(mailbox(&m).selected_row().map(|r| &r.id), Some(&ids[5]));
+    // Three messages left the service's unread list, the opened one too: the next page is
+    // asked for three earlier (tests/tui_worker_paging.rs shows none is then skipped).
+    assert_eq!(mailbox(&m).removed_since_page, 3);
 }

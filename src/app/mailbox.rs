@@ -100,6 +100,10 @@ pub struct MailboxState {
     pub pending: Vec<Pending>,
     /// Requests made so far for this listing (first page included), for the status line.
     pub pages_loaded: usize,
+    /// Rows taken out of the list (moved, deleted, read in the unread-only view) since the
+    /// last page was asked for: the service's list shrank by as many, so the next page starts
+    /// that much earlier.
+    pub removed_since_page: usize,
 }
 
 /// Rows of the list that fit on a terminal of `size` (title, footer and the list's border).
@@ -148,6 +152,7 @@ impl MailboxState {
             picker: None,
             pending: Vec::new(),
             pages_loaded: 0,
+            removed_since_page: 0,
         };
         let mut cmds = s.load_folders(shared);
         cmds.extend(s.relist(shared));
@@ -169,6 +174,7 @@ impl MailboxState {
         self.listing = Some(id);
         self.listing_loading = true;
         self.paging = None;
+        self.removed_since_page = 0;
         self.more = false;
         self.rows.clear();
         self.selected = 0;
@@ -197,7 +203,12 @@ impl MailboxState {
         }
         let id = shared.next_id();
         self.paging = Some(id);
-        vec![Cmd::MoreMessages { id, listing }]
+        let removed = std::mem::take(&mut self.removed_since_page);
+        vec![Cmd::MoreMessages {
+            id,
+            listing,
+            removed,
+        }]
     }
 
     pub fn awaiting(&self, id: ReqId) -> bool {

@@ -72,7 +72,17 @@ fn on_page(shared: &mut Shared, s: &mut MailboxState, r: Result<MessagePage, UiE
         Ok(page) => {
             s.pages_loaded += 1;
             s.more = page.more;
-            s.rows.extend(page.rows);
+            // A page asked for from earlier than the service needed (a removal it had not
+            // seen yet) can repeat rows already listed: only the tail can hold them.
+            let tail = &s.rows[s.rows.len().saturating_sub(2 * page.rows.len().max(1))..];
+            let seen: std::collections::HashSet<&str> =
+                tail.iter().map(|r| r.id.as_str()).collect();
+            let fresh: Vec<MessageRow> = page
+                .rows
+                .into_iter()
+                .filter(|r| !seen.contains(r.id.as_str()))
+                .collect();
+            s.rows.extend(fresh);
             s.page_ahead(shared)
         }
         Err(e) => {
@@ -132,6 +142,11 @@ fn on_changed(
             if let Some(f) = s.current_folder_mut() {
                 f.unread = (f.unread as i64 + delta).max(0) as u64;
             }
+            // The service filters an unread-only listing (a search is filtered here): a
+            // message read now has left its list, whether or not its row stays on screen.
+            if delta < 0 && s.unread_only && s.search.is_none() {
+                s.removed_since_page += 1;
+            }
             // Only unread mail is listed: a message marked read goes, unless the user opened it.
             if read && s.unread_only && !opening {
                 take_row(s, &message_id, list_height(shared.size));
@@ -186,6 +201,8 @@ fn remove_row(s: &mut MailboxState, message_id: &str, to: Option<&str>, height: 
     let Some(row) = take_row(s, message_id, height) else {
         return;
     };
+    // The message has left the folder, and so the listing the service pages through.
+    s.removed_since_page += 1;
     if s.preview.as_ref().is_some_and(|m| m.id == message_id) {
         s.close_preview();
         if s.focus == Pane::Preview {

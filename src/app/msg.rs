@@ -88,6 +88,8 @@ pub enum Cmd {
     MoreMessages {
         id: ReqId,
         listing: ListingId,
+        /// Messages of the listing taken out of it since the last page was asked for.
+        removed: usize,
     },
     ReadMessage {
         id: ReqId,

@@ -100,6 +100,29 @@ impl MessagePager {
         Ok(Some(rows))
     }
 
+    /// `n` messages already listed have left the list since (moved, deleted, or read in an
+    /// unread-only listing): an offset (`$skip`) in the next link now points `n` too far, so it
+    /// moves back. An opaque `$skiptoken` is left as it is.
+    pub fn step_back(&mut self, n: usize) {
+        let Some(url) = self.next.as_mut() else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = match (k.eq_ignore_ascii_case("$skip"), v.parse::<usize>()) {
+                    (true, Ok(skip)) => skip.saturating_sub(n).to_string(),
+                    _ => v.into_owned(),
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+
     /// True when no further request will be made.
     pub fn is_done(&self) -> bool {
         self.next.is_none() || self.remaining == Some(0)

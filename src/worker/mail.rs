@@ -246,9 +246,18 @@ pub async fn list(
     next_page(services, id, pager).await
 }
 
-pub async fn more(services: &Services, listing: ReqId) -> Result<MessagePage, UiError> {
+/// The next page of `listing`; `removed` of its messages left the list since the last page was
+/// asked for, so the page starts that much earlier.
+pub async fn more(
+    services: &Services,
+    listing: ReqId,
+    removed: usize,
+) -> Result<MessagePage, UiError> {
     match services.mail.take_pager(listing) {
-        Some(pager) => next_page(services, listing, pager).await,
+        Some(mut pager) => {
+            pager.step_back(removed);
+            next_page(services, listing, pager).await
+        }
         None => Ok(MessagePage {
             rows: Vec::new(),
             more: false,

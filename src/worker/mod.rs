@@ -203,9 +203,9 @@ async fn execute(
         Cmd::ListMessages { name, query, .. } => {
             EventBody::Messages(mail::list(&services, id, &name, query).await)
         }
-        Cmd::MoreMessages { listing, .. } => {
-            EventBody::Messages(mail::more(&services, listing).await)
-        }
+        Cmd::MoreMessages {
+            listing, removed, ..
+        } => EventBody::Messages(mail::more(&services, listing, removed).await),
         Cmd::ReadMessage {
             name,
             message_id,
