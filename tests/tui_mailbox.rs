@@ -506,3 +506,17 @@ fn marking_read_in_the_unread_only_view_takes_the_row_out() {
     // asked for three earlier (tests/tui_worker_paging.rs shows none is then skipped).
     assert_eq!(mailbox(&m).removed_since_page, 3);
 }
+
+#[test]
+fn a_page_that_starts_earlier_than_needed_lists_no_message_twice() {
+    let (mut m, _) = loaded_mailbox((120, 40), 50, true);
+    let paging = mailbox(&m).paging.expect("paging ahead");
+    // Asked for two earlier (two messages left the list meanwhile): it repeats m48 and m49.
+    reply(&mut m, paging, EventBody::Messages(Ok(page(48, 50, false))));
+    let ids: Vec<&str> = mailbox(&m).rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), 98, "m0..m97, each once");
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "no message listed twice");
+}

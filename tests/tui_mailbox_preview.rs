@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::mailbox::Pane;
-use graphmail::app::mailbox::layout::{pane_widths, panes_at};
+use graphmail::app::mailbox::layout::{pane_widths, panes_at, preview_text_width};
 use graphmail::app::{Cmd, EventBody, Model};
 use graphmail::graph::BodyFormat;
 use tui_support::mailbox::*;
@@ -74,6 +74,30 @@ fn page_down_reaches_the_last_line_of_a_wrapping_message_at_80x24() {
         code(&mut m, KeyCode::PageUp);
     }
     assert!(screen_rows(&m, 80, 24)[2].contains("Subject  Quarterly access review"));
+}
+
+#[test]
+fn a_resize_wraps_the_open_message_again_and_keeps_its_end_in_reach() {
+    let (mut m, _) = loaded_mailbox((80, 24), 5, false);
+    open_selected(
+        &mut m,
+        view_of("m0", "Quarterly access review", &wrapping_body()),
+    );
+    for _ in 0..60 {
+        code(&mut m, KeyCode::PageDown);
+    }
+    graphmail::app::update(&mut m, graphmail::app::Msg::Resize(120, 40));
+    let wrapped = mailbox(&m).preview_text.as_ref().expect("wrapped");
+    assert!(
+        wrapped.fits("m0", preview_text_width((120, 40))),
+        "wrapped for the new width on the resize, not on the next key"
+    );
+    let rows = screen_rows(&m, 120, 40);
+    assert!(
+        rows.iter().any(|r| r.contains("Thanks, Megan")),
+        "{}",
+        rows.join("\n")
+    );
 }
 
 #[test]

@@ -360,50 +360,37 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
     if s.picker.is_some() {
         return prompt::on_picker_key(shared, s, key);
     }
-    // The terminal may have been resized since the last key.
-    s.fit_preview(shared.size);
     let action = shared
         .keymap
         .resolve(&[Context::Mailbox, Context::Global], key);
     let page = list_height(shared.size);
     match action {
-        Some(Action::Up | Action::Down | Action::PageUp | Action::PageDown) => {
-            let step: isize = match action {
-                Some(Action::Up) => -1,
-                Some(Action::Down) => 1,
-                Some(Action::PageUp) => -(page as isize),
-                _ => page as isize,
+        Some(
+            a @ (Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom),
+        ) => {
+            // Home and End are steps too long to stop anywhere but at an end.
+            let step: isize = match a {
+                Action::Up => -1,
+                Action::Down => 1,
+                Action::PageUp => -(page as isize),
+                Action::PageDown => page as isize,
+                Action::Top => isize::MIN,
+                _ => isize::MAX,
             };
             match s.focus {
                 Pane::Folders => {
-                    let last = s.folders.len().saturating_sub(1) as isize;
-                    s.folder_sel = (s.folder_sel as isize + step).clamp(0, last.max(0)) as usize;
+                    let last = s.folders.len().saturating_sub(1);
+                    s.folder_sel = s.folder_sel.saturating_add_signed(step).min(last);
                     Vec::new()
                 }
-                Pane::List => {
-                    let to = (s.selected as isize + step).max(0) as usize;
-                    s.move_selection(shared, to)
-                }
+                Pane::List => s.move_selection(shared, s.selected.saturating_add_signed(step)),
                 Pane::Preview => {
                     s.scroll_preview(shared.size, step);
-                    Vec::new()
-                }
-            }
-        }
-        Some(a @ (Action::Top | Action::Bottom)) => {
-            let top = a == Action::Top;
-            match s.focus {
-                Pane::Folders => {
-                    s.folder_sel = if top {
-                        0
-                    } else {
-                        s.folders.len().saturating_sub(1)
-                    };
-                    Vec::new()
-                }
-                Pane::List => s.move_selection(shared, if top { 0 } else { usize::MAX }),
-                Pane::Preview => {
-                    s.scroll_preview(shared.size, if top { isize::MIN } else { isize::MAX });
                     Vec::new()
                 }
             }

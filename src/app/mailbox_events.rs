@@ -26,8 +26,7 @@ pub fn on_event(shared: &mut Shared, s: &mut MailboxState, id: ReqId, body: Even
         EventBody::Changed(r) => match s.pending.iter().position(|p| p.id == id) {
             Some(i) => {
                 let p = s.pending.remove(i);
-                let opening = p.opening;
-                on_changed(shared, s, p.action, p.done_text, opening, r)
+                on_changed(shared, s, p.action, p.done_text, p.opening, r)
             }
             None => {
                 shared.changed = false;
@@ -73,16 +72,14 @@ fn on_page(shared: &mut Shared, s: &mut MailboxState, r: Result<MessagePage, UiE
             s.pages_loaded += 1;
             s.more = page.more;
             // A page asked for from earlier than the service needed (a removal it had not
-            // seen yet) can repeat rows already listed: only the tail can hold them.
-            let tail = &s.rows[s.rows.len().saturating_sub(2 * page.rows.len().max(1))..];
-            let seen: std::collections::HashSet<&str> =
-                tail.iter().map(|r| r.id.as_str()).collect();
-            let fresh: Vec<MessageRow> = page
+            // seen yet) starts with rows already listed, at the end of the list: dropped.
+            let tail = &s.rows[s.rows.len().saturating_sub(2 * page.rows.len())..];
+            let repeated = page
                 .rows
-                .into_iter()
-                .filter(|r| !seen.contains(r.id.as_str()))
-                .collect();
-            s.rows.extend(fresh);
+                .iter()
+                .take_while(|r| tail.iter().any(|t| t.id == r.id))
+                .count();
+            s.rows.extend(page.rows.into_iter().skip(repeated));
             s.page_ahead(shared)
         }
         Err(e) => {

@@ -209,6 +209,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Paste(text) => on_paste(model, &text),
         Msg::Resize(w, h) => {
             model.shared.size = (w, h);
+            // An open message is wrapped again once, for its pane's new width.
+            let screens = std::iter::once(&mut model.screen).chain(model.back.iter_mut());
+            for screen in screens {
+                if let Screen::Mailbox(s) = screen {
+                    s.fit_preview((w, h));
+                }
+            }
             Vec::new()
         }
         Msg::Tick => on_tick(model),
