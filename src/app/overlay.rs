@@ -65,16 +65,18 @@ impl GuideView {
             commands: guide.az_commands.join("\n"),
         }
     }
-
-    fn scroll_to(&mut self, line: usize) -> bool {
-        let line = line.min(self.lines.len().saturating_sub(1));
-        let moved = line != self.scroll;
-        self.scroll = line;
-        moved
-    }
 }
 
 impl Overlay {
+    /// The first row shown, for an overlay that scrolls.
+    fn scroll_mut(&mut self) -> Option<&mut usize> {
+        match self {
+            Overlay::Help(h) => Some(&mut h.scroll),
+            Overlay::Guide(g) => Some(&mut g.scroll),
+            Overlay::Confirm { .. } | Overlay::Error { .. } => None,
+        }
+    }
+
     pub fn context(&self) -> Context {
         match self {
             Overlay::Help(_) => Context::Help,
@@ -116,6 +118,20 @@ pub fn body_size(size: (u16, u16)) -> (u16, u16) {
     (size.0, size.1.saturating_sub(2))
 }
 
+/// Where a scroll key moves the first row shown from `at`, `page` rows a page, before the
+/// caller clamps it to its end; `None` for a key that does not scroll.
+fn scroll_target(action: Option<Action>, at: usize, page: usize) -> Option<usize> {
+    Some(match action? {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => at.saturating_add(1),
+        Action::PageUp => at.saturating_sub(page),
+        Action::PageDown => at.saturating_add(page),
+        Action::Top => 0,
+        Action::Bottom => usize::MAX,
+        _ => return None,
+    })
+}
+
 /// Keys while an overlay is on top. Returns `None` when the top overlay did not take the key.
 /// `help_contexts` are what the `?` help lists, so that it scrolls within its rows.
 pub fn on_key(
@@ -126,63 +142,42 @@ pub fn on_key(
     let context = shared.overlays.last()?.context();
     let action = shared.keymap.resolve(&[context, Context::Global], key);
     let mut cmds = Vec::new();
-    if let Some(Overlay::Help(_)) = shared.overlays.last() {
-        let l = help::layout(
-            &shared.keymap,
-            help_contexts,
-            shared.demo,
-            body_size(shared.size),
-        );
-        let page = l.visible().saturating_sub(1).max(1);
-        if let Some(Overlay::Help(h)) = shared.overlays.last_mut() {
-            let to = match action {
-                Some(Action::Up) => Some(h.scroll.saturating_sub(1)),
-                Some(Action::Down) => Some(h.scroll + 1),
-                Some(Action::PageUp) => Some(h.scroll.saturating_sub(page)),
-                Some(Action::PageDown) => Some(h.scroll + page),
-                Some(Action::Top) => Some(0),
-                Some(Action::Bottom) => Some(usize::MAX),
-                _ => None,
-            };
-            if let Some(to) = to {
-                let to = to.min(l.max_scroll());
-                shared.changed = to != h.scroll;
-                h.scroll = to;
-                return Some(cmds);
-            }
+    // Help and guide scroll alike; each says where it is, how long a page is and where it ends.
+    let bounds = match shared.overlays.last()? {
+        Overlay::Help(h) => {
+            let l = help::layout(
+                &shared.keymap,
+                help_contexts,
+                shared.demo,
+                body_size(shared.size),
+            );
+            let page = l.visible().saturating_sub(1).max(1);
+            Some((h.scroll, page, l.max_scroll()))
         }
-    }
-    if let Some(Overlay::Guide(g)) = shared.overlays.last_mut() {
-        let moved = match action {
-            Some(Action::Up) => g.scroll_to(g.scroll.saturating_sub(1)),
-            Some(Action::Down) => g.scroll_to(g.scroll + 1),
-            Some(Action::PageUp) => g.scroll_to(g.scroll.saturating_sub(GUIDE_PAGE)),
-            Some(Action::PageDown) => g.scroll_to(g.scroll + GUIDE_PAGE),
-            Some(Action::Top) => g.scroll_to(0),
-            Some(Action::Bottom) => g.scroll_to(usize::MAX),
-            Some(Action::Copy) => {
-                let commands = g.commands.clone();
-                shared.toast(
-                    ToastLevel::Info,
-                    "Copied the Azure CLI commands (through the terminal, OSC 52).",
-                );
-                return Some(vec![Cmd::Copy(commands)]);
-            }
-            Some(Action::Close) => {
-                shared.overlays.pop();
-                true
-            }
-            Some(Action::Quit) => return Some(vec![Cmd::Quit]),
-            _ => false,
-        };
-        shared.changed = moved;
+        Overlay::Guide(g) => Some((g.scroll, GUIDE_PAGE, g.lines.len().saturating_sub(1))),
+        Overlay::Confirm { .. } | Overlay::Error { .. } => None,
+    };
+    if let Some((at, page, last)) = bounds
+        && let Some(to) = scroll_target(action, at, page)
+        && let Some(scroll) = shared.overlays.last_mut().and_then(Overlay::scroll_mut)
+    {
+        *scroll = to.min(last);
+        shared.changed = *scroll != at;
         return Some(cmds);
     }
     let top = shared.overlays.last()?;
     match (top, action) {
         (_, Some(Action::Quit)) => cmds.push(Cmd::Quit),
-        (Overlay::Help(_), Some(Action::Close | Action::Help)) => {
+        (Overlay::Help(_), Some(Action::Close | Action::Help))
+        | (Overlay::Guide(_), Some(Action::Close)) => {
             shared.overlays.pop();
+        }
+        (Overlay::Guide(g), Some(Action::Copy)) => {
+            cmds.push(Cmd::Copy(g.commands.clone()));
+            shared.toast(
+                ToastLevel::Info,
+                "Copied the Azure CLI commands (through the terminal, OSC 52).",
+            );
         }
         (Overlay::Confirm { action: what, .. }, Some(Action::Confirm)) => {
             let what = what.clone();

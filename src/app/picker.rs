@@ -18,8 +18,6 @@ pub struct PickerState {
     pub extra: TextField,
     /// Recomputed after every toggle and keystroke.
     pub summary: PermissionSummary,
-    /// The grant of the last refresh; `None` until the first, which keeps what was loaded.
-    grant: Option<Grant>,
     /// "Keep signed in" was unticked because the grant became app-only: ticked again when a
     /// delegated grant is chosen.
     offline_held: bool,
@@ -51,7 +49,6 @@ impl PickerState {
             cursor: 0,
             extra: TextField::new(extra),
             summary,
-            grant: None,
             offline_held: false,
         }
     }
@@ -74,10 +71,6 @@ impl PickerState {
     }
 
     pub fn refresh(&mut self, grant: Grant, cloud: &Cloud, redirect_port: u16) {
-        if self.grant.is_some_and(|g| g != grant) {
-            self.follow_grant(grant);
-        }
-        self.grant = Some(grant);
         self.summary = summarize(
             grant,
             cloud,
@@ -88,8 +81,9 @@ impl PickerState {
     }
 
     /// Keeps "Keep signed in" to delegated grants, as `default_presets` does: client
-    /// credentials get no refresh token, so the tick would only earn a warning.
-    fn follow_grant(&mut self, grant: Grant) {
+    /// credentials get no refresh token, so the tick would only earn a warning. Called when
+    /// the user picks another grant (not for the one a saved connector was loaded with).
+    pub fn follow_grant(&mut self, grant: Grant) {
         if !grant.is_delegated() && self.is_checked(Preset::Offline) {
             self.toggle(Preset::Offline);
             self.offline_held = true;

@@ -400,6 +400,7 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
                     } else {
                         (i + n - 1) % n
                     }];
+                    w.picker.follow_grant(w.grant);
                 }
                 _ => {
                     shared.changed = false;

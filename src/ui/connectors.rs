@@ -12,8 +12,8 @@ use crate::domain::Grant;
 use crate::domain::health::{REFRESH_INACTIVITY_DAYS, REFRESH_WARN_DAYS};
 
 use super::theme::Theme;
-use super::widgets::{ago, spinner};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use super::widgets::{ago, fit, spinner};
+use unicode_width::UnicodeWidthStr;
 
 fn grant_short(g: Grant) -> &'static str {
     match g {
@@ -119,6 +119,16 @@ enum Col {
 }
 
 impl Col {
+    const ALL: [Col; 7] = [
+        Col::Name,
+        Col::Cloud,
+        Col::Tenant,
+        Col::Grant,
+        Col::Mailbox,
+        Col::Token,
+        Col::LastCheck,
+    ];
+
     fn title(self) -> &'static str {
         match self {
             Col::Name => "Name",
@@ -148,7 +158,8 @@ fn column_widths(
     cells: &[Vec<(Col, String, ratatui::style::Style)>],
     width: u16,
 ) -> Vec<(Col, u16)> {
-    let natural = |col: Col| {
+    // The widest text of each column, title included, indexed by `Col as usize`.
+    let widest: [u16; 7] = Col::ALL.map(|col| {
         cells
             .iter()
             .flat_map(|r| r.iter().filter(|(c, _, _)| *c == col))
@@ -156,7 +167,8 @@ fn column_widths(
             .chain([col.title().width()])
             .max()
             .unwrap_or(0) as u16
-    };
+    });
+    let natural = |col: Col| widest[col as usize];
     // The tenant shrinks (to a recognisable prefix) only once cloud and mailbox are gone.
     let min = |col: Col, cols: &[Col]| match col {
         Col::Tenant if !cols.contains(&Col::Cloud) && !cols.contains(&Col::Mailbox) => {
@@ -164,16 +176,7 @@ fn column_widths(
         }
         _ => natural(col),
     };
-    let mut cols: Vec<Col> = [
-        Col::Name,
-        Col::Cloud,
-        Col::Tenant,
-        Col::Grant,
-        Col::Mailbox,
-        Col::Token,
-        Col::LastCheck,
-    ]
-    .to_vec();
+    let mut cols: Vec<Col> = Col::ALL.to_vec();
     let need = |cols: &[Col]| {
         cols.iter()
             .map(|c| min(*c, cols) + 1)
@@ -205,22 +208,6 @@ fn column_widths(
     let others: u16 = widths.iter().skip(1).map(|(_, w)| w + 1).sum();
     widths[0].1 = widths[0].1.min(width.saturating_sub(others));
     widths
-}
-
-/// `text` within `width` columns, cut with "…" when longer.
-fn fit(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.width() + c.width().unwrap_or(0) + 1 > width {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
 }
 
 fn details_view(r: &ConnectorRow, now: i64, f: &mut Frame, area: Rect, theme: &Theme) {

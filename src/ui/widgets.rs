@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear};
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 pub use crate::app::overlay::help::wrap_words;
 use crate::app::text_field::TextField;
@@ -15,6 +15,31 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 pub fn spinner(frame: u64) -> &'static str {
     SPINNER[(frame % SPINNER.len() as u64) as usize]
+}
+
+/// `text` within `width` columns, cut with "…" when longer.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        text.to_string()
+    } else {
+        ellipsis(text, width)
+    }
+}
+
+/// `text` ending in "…" within `width` columns: for text cut short, even where it would fit.
+pub fn ellipsis(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.

@@ -12,8 +12,7 @@ use crate::app::wizard::{CLOUDS, Field, Step, WizardState, cloud_label};
 use crate::domain::Grant;
 
 use super::theme::Theme;
-use super::widgets::{input_line, spinner, wrap_words};
-use unicode_width::UnicodeWidthStr;
+use super::widgets::{ellipsis, input_line, spinner, wrap_words};
 
 const LABEL_W: u16 = 16;
 
@@ -32,13 +31,18 @@ pub fn view(model: &Model, w: &WizardState, f: &mut Frame, area: Rect, theme: &T
         .areas(main.inner(Margin::new(1, 0)));
     let focus_ok = model.shared.overlays.is_empty() && w.saving.is_none();
     // The form first; the Next line gets the rows it needs when they are free, else two.
-    let form_need = match w.step {
-        Step::Permissions => rest.height,
-        Step::Review => review_lines(w, theme)
+    let form_view = match w.step {
+        Step::Permissions => Form::Picker,
+        Step::Review => Form::Review(review_lines(w, theme)),
+        _ => Form::Fields(field_layout(w, rest.width, focus_ok)),
+    };
+    let form_need = match &form_view {
+        Form::Picker => rest.height,
+        Form::Review(lines) => lines
             .iter()
             .map(|l| (l.width().max(1) as u16).div_ceil(rest.width.max(1)))
             .sum(),
-        _ => field_layout(w, rest.width, focus_ok, u16::MAX).need,
+        Form::Fields(l) => l.need,
     };
     let mut next_text = next_lines(model, w, rest.width, theme, false);
     let room = rest.height.saturating_sub(form_need).max(3) - 1;
@@ -73,10 +77,15 @@ pub fn view(model: &Model, w: &WizardState, f: &mut Frame, area: Rect, theme: &T
         ]),
         head,
     );
-    match w.step {
-        Step::Permissions => super::picker::view(w, f, form, theme, focus_ok),
-        Step::Review => review(w, f, form, theme),
-        _ => fields(w, f, form, theme, focus_ok),
+    match form_view {
+        Form::Picker => super::picker::view(w, f, form, theme, focus_ok),
+        Form::Review(lines) => {
+            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), form);
+        }
+        Form::Fields(mut layout) => {
+            layout.fit(form.height);
+            fields(w, &layout, f, form, theme);
+        }
     }
     let block = Block::new()
         .borders(Borders::TOP)
@@ -119,6 +128,13 @@ fn step_list(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The form of a step, laid out once per frame.
+enum Form<'a> {
+    Picker,
+    Review(Vec<Line<'a>>),
+    Fields(FieldLayout),
+}
+
 /// What the form of a step takes: each field's rows, its message cut to what fits.
 struct FieldLayout {
     fields: Vec<FieldRows>,
@@ -136,11 +152,10 @@ struct FieldRows {
     shown: u16,
 }
 
-/// Every message whole when the form has room; otherwise each field keeps one message row,
-/// the focused field's message gets all it needs, then the others' in order.
-fn field_layout(w: &WizardState, width: u16, focus_ok: bool, height: u16) -> FieldLayout {
+/// The fields of the step with every message whole; `FieldLayout::fit` cuts them to a height.
+fn field_layout(w: &WizardState, width: u16, focus_ok: bool) -> FieldLayout {
     let msg_w = usize::from(width.saturating_sub(LABEL_W));
-    let mut fields: Vec<FieldRows> = w
+    let fields: Vec<FieldRows> = w
         .fields()
         .into_iter()
         .enumerate()
@@ -165,18 +180,27 @@ fn field_layout(w: &WizardState, width: u16, focus_ok: bool, height: u16) -> Fie
                 field,
                 focused,
                 height,
-                shown: 1,
+                shown: (message.len() as u16).max(1),
                 message,
             }
         })
         .collect();
-    let full = |r: &FieldRows| (r.message.len() as u16).max(1);
-    let need: u16 = fields.iter().map(|r| r.height + full(r)).sum();
-    if need <= height {
-        for r in &mut fields {
-            r.shown = full(r);
+    let need = fields.iter().map(|r| r.height + r.shown).sum();
+    FieldLayout { fields, need }
+}
+
+impl FieldLayout {
+    /// Every message whole when `height` has room; otherwise each field keeps one message row,
+    /// the focused field's message gets all it needs, then the others' in order.
+    fn fit(&mut self, height: u16) {
+        if self.need <= height {
+            return;
         }
-    } else {
+        let full = |r: &FieldRows| (r.message.len() as u16).max(1);
+        let fields = &mut self.fields;
+        for r in fields.iter_mut() {
+            r.shown = 1;
+        }
         let mut left = height.saturating_sub(fields.iter().map(|r| r.height + 1).sum());
         let order = fields
             .iter()
@@ -189,11 +213,9 @@ fn field_layout(w: &WizardState, width: u16, focus_ok: bool, height: u16) -> Fie
             left -= more;
         }
     }
-    FieldLayout { fields, need }
 }
 
-fn fields(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok: bool) {
-    let layout = field_layout(w, area.width, focus_ok, area.height);
+fn fields(w: &WizardState, layout: &FieldLayout, f: &mut Frame, area: Rect, theme: &Theme) {
     let msg_w = area.width.saturating_sub(LABEL_W);
     let mut y = area.y;
     for r in &layout.fields {
@@ -250,14 +272,6 @@ fn fields(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok: b
         );
         y += r.shown;
     }
-}
-
-/// `text` ending in "…" within `width` columns: a message cut for lack of rows says so.
-fn ellipsis(text: &str, width: usize) -> String {
-    let mut out: String = text.to_string();
-    while out.width() + 1 > width.max(1) && out.pop().is_some() {}
-    out.push('…');
-    out
 }
 
 fn placeholder(w: &WizardState, field: Field) -> String {
@@ -381,13 +395,6 @@ fn grant_note(w: &WizardState, width: usize) -> Vec<String> {
         }
     };
     wrap_words(note, width)
-}
-
-fn review(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
-    f.render_widget(
-        Paragraph::new(review_lines(w, theme)).wrap(Wrap { trim: false }),
-        area,
-    );
 }
 
 fn review_lines<'a>(w: &'a WizardState, theme: &Theme) -> Vec<Line<'a>> {
