@@ -6,7 +6,7 @@
 //! Raw mode and the alternate screen are undone on exit, on a panic, on Ctrl-C and on SIGTERM.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -22,7 +22,7 @@ use crate::app::keymap::Keymap;
 use crate::app::keys::{Key, KeyCode};
 use crate::app::{self, Clock, Cmd, Model, Msg, Start};
 use crate::cli::{CliError, CliResult, Exit};
-use crate::config::{Config, Source};
+use crate::config::Config;
 use crate::vault::Vault;
 use crate::worker::{self, Services};
 
@@ -32,42 +32,31 @@ const TICK: Duration = Duration::from_millis(100);
 /// The keymap: the defaults, with the user's file merged over them: the config file's `keymap`,
 /// else `keymap.toml` in the config folder.
 pub fn load_keymap(config: &Config) -> CliResult<Keymap> {
-    let Some((file, source)) = crate::config::keymap_file(config) else {
+    let Some(file) = crate::config::keymap_file(config) else {
         return Ok(Keymap::defaults());
     };
     match std::fs::read_to_string(&file) {
         Ok(text) => Keymap::with_user(&text, &file.display().to_string())
             .map_err(|e| CliError::failure("bad_keymap", e)),
         // A file the config names must be there; the default one is optional.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && source == Source::File => {
-            let place = config.keymap.as_ref().map(|k| config.place(k));
-            Err(CliError::new(
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match &config.keymap {
+            Some(k) => Err(CliError::new(
                 Exit::Usage,
                 "bad_keymap",
                 format!(
                     "the keymap file {} does not exist (keymap in {})",
                     file.display(),
-                    place.unwrap_or_default()
+                    config.place(k)
                 ),
             )
-            .with_fix("create it, or correct or remove the keymap line of the config file"))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::defaults()),
+            .with_fix("create it, or correct or remove the keymap line of the config file")),
+            None => Ok(Keymap::defaults()),
+        },
         Err(e) => Err(CliError::failure(
             "bad_keymap",
             format!("{} cannot be read: {e}", file.display()),
         )
         .with_fix("fix its permissions, or remove it to use the default keys")),
-    }
-}
-
-fn label(path: &Path) -> String {
-    let shown = path.display().to_string();
-    match std::env::var("HOME") {
-        Ok(home) if !home.is_empty() && shown.starts_with(&home) => {
-            format!("~{}", &shown[home.len()..])
-        }
-        _ => shown,
     }
 }
 
@@ -127,10 +116,13 @@ fn run_with(
     let clocks = Clocks {
         start: Instant::now(),
     };
-    let (mut model, first) = app::init(keymap, start, label(&vault_path), clocks.now());
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = config.theme.as_ref().map(|t| t.value).unwrap_or_default();
-    model.shared.no_color = theme.no_color(no_color_env);
+    let (mut model, first) = app::init(
+        keymap,
+        start,
+        crate::config::home_label(&vault_path),
+        clocks.now(),
+    );
+    model.shared.no_color = config.no_color();
     model.shared.demo = demo_user.is_some();
     if !model.shared.demo {
         model.shared.select = config.default_connector.as_ref().map(|d| d.value.clone());

@@ -1,9 +1,12 @@
 //! The config file through the real binary: `config path|show`, bad values, and the settings
 //! reaching other commands (flag > environment > file > default).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common_vault;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common_vault::{graphmail, write_private};
 use serde_json::Value;
 
 const CLIENT: &str = "c2a15992-f9b8-42f5-a434-e52adae08363";
@@ -51,20 +54,15 @@ impl Env {
     }
 
     fn passphrase(&self) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
         let file = self.path("inputs").join("passphrase");
-        std::fs::write(&file, "correct horse battery staple\n").unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_private(&file, "correct horse battery staple\n");
         file
     }
 
+    /// The isolated binary (logs in `logs/`), with this home and config folder.
     fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_graphmail"));
+        let mut cmd = graphmail(self.tmp.path());
         for var in [
-            "GRAPHMAIL_VAULT",
-            "GRAPHMAIL_PASSPHRASE_FILE",
-            "GRAPHMAIL_IDENTITY",
-            "GRAPHMAIL_CONFIG",
             "GRAPHMAIL_LOG",
             "NO_COLOR",
             "XDG_CONFIG_HOME",
@@ -74,19 +72,16 @@ impl Env {
             cmd.env_remove(var);
         }
         cmd.env("HOME", self.path("home"))
-            .env("GRAPHMAIL_CONFIG_DIR", self.path("cfg"))
-            .env("GRAPHMAIL_LOG_DIR", self.path("logs"))
-            .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
-            .stdin(Stdio::null());
+            .env("GRAPHMAIL_CONFIG_DIR", self.path("cfg"));
         cmd
     }
 
     fn run_cmd(mut cmd: Command) -> Out {
-        let output = cmd.output().expect("graphmail runs");
+        let (code, stdout, stderr) = common_vault::run(&mut cmd);
         Out {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code,
+            stdout,
+            stderr,
         }
     }
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::output::print_json;
 use super::{CliError, CliResult, ConfigCommand, Exit, GlobalArgs};
-use crate::config::{Config, ConfigError, Location, Source};
+use crate::config::{Config, ConfigError, Location, Setting, Source};
 
 pub fn run(
     global: &GlobalArgs,
@@ -31,25 +31,31 @@ pub fn bad_config(err: ConfigError) -> CliError {
 }
 
 /// `graphmail token [NAME]`: the name given, else the config file's `default_connector`.
-pub(super) fn token(global: &GlobalArgs, name: Option<String>) -> CliResult {
-    if let Some(name) = name {
-        return super::signin_cmd::token(global, &name);
-    }
-    let Some(default) = &global.config.default_connector else {
-        return Err(CliError::usage("`graphmail token` needs a connector name").with_fix(
-            "give one, e.g. `graphmail token NAME` (`graphmail connector list` shows them), or set default_connector in the config file",
-        ));
-    };
-    super::signin_cmd::token(global, &default.value)
-        .map_err(|e| blame_default_connector(e, &global.config))
+pub(super) fn token(global: &GlobalArgs, name: Option<&str>) -> CliResult {
+    with_connector(global, name, |name| match name {
+        Some(name) => super::signin_cmd::token(global, name),
+        None => Err(CliError::usage("`graphmail token` needs a connector name").with_fix(NAME_FIX)),
+    })
 }
 
-/// When the config file's `default_connector` names no connector, the message says where the
-/// name came from.
-pub(super) fn blame_default_connector(err: CliError, config: &Config) -> CliError {
-    let Some(default) = &config.default_connector else {
-        return err;
-    };
+const NAME_FIX: &str = "give one, e.g. `graphmail token NAME` (`graphmail connector list` shows them), or set default_connector in the config file";
+
+/// Runs `use_connector` with the connector named on the command line, else the config file's
+/// `default_connector` (else `None`). When the default names no connector, the error says
+/// where the name came from.
+pub(super) fn with_connector<T>(
+    global: &GlobalArgs,
+    name: Option<&str>,
+    use_connector: impl FnOnce(Option<&str>) -> CliResult<T>,
+) -> CliResult<T> {
+    match (name, &global.config.default_connector) {
+        (None, Some(default)) => use_connector(Some(&default.value))
+            .map_err(|e| blame_default_connector(e, &global.config, default)),
+        _ => use_connector(name),
+    }
+}
+
+fn blame_default_connector(err: CliError, config: &Config, default: &Setting<String>) -> CliError {
     if !matches!(err.code, "connector_not_found" | "no_such_connector") {
         return err;
     }
@@ -73,16 +79,8 @@ fn path(global: &GlobalArgs, location: &Location, bad: Option<&ConfigError>) -> 
         )
         .with_fix("set GRAPHMAIL_CONFIG_DIR to a folder, or GRAPHMAIL_CONFIG to a file"));
     };
-    let exists = file.exists();
     if global.json {
-        let mut out = json!({
-            "path": file.display().to_string(),
-            "exists": exists,
-            "source": if location.env.is_some() { Source::Env } else { Source::Default },
-        });
-        if let Some(env) = location.env {
-            out["env"] = json!(env);
-        }
+        let mut out = file_json(location);
         if let Some(bad) = bad {
             out["problem"] = json!(bad.to_string());
         }
@@ -90,12 +88,25 @@ fn path(global: &GlobalArgs, location: &Location, bad: Option<&ConfigError>) -> 
         return Ok(());
     }
     println!("{}", file.display());
-    if !exists {
+    if !file.exists() {
         eprintln!("note: the file does not exist; graphmail uses its built-in defaults");
     } else if let Some(bad) = bad {
         eprintln!("note: the file cannot be used: {bad}");
     }
     Ok(())
+}
+
+/// Where the config file is, whether it exists and what chose the place, for `--json`.
+fn file_json(location: &Location) -> Value {
+    let mut out = json!({
+        "path": location.path.as_ref().map(|p| p.display().to_string()),
+        "exists": location.path.as_ref().is_some_and(|p| p.exists()),
+        "source": if location.env.is_some() { Source::Env } else { Source::Default },
+    });
+    if let Some(env) = location.env {
+        out["env"] = json!(env);
+    }
+    out
 }
 
 /// One effective setting for `config show`.
@@ -124,7 +135,7 @@ impl Row {
         }
     }
 
-    fn from_file<T>(key: &'static str, value: String, setting: &crate::config::Setting<T>) -> Row {
+    fn from_file<T>(key: &'static str, value: String, setting: &Setting<T>) -> Row {
         Row {
             line: Some(setting.line),
             ..Row::new(key, Some(value), Source::File)
@@ -173,16 +184,14 @@ fn rows(global: &GlobalArgs) -> Vec<Row> {
         },
     };
 
-    let theme_value = config.theme.as_ref().map(|t| t.value).unwrap_or_default();
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let no_color = theme_value.no_color(no_color_env);
+    let theme_value = config.theme();
     let mut theme = match &config.theme {
         Some(t) => Row::from_file("theme", t.value.as_str().into(), t),
         None => Row::new("theme", Some(theme_value.as_str().into()), Source::Default),
     };
-    theme.extra.push(("no_color", json!(no_color)));
+    theme.extra.push(("no_color", json!(config.no_color())));
     if theme_value == crate::config::Theme::Auto {
-        theme.note = Some(if no_color_env {
+        theme.note = Some(if crate::config::no_color_env() {
             "NO_COLOR is set: no colour".into()
         } else {
             "colour (NO_COLOR is not set)".into()
@@ -190,16 +199,16 @@ fn rows(global: &GlobalArgs) -> Vec<Row> {
     }
 
     let keymap = match crate::config::keymap_file(config) {
-        Some((file, source)) => {
+        Some(file) => {
             let exists = file.exists();
-            let shown = Some(file.display().to_string());
-            let mut row = match (&config.keymap, source) {
-                (Some(k), Source::File) => Row::from_file("keymap", file.display().to_string(), k),
-                _ => Row::new("keymap", shown, Source::Default),
+            let shown = file.display().to_string();
+            let mut row = match &config.keymap {
+                Some(k) => Row::from_file("keymap", shown, k),
+                None => Row::new("keymap", Some(shown), Source::Default),
             };
             row.extra.push(("exists", json!(exists)));
             if !exists {
-                row.note = Some(match source {
+                row.note = Some(match row.source {
                     Source::File => "missing: the terminal app will refuse to start".into(),
                     _ => "not there: the built-in keys".into(),
                 });
@@ -247,16 +256,8 @@ fn rows(global: &GlobalArgs) -> Vec<Row> {
 /// `graphmail config show`: every setting, its value and where it came from.
 fn show(global: &GlobalArgs, location: &Location) -> CliResult {
     let rows = rows(global);
-    let exists = location.path.as_ref().is_some_and(|p| p.exists());
     if global.json {
-        let mut file = json!({
-            "path": location.path.as_ref().map(|p| p.display().to_string()),
-            "exists": exists,
-            "source": if location.env.is_some() { Source::Env } else { Source::Default },
-        });
-        if let Some(env) = location.env {
-            file["env"] = json!(env);
-        }
+        let file = file_json(location);
         let settings: serde_json::Map<String, Value> = rows
             .iter()
             .map(|r| (r.key.to_string(), r.to_json()))
@@ -265,7 +266,7 @@ fn show(global: &GlobalArgs, location: &Location) -> CliResult {
         return Ok(());
     }
     let file = match &location.path {
-        Some(_) if exists => location.label(),
+        Some(p) if p.exists() => location.label(),
         Some(_) => format!("{} (not there: built-in defaults)", location.label()),
         None => "none (no config folder on this system; set GRAPHMAIL_CONFIG_DIR)".into(),
     };

@@ -23,9 +23,9 @@ pub struct CliError {
     pub code: &'static str,
     pub message: String,
     pub fix: Option<String>,
-    /// With `--json` the error was already printed as the last event of a stream, so it is
-    /// not printed a second time.
-    pub printed_json: bool,
+    /// More fields of the `--json` error object, beside `error`: a command that prints a
+    /// stream of events ends it with this object (`"event": "error"`, with details).
+    pub json_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CliError {
@@ -35,7 +35,7 @@ impl CliError {
             code,
             message: message.into(),
             fix: None,
-            printed_json: false,
+            json_fields: serde_json::Map::new(),
         }
     }
 
@@ -52,19 +52,23 @@ impl CliError {
         self
     }
 
-    /// Marks the error as printed already (see `printed_json`).
-    pub fn printed_as_json(mut self) -> Self {
-        self.printed_json = true;
+    /// Adds the fields of the object `fields` to the `--json` error (see `json_fields`).
+    pub fn with_json_fields(mut self, fields: serde_json::Value) -> Self {
+        if let serde_json::Value::Object(fields) = fields {
+            self.json_fields.extend(fields);
+        }
         self
     }
 
-    /// `{"error":{"code":…,"message":…,"fix":…}}`
+    /// `{"error":{"code":…,"message":…,"fix":…}}`, with the `json_fields`.
     pub fn to_json(&self) -> serde_json::Value {
         let mut err = json!({ "code": self.code, "message": self.message });
         if let Some(fix) = &self.fix {
             err["fix"] = json!(fix);
         }
-        json!({ "error": err })
+        let mut out = self.json_fields.clone();
+        out.insert("error".into(), err);
+        serde_json::Value::Object(out)
     }
 
     /// The text printed on stderr: the sentence, then the fix.

@@ -10,6 +10,7 @@ use super::mail_audit::MailAudit;
 use super::mail_output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
 use crate::domain::sanitize;
+use crate::domain::validate::validate_mailbox;
 use crate::graph::{
     BodyFormat, GraphClient, GraphError, Mailbox, MessageDetail, OutgoingAttachment,
     OutgoingMessage,
@@ -519,7 +520,8 @@ const INVALID_ID: &str = "invalid_id";
 /// The first address in each list that is not `name@domain`, as a usage error with the fix.
 fn check_addresses(lists: &[(&str, &[String])]) -> CliResult {
     for (flag, list) in lists {
-        if let Some(bad) = list.iter().find(|a| !looks_like_address(a)) {
+        // The rule the wizard applies to a mailbox: `name@domain`, with a real domain.
+        if let Some(bad) = list.iter().find(|a| validate_mailbox(a).is_err()) {
             return Err(CliError::new(
                 Exit::Usage,
                 "invalid_address",
@@ -534,12 +536,6 @@ fn check_addresses(lists: &[(&str, &[String])]) -> CliResult {
         }
     }
     Ok(())
-}
-
-fn looks_like_address(a: &str) -> bool {
-    let a = a.trim();
-    matches!(a.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty())
-        && !a.contains(char::is_whitespace)
 }
 
 /// Turns a Graph failure into the command's error: a sentence, the fix, a stable code.

@@ -22,11 +22,7 @@ pub(super) struct Session {
 pub(super) fn open(global: &GlobalArgs, name: Option<&str>) -> CliResult<Session> {
     let vault = super::vault_cmd::unlock_vault(global)?;
     let doc = vault.read()?;
-    let entry = match (name, &global.config.default_connector) {
-        (None, Some(default)) => pick_connector(&doc, Some(&default.value))
-            .map_err(|e| super::config_cmd::blame_default_connector(e, &global.config))?,
-        _ => pick_connector(&doc, name)?,
-    };
+    let entry = super::config_cmd::with_connector(global, name, |n| pick_connector(&doc, n))?;
     let connector = entry.connector.clone();
     let user = entry.tokens.as_ref().and_then(|t| t.user.clone());
     let signed_in = entry.tokens.as_ref().is_some_and(|t| {

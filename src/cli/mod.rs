@@ -380,21 +380,22 @@ pub fn main_entry() -> ExitCode {
         }
     };
     let location = crate::config::locate();
-    let loaded = crate::config::load(&location);
-    let log_level = loaded.as_ref().ok().and_then(|c| c.log_level.as_ref());
+    let bad_config = match crate::config::load(&location) {
+        Ok(config) => {
+            cli.global.config = config;
+            None
+        }
+        Err(bad) => Some(bad),
+    };
+    let log_level = cli.global.config.log_level.as_ref();
     let _log_guard = crate::logging::init(log_level.map(|l| l.value.as_str()));
-    if let Ok(config) = &loaded {
-        cli.global.config = config.clone();
-    }
     let json = cli.global.json;
-    match run(cli, &location, loaded.err()) {
+    match run(cli, &location, bad_config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::warn!(code = err.code, "command failed");
             if json {
-                if !err.printed_json {
-                    output::print_json(&err.to_json());
-                }
+                output::print_json(&err.to_json());
             } else {
                 eprintln!("{}", err.human());
             }
@@ -411,16 +412,16 @@ pub fn run(
     bad_config: Option<crate::config::ConfigError>,
 ) -> CliResult {
     let global = cli.global;
-    match (&cli.command, bad_config) {
-        (Some(Command::Config(cmd)), bad) => return config_cmd::run(&global, cmd, config_at, bad),
-        // These must work whatever the file says, to help fix it.
-        (Some(Command::Completions { .. } | Command::Man), _) | (_, None) => {}
+    // A file that cannot be used stops every command but these, which help to fix it.
+    let bad_config = match (&cli.command, bad_config) {
+        (Some(Command::Config(_) | Command::Completions { .. } | Command::Man), bad) => bad,
         (_, Some(bad)) => return Err(config_cmd::bad_config(bad)),
-    }
+        (_, None) => None,
+    };
     match cli.command {
-        Some(Command::Config(_)) => Ok(()),
+        Some(Command::Config(cmd)) => config_cmd::run(&global, &cmd, config_at, bad_config),
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
-        Some(Command::Token { name }) => config_cmd::token(&global, name),
+        Some(Command::Token { name }) => config_cmd::token(&global, name.as_deref()),
         Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
         Some(Command::Audit(args)) => audit_cmd::run(&global, args),
         Some(Command::Completions { shell }) => meta_cmd::completions(shell),

@@ -102,9 +102,8 @@ pub fn login(global: &GlobalArgs, name: &str, no_browser: bool) -> CliResult {
             Ok(())
         }
         Err(err) => {
-            if !json {
-                return Err(cli_error(err));
-            }
+            // With --json, the stream's last event: the `error` object every command prints,
+            // with the sign-in's own fields beside it.
             let event = json!({
                 "event": "error",
                 "code": err.decoded().map(|d| d.error.clone()).unwrap_or_else(|| err.code().to_string()),
@@ -112,13 +111,7 @@ pub fn login(global: &GlobalArgs, name: &str, no_browser: bool) -> CliResult {
                 "message": err.to_string(),
                 "fix": err.fix(),
             });
-            let failed = cli_error(err);
-            // The stream's last event; it also carries the `error` object every command prints
-            // with --json, so it is the only error line.
-            let mut event = event;
-            event["error"] = failed.to_json()["error"].take();
-            output::print_json(&event);
-            Err(failed.printed_as_json())
+            Err(cli_error(err).with_json_fields(event))
         }
     }
 }

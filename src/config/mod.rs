@@ -160,6 +160,16 @@ impl Config {
         Ok(self)
     }
 
+    /// The file's theme, else the default (`auto`).
+    pub fn theme(&self) -> Theme {
+        self.theme.as_ref().map(|t| t.value).unwrap_or_default()
+    }
+
+    /// Whether to draw without colour: the file's theme, with `NO_COLOR` for `auto`.
+    pub fn no_color(&self) -> bool {
+        self.theme().no_color(no_color_env())
+    }
+
     /// Where messages about a setting point: "~/.config/graphmail/config.toml, line 3".
     pub fn place<T>(&self, setting: &Setting<T>) -> String {
         format!("{}, line {}", self.label, setting.line)
@@ -414,11 +424,16 @@ pub fn config_dir() -> Option<PathBuf> {
     })
 }
 
+/// `NO_COLOR` is set (to anything but the empty string).
+pub fn no_color_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// The user keymap file: the config file's `keymap`, else `keymap.toml` in [`config_dir`].
-pub fn keymap_file(config: &Config) -> Option<(PathBuf, Source)> {
+pub fn keymap_file(config: &Config) -> Option<PathBuf> {
     match &config.keymap {
-        Some(k) => Some((k.value.clone(), Source::File)),
-        None => config_dir().map(|d| (d.join("keymap.toml"), Source::Default)),
+        Some(k) => Some(k.value.clone()),
+        None => config_dir().map(|d| d.join("keymap.toml")),
     }
 }
 

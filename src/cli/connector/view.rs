@@ -84,14 +84,9 @@ impl Style {
         } else {
             80
         };
-        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let no_color = config
-            .theme
-            .as_ref()
-            .map_or(no_color_env, |t| t.value.no_color(no_color_env));
         Style {
             width: width.max(40),
-            color: tty && !no_color,
+            color: tty && !config.no_color(),
         }
     }
 
