@@ -136,7 +136,13 @@ fn run_with(
         let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
         let result = event_loop(&mut terminal, &mut model, first, services, clocks).await;
         let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
-        ratatui::restore();
+        // After a hangup the terminal is gone: restoring it fails, and ratatui's own reports
+        // of that would write to the dead terminal and abort before the demo's folder is
+        // removed. Restore quietly, and leave nothing for the terminal's drop to report.
+        let _ = ratatui::try_restore();
+        if terminal.show_cursor().is_err() {
+            std::mem::forget(terminal);
+        }
         result
     })
 }

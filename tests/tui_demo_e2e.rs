@@ -199,3 +199,33 @@ fn a_hangup_ends_the_demo_cleanly_and_removes_its_vault_folder() {
         demo_folders(&tmp)
     );
 }
+
+#[test]
+fn closing_the_terminal_under_the_demo_still_removes_its_vault_folder() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
+    let t = start_demo(dir.path(), "demo-closed");
+    t.wait_for("demo-password");
+    assert_eq!(
+        demo_folders(&tmp).len(),
+        1,
+        "the demo's vault folder exists"
+    );
+
+    // The terminal itself goes away, as when an SSH connection drops: nothing can be drawn
+    // or restored, and the demo must still clean up.
+    Tmux::run(&["kill-session", "-t", &t.session]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !demo_folders(&tmp).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the demo's vault folder is left behind: {:?}",
+            demo_folders(&tmp)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
