@@ -2,3 +2,4 @@
 #![allow(dead_code)] // each test binary uses a different part of these helpers
 
 pub mod emulator;
+pub mod vault;

@@ -3,14 +3,12 @@
 //! The child processes are this test binary again, started with `VAULT_TEST_CHILD` set so that
 //! `child_process_entry` plays the child instead of the tests.
 
-mod common_vault;
-
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common_vault::{age_identity, entry};
+use crate::support::vault::{age_identity, entry};
 use graphmail::vault::{InitOptions, Unlock, Vault, VaultError};
 
 const CHILD_ENV: &str = "VAULT_TEST_CHILD";
@@ -32,7 +30,7 @@ fn spawn_child(mode: &str, vault: &Path, key: &Path, tag: &str) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "child_process_entry",
+            "crash::child_process_entry",
             "--nocapture",
             "--test-threads=1",
         ])

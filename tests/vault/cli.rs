@@ -1,11 +1,9 @@
 //! `graphmail vault init|passwd|recipients` through the real binary.
 
-mod common_vault;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common_vault::{
+use crate::support::vault::{
     age_identity, graphmail, graphmail_without_terminal, run, snapshot, write_private,
 };
 

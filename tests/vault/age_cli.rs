@@ -1,11 +1,9 @@
 //! Interoperability with the reference `age` CLI and with OpenSSH keys.
 
-mod common_vault;
-
 use std::path::Path;
 use std::process::Command;
 
-use common_vault::{
+use crate::support::vault::{
     age_identity, entry, graphmail, graphmail_without_terminal, require_program, run,
 };
 use graphmail::vault::{Unlock, Vault, VaultDocument, VaultError, set_scrypt_work_factor};
@@ -54,7 +52,7 @@ fn age_cli_decrypts_a_vault_made_for_an_x25519_recipient() {
     let (key, public) = age_identity(dir.path(), "key.txt");
     let vault = dir.path().join("data").join("vault.age");
     let pass = dir.path().join("pass");
-    common_vault::write_private(&pass, "a passphrase as well");
+    crate::support::vault::write_private(&pass, "a passphrase as well");
     let (code, _, err) = run(graphmail(dir.path())
         .arg("--vault")
         .arg(&vault)
