@@ -12,7 +12,7 @@ use super::{CliError, CliResult, Exit, GlobalArgs};
 use crate::domain::sanitize;
 use crate::domain::validate::validate_mailbox;
 use crate::graph::{
-    BodyFormat, GraphClient, GraphError, Mailbox, MessageDetail, OutgoingAttachment,
+    BodyFormat, GraphClient, GraphError, INVALID_ID, Mailbox, MessageDetail, OutgoingAttachment,
     OutgoingMessage,
 };
 
@@ -193,10 +193,8 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
     match result {
         Err(e) if is_broken_pipe(&e) => Ok(()),
         Err(mut e) => {
-            // Name the connector in "sign in again" advice.
-            e.fix = e
-                .fix
-                .map(|f| f.replace("login NAME", &format!("login {name}")));
+            // Name the connector in the advice.
+            e = e.for_connector(&name);
             if let (INVALID_ID, Some(id)) = (e.code, &message_id) {
                 e.message = e
                     .message
@@ -514,9 +512,6 @@ fn is_broken_pipe(e: &CliError) -> bool {
     e.code == "write_failed" && e.message.contains("Broken pipe")
 }
 
-/// The error code of an id Graph cannot read; the message then names the id.
-const INVALID_ID: &str = "invalid_id";
-
 /// The first address in each list that is not `name@domain`, as a usage error with the fix.
 fn check_addresses(lists: &[(&str, &[String])]) -> CliResult {
     for (flag, list) in lists {
@@ -538,41 +533,7 @@ fn check_addresses(lists: &[(&str, &[String])]) -> CliResult {
     Ok(())
 }
 
-/// Turns a Graph failure into the command's error: a sentence, the fix, a stable code.
+/// Turns a Graph failure into the command's error (see `From<GraphError> for CliError`).
 pub(super) fn graph_error(e: GraphError) -> CliError {
-    if e.code() == Some("ErrorInvalidIdMalformed") {
-        return CliError::new(
-            Exit::Usage,
-            INVALID_ID,
-            "that is not a message id: Graph cannot read it (ErrorInvalidIdMalformed)",
-        )
-        .with_fix(
-            "use the id from `graphmail mail list` (the ID column, or \"id\" with --json), whole and unchanged",
-        );
-    }
-    let fix = e.fix();
-    let (exit, code) = match &e {
-        GraphError::Token(t) if t.needs_sign_in => (Exit::SignIn, "sign_in_needed"),
-        GraphError::Token(_) => (Exit::Failure, "token_failed"),
-        GraphError::Api { status: 401, .. } => (Exit::SignIn, "sign_in_needed"),
-        GraphError::Api { status: 403, .. } => (Exit::Failure, "access_denied"),
-        GraphError::Api { status: 404, .. } => (Exit::Failure, "not_found"),
-        GraphError::Api { .. } => (Exit::Failure, "graph_error"),
-        GraphError::GaveUp { .. } => (Exit::Failure, "throttled"),
-        GraphError::Transport(_) => (Exit::Failure, "network"),
-        GraphError::MaybeSent { .. } => (Exit::Failure, "maybe_sent"),
-        GraphError::MaybeApplied { .. } => (Exit::Failure, "maybe_applied"),
-        GraphError::Decode(_) | GraphError::ForeignLink(_) => (Exit::Failure, "bad_reply"),
-        GraphError::Invalid(_) => (Exit::Failure, "invalid"),
-        GraphError::Io { .. } => (Exit::Failure, "io"),
-    };
-    let mut message = e.to_string();
-    if e.may_have_sent() {
-        message.push_str("; check Sent Items");
-    }
-    let err = CliError::new(exit, code, sanitize::line(&message).into_owned());
-    match fix {
-        Some(f) => err.with_fix(f),
-        None => err,
-    }
+    e.into()
 }
