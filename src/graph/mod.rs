@@ -19,7 +19,7 @@ pub use actions::{SavedAttachment, safe_file_name};
 pub use client::{
     GraphClient, MAILBOX_CONCURRENCY, Mailbox, TokenError, TokenFuture, TokenSource, http_client,
 };
-pub use error::GraphError;
+pub use error::{GraphError, INVALID_ID};
 pub use folders::{
     FolderRef, WELL_KNOWN_FOLDERS, WellKnownFolder, flatten_tree, folder_path, resolve_folder,
 };
