@@ -12,9 +12,11 @@ pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
+pub mod error;
 pub mod graph;
 pub mod http;
 pub mod logging;
+pub mod output;
 pub mod tui;
 pub mod ui;
 pub mod vault;

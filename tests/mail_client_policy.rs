@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use graphmail::graph::{
     FolderRef, GraphClient, GraphError, ListQuery, Mailbox, OutgoingMessage, TokenError,
-    TokenFuture, TokenSource, http_client,
+    TokenFuture, TokenSource, WellKnownFolder, http_client,
 };
 use graphmail_emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
 use secrecy::SecretString;
@@ -90,7 +90,7 @@ fn good(emu: &RunningEmulator) -> Arc<Tokens> {
 }
 
 fn inbox(mut q: ListQuery) -> ListQuery {
-    q.folder = Some(FolderRef::WellKnown("inbox"));
+    q.folder = Some(FolderRef::WellKnown(WellKnownFolder::Inbox));
     q
 }
 
