@@ -7,6 +7,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod bounded;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "demo")]

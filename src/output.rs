@@ -22,6 +22,65 @@ pub fn stderr(text: &str) {
     let _ = write_text(&mut io::stderr().lock(), text);
 }
 
+/// Prints `text` on stdout as it is laid out (no newline added): a block that ends its own lines.
+pub fn print(text: &str) {
+    let _ = write!(io::stdout().lock(), "{}", sanitize::text(text));
+    let _ = io::stdout().flush();
+}
+
+/// Prints `text` on stderr with no newline: a question before the answer is read.
+pub fn eprint(text: &str) {
+    let _ = write!(io::stderr().lock(), "{}", sanitize::text(text));
+    let _ = io::stderr().flush();
+}
+
+/// Prints a block graphmail styled itself (bold headings, yellow warnings) on stdout. With
+/// `color` the few colour codes graphmail writes are kept and everything else is sanitised,
+/// so a value inside the block can still not move the cursor, retitle the window or turn the
+/// text around; without it the block is sanitised like any other text.
+pub fn print_styled(text: &str, color: bool) {
+    let out = if color {
+        styled_text(text)
+    } else {
+        sanitize::text(text).into_owned()
+    };
+    let _ = write!(io::stdout().lock(), "{out}");
+    let _ = io::stdout().flush();
+}
+
+/// `text` sanitised, except for Select Graphic Rendition sequences made only of the
+/// attributes graphmail uses: reset, bold, normal intensity and the foreground colours.
+pub fn styled_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\x1b') {
+        out.push_str(&sanitize::text(&rest[..at]));
+        let tail = &rest[at..];
+        match own_colour_code(tail) {
+            Some(len) => {
+                out.push_str(&tail[..len]);
+                rest = &tail[len..];
+            }
+            None => {
+                out.push_str("^[");
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(&sanitize::text(rest));
+    out
+}
+
+/// The length of the colour code `s` starts with (`ESC [ 1 ; 33 m`), when it is one.
+fn own_colour_code(s: &str) -> Option<usize> {
+    let body = s.strip_prefix("\x1b[")?;
+    let end = body.find('m')?;
+    let params = &body[..end];
+    let allowed =
+        |p: &str| matches!(p.parse::<u8>(), Ok(0 | 1 | 22 | 30..=39 | 90..=97)) || p.is_empty();
+    (end <= 16 && params.split(';').all(allowed)).then_some(2 + end + 1)
+}
+
 /// Prints one JSON value and a newline on stdout.
 pub fn json(value: &serde_json::Value) {
     let _ = write_json(&mut io::stdout().lock(), value);

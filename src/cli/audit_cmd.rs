@@ -49,10 +49,10 @@ pub fn run(global: &GlobalArgs, args: AuditArgs) -> CliResult {
         .with_fix("check the file's permissions, or point GRAPHMAIL_AUDIT_LOG at the log")
     })?;
     if unreadable > 0 {
-        eprintln!(
+        crate::output::stderr(&format!(
             "warning: skipped {unreadable} unreadable line(s) in {}",
             path.display()
-        );
+        ));
     }
     let shown: Vec<&AuditRecord> = records
         .iter()
@@ -64,10 +64,10 @@ pub fn run(global: &GlobalArgs, args: AuditArgs) -> CliResult {
         return Ok(());
     }
     if shown.is_empty() {
-        println!("no changes recorded in {}", path.display());
+        crate::output::stdout(&format!("no changes recorded in {}", path.display()));
     }
     for r in shown {
-        println!("{}", human_line(r));
+        crate::output::stdout(&human_line(r));
     }
     Ok(())
 }

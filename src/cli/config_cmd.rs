@@ -68,11 +68,13 @@ fn path(global: &GlobalArgs, location: &Location, bad: Option<&ConfigError>) -> 
         print_json(&out);
         return Ok(());
     }
-    println!("{}", file.display());
+    crate::output::stdout(&file.display().to_string());
     if !file.exists() {
-        eprintln!("note: the file does not exist; graphmail uses its built-in defaults");
+        crate::output::stderr(
+            "note: the file does not exist; graphmail uses its built-in defaults",
+        );
     } else if let Some(bad) = bad {
-        eprintln!("note: the file cannot be used: {bad}");
+        crate::output::stderr(&format!("note: the file cannot be used: {bad}"));
     }
     Ok(())
 }
@@ -255,8 +257,8 @@ fn show(global: &GlobalArgs, location: &Location) -> CliResult {
         .env
         .map(|e| format!(", from {e}"))
         .unwrap_or_default();
-    println!("config file: {file}{from}");
-    println!();
+    crate::output::stdout(&format!("config file: {file}{from}"));
+    crate::output::stdout("");
     let table: Vec<[String; 4]> = rows
         .iter()
         .map(|r| {
@@ -289,7 +291,7 @@ fn show(global: &GlobalArgs, location: &Location) -> CliResult {
             w1 = widths[1],
             w2 = widths[2]
         );
-        println!("{}", line.trim_end());
+        crate::output::stdout(line.trim_end());
     }
     Ok(())
 }

@@ -119,10 +119,10 @@ pub fn status(global: &GlobalArgs) -> CliResult {
         let list: Vec<Value> = rows.iter().map(|(e, f, h)| status_json(e, f, h)).collect();
         output::print_json(&json!({ "connectors": list }));
     } else if rows.is_empty() {
-        println!("no connectors yet; add one with `graphmail connector add NAME …`");
+        crate::output::stdout("no connectors yet; add one with `graphmail connector add NAME …`");
     } else {
         let text: Vec<String> = rows.iter().map(|(e, f, h)| status_human(e, f, h)).collect();
-        print!("{}", text.join("\n"));
+        crate::output::print(&text.join("\n"));
     }
     Ok(())
 }
@@ -248,16 +248,18 @@ fn report(json: bool, name: &str, outcome: &Outcome) {
             "code": e.code,
             "message": e.message,
         })),
-        (false, Outcome::Renewed { expires_at }) => println!(
+        (false, Outcome::Renewed { expires_at }) => crate::output::stdout(&format!(
             "{}: renewed, access token valid until {}",
             sanitize::line(name),
             rfc3339(*expires_at)
-        ),
-        (false, Outcome::NeedsPerson(e)) => {
-            eprintln!("{}: needs sign-in: {}", sanitize::line(name), e.message)
-        }
+        )),
+        (false, Outcome::NeedsPerson(e)) => crate::output::stderr(&format!(
+            "{}: needs sign-in: {}",
+            sanitize::line(name),
+            e.message
+        )),
         (false, Outcome::Failed(e)) => {
-            eprintln!("{}: failed: {}", sanitize::line(name), e.message)
+            crate::output::stderr(&format!("{}: failed: {}", sanitize::line(name), e.message))
         }
     }
 }

@@ -119,34 +119,45 @@ fn show_prompt(prompt: &Prompt, ctx: &FlowContext, json: bool) {
                 return;
             }
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(
-                out,
-                "Sign in connector '{}' in a browser at:\n\n  {url}\n",
-                ctx.connector.name
+            let _ = crate::output::write_text(
+                &mut out,
+                &format!(
+                    "Sign in connector '{}' in a browser at:\n\n  {url}\n",
+                    ctx.connector.name
+                ),
             );
             match browser {
                 BrowserChoice::Open => {
-                    let _ = writeln!(out, "(Your browser was opened with this address.)");
+                    let _ = crate::output::write_text(
+                        &mut out,
+                        "(Your browser was opened with this address.)",
+                    );
                 }
                 BrowserChoice::Ssh => {
                     if let Some(hint) = ssh_hint {
-                        let _ = writeln!(
-                            out,
-                            "This is an SSH session. To let the browser on your own machine reach graphmail here,\nrun this on your machine first, then open the address there:\n\n  {hint}\n"
+                        let _ = crate::output::write_text(
+                            &mut out,
+                            &format!(
+                                "This is an SSH session. To let the browser on your own machine reach graphmail here,\nrun this on your machine first, then open the address there:\n\n  {hint}\n"
+                            ),
                         );
                     }
                 }
                 BrowserChoice::NoDesktop | BrowserChoice::Refused => {}
             }
             if let Some(addr) = listening {
-                let _ = writeln!(
-                    out,
-                    "Waiting for the browser to return to {redirect_uri} (listening on {addr})."
+                let _ = crate::output::write_text(
+                    &mut out,
+                    &format!(
+                        "Waiting for the browser to return to {redirect_uri} (listening on {addr})."
+                    ),
                 );
             }
-            let _ = writeln!(
-                out,
-                "Or paste the address the browser ends on (it starts with {redirect_uri}) and press Enter:"
+            let _ = crate::output::write_text(
+                &mut out,
+                &format!(
+                    "Or paste the address the browser ends on (it starts with {redirect_uri}) and press Enter:"
+                ),
             );
             let _ = out.flush();
         }
@@ -172,10 +183,12 @@ fn show_prompt(prompt: &Prompt, ctx: &FlowContext, json: bool) {
             let text = message.clone().unwrap_or_else(|| {
                 format!("To sign in, open {verification_uri} on any device and enter the code {user_code}.")
             });
-            let _ = writeln!(
-                out,
-                "{text}\n\n  Page: {verification_uri}\n  Code: {user_code}\n\nWaiting for the sign-in (the code works for {} minutes; Ctrl-C cancels)…",
-                expires_in.div_ceil(60)
+            let _ = crate::output::write_text(
+                &mut out,
+                &format!(
+                    "{text}\n\n  Page: {verification_uri}\n  Code: {user_code}\n\nWaiting for the sign-in (the code works for {} minutes; Ctrl-C cancels)…",
+                    expires_in.div_ceil(60)
+                ),
             );
             let _ = out.flush();
         }
@@ -193,14 +206,14 @@ fn report_signed_in(name: &str, set: &TokenSet, json: bool) {
         return;
     }
     let who = set.user.as_deref().unwrap_or("the app itself (app-only)");
-    println!("Signed in connector '{name}' as {who}.");
+    crate::output::stdout(&format!("Signed in connector '{name}' as {who}."));
     if !set.granted_scopes.is_empty() {
-        println!("Granted: {}", set.granted_scopes.join(" "));
+        crate::output::stdout(&format!("Granted: {}", set.granted_scopes.join(" ")));
     }
-    println!(
+    crate::output::stdout(&format!(
         "The access token is valid until {}.",
         rfc3339(set.expires_at)
-    );
+    ));
 }
 
 /// `graphmail connector logout NAME`
@@ -211,9 +224,11 @@ pub fn logout(global: &GlobalArgs, name: &str) -> CliResult {
     if global.json {
         output::print_json(&json!({ "ok": true, "signed_out": had }));
     } else if had {
-        println!("Signed out connector '{name}': its tokens are forgotten.");
+        crate::output::stdout(&format!(
+            "Signed out connector '{name}': its tokens are forgotten."
+        ));
     } else {
-        println!("Connector '{name}' was not signed in.");
+        crate::output::stdout(&format!("Connector '{name}' was not signed in."));
     }
     Ok(())
 }
@@ -248,38 +263,38 @@ fn print_report(name: &str, r: &CheckReport, error: Option<&CliError>, json: boo
         }));
         return;
     }
-    println!("Connector '{name}'");
-    println!(
+    crate::output::stdout(&format!("Connector '{name}'"));
+    crate::output::stdout(&format!(
         "  user:      {}",
         r.user.as_deref().unwrap_or("(app-only or unknown)")
-    );
-    println!("  requested: {}", r.requested.join(" "));
-    println!(
+    ));
+    crate::output::stdout(&format!("  requested: {}", r.requested.join(" ")));
+    crate::output::stdout(&format!(
         "  granted:   {}",
         if r.granted.is_empty() {
             "(none reported)".to_string()
         } else {
             r.granted.join(" ")
         }
-    );
+    ));
     for m in &r.missing {
-        println!(
+        crate::output::stdout(&format!(
             "  missing:   {m} (needed to {})",
             scopes::what_it_disables(m)
-        );
+        ));
     }
-    println!(
+    crate::output::stdout(&format!(
         "  mailbox:   {}",
         if r.mailbox_ok {
             "Inbox opened"
         } else {
             "not reached"
         }
-    );
+    ));
     if let Some(exp) = r.expires_at {
-        println!("  token:     valid until {}", rfc3339(exp));
+        crate::output::stdout(&format!("  token:     valid until {}", rfc3339(exp)));
     }
     if error.is_none() {
-        println!("OK");
+        crate::output::stdout("OK");
     }
 }

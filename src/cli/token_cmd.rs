@@ -31,7 +31,7 @@ fn print_token(global: &GlobalArgs, name: &str) -> CliResult {
             "expires_at": rfc3339(token.expires_at),
         }));
     } else {
-        println!("{}", token.secret());
+        crate::output::stdout(token.secret());
     }
     Ok(())
 }

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 use super::output::print_json;
 use super::{
@@ -86,29 +85,50 @@ pub(crate) fn unlock_vault(global: &GlobalArgs) -> CliResult<Vault> {
     Ok(Vault::open(&path, unlock)?)
 }
 
-/// The first line of a passphrase file, without its line ending.
+/// The first line of a passphrase file, without its line ending (read with a bound).
 fn read_passphrase_file(file: &Path, exit: Exit) -> CliResult<SecretString> {
-    let text = std::fs::read(file).map(Zeroizing::new).map_err(|e| {
+    let text = crate::bounded::read_file(file, crate::bounded::SECRET_LIMIT).map_err(|e| {
+        let (exit, code, fix) = match e {
+            crate::bounded::ReadError::TooLarge { .. } => (
+                Exit::Usage,
+                "passphrase_file_too_large",
+                "give a file that holds only the passphrase, on its first line",
+            ),
+            crate::bounded::ReadError::Io(_) => (
+                exit,
+                "passphrase_file_unreadable",
+                "check the path given to --passphrase-file / GRAPHMAIL_PASSPHRASE_FILE",
+            ),
+        };
         CliError::new(
             exit,
-            "passphrase_file_unreadable",
-            format!("cannot read the passphrase file {}: {e}", file.display()),
+            code,
+            format!("cannot use the passphrase file {}: {e}", file.display()),
         )
-        .with_fix("check the path given to --passphrase-file / GRAPHMAIL_PASSPHRASE_FILE")
+        .with_fix(fix)
     })?;
-    let text = String::from_utf8_lossy(&text);
-    let line = text.lines().next().unwrap_or_default();
-    if line.is_empty() {
-        return Err(CliError::new(
-            exit,
-            "passphrase_empty",
-            format!(
-                "the passphrase file {} starts with an empty line",
-                file.display()
+    let line = crate::bounded::first_line(&text).map_err(|problem| {
+        let (code, what) = match problem {
+            crate::bounded::SecretProblem::Empty => {
+                ("passphrase_empty", "starts with an empty line")
+            }
+            crate::bounded::SecretProblem::NotUtf8 => ("passphrase_not_text", "is not UTF-8 text"),
+            crate::bounded::SecretProblem::Control => (
+                "passphrase_not_text",
+                "holds a control character (such as NUL)",
             ),
+        };
+        CliError::new(
+            if code == "passphrase_empty" {
+                exit
+            } else {
+                Exit::Usage
+            },
+            code,
+            format!("the passphrase file {} {what}", file.display()),
         )
-        .with_fix("put the passphrase on the first line of the file"));
-    }
+        .with_fix("put the passphrase on the first line of the file, as plain text")
+    })?;
     Ok(SecretString::from(line.to_string()))
 }
 
@@ -197,16 +217,16 @@ fn access_json(path: &Path, access: &VaultAccess) -> serde_json::Value {
 }
 
 fn print_access(access: &VaultAccess) {
-    println!(
+    crate::output::stdout(&format!(
         "passphrase: {}",
         if access.passphrase { "yes" } else { "no" }
-    );
+    ));
     if access.recipients.is_empty() {
-        println!("recipients: none");
+        crate::output::stdout("recipients: none");
     } else {
-        println!("recipients:");
+        crate::output::stdout("recipients:");
         for key in &access.recipients {
-            println!("  {key}");
+            crate::output::stdout(&format!("  {key}"));
         }
     }
 }
@@ -251,12 +271,12 @@ fn init(global: &GlobalArgs, args: VaultInitArgs) -> CliResult {
     if global.json {
         print_json(&access_json(&path, &access));
     } else {
-        println!("Created the vault at {}.", path.display());
+        crate::output::stdout(&format!("Created the vault at {}.", path.display()));
         if access.passphrase {
-            println!(
+            crate::output::stdout(&format!(
                 "Its key is in {}, protected by the passphrase; keep both files together.",
                 Vault::key_path(&path).display()
-            );
+            ));
         }
         print_access(&access);
     }
@@ -273,10 +293,10 @@ fn passwd(global: &GlobalArgs, args: VaultPasswdArgs) -> CliResult {
     if global.json {
         print_json(&json!({ "vault": vault.path().display().to_string(), "passphrase": true }));
     } else {
-        println!(
+        crate::output::stdout(&format!(
             "Changed the passphrase of {}; the old passphrase no longer opens it.",
             vault.path().display()
-        );
+        ));
     }
     Ok(())
 }
@@ -308,9 +328,9 @@ fn add(global: &GlobalArgs, key: Option<String>, file: Option<PathBuf>) -> CliRe
         let added = vault.add_recipient(key)?;
         if !global.json {
             if added {
-                println!("Added {key}; the vault is re-encrypted for it.");
+                crate::output::stdout(&format!("Added {key}; the vault is re-encrypted for it."));
             } else {
-                println!("{key} can open the vault already.");
+                crate::output::stdout(&format!("{key} can open the vault already."));
             }
         }
         results.push(json!({ "added": added, "recipient": recipient_json(key) }));
@@ -327,9 +347,11 @@ fn remove(global: &GlobalArgs, query: &str) -> CliResult {
     if global.json {
         print_json(&json!({ "removed": recipient_json(&removed) }));
     } else {
-        println!("Removed {removed}; the vault and its backup are re-encrypted without it.");
-        println!(
-            "Copies made before still open with that key: rotate the connectors' secrets if that matters."
+        crate::output::stdout(&format!(
+            "Removed {removed}; the vault and its backup are re-encrypted without it."
+        ));
+        crate::output::stdout(
+            "Copies made before still open with that key: rotate the connectors' secrets if that matters.",
         );
     }
     Ok(())

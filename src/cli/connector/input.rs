@@ -1,11 +1,11 @@
 //! Turning `connector add|edit` flags into a connector and its secrets, and validation errors
 //! into usage errors.
 
-use std::io::Read;
 use std::path::Path;
 
 use zeroize::Zeroizing;
 
+use crate::bounded;
 use crate::cli::{CliError, CliResult, ConnectorFields, Exit};
 use crate::domain::connector::DEFAULT_REDIRECT_PORT;
 use crate::domain::permissions::{ScopeRef, default_presets, parse_presets, parse_scopes};
@@ -61,65 +61,66 @@ impl SecretInput {
     }
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default()
-}
-
 fn empty_secret(field: Field, source: &str) -> CliError {
     CliError::usage(format!("the {} from {source} is empty", field.label()))
         .with_fix(format!("put the {} on the first line", field.label()))
 }
 
 fn read_secret_file(path: &Path, field: Field) -> CliResult<Zeroizing<String>> {
-    let bytes = std::fs::read(path).map(Zeroizing::new).map_err(|e| {
-        CliError::new(
-            Exit::Failure,
-            "secret_file_unreadable",
-            format!(
-                "cannot read the {} file {}: {}",
-                field.label(),
-                path.display(),
-                e.kind()
-            ),
-        )
-        .with_fix(format!("check the path given to {}", field.flag()))
-    })?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
-        CliError::usage(format!(
-            "the {} file {} is not UTF-8 text",
-            field.label(),
-            path.display()
-        ))
-        .with_fix(format!(
-            "save the {} as plain text on the first line",
-            field.label()
-        ))
-    })?;
-    let line = first_line(text);
-    if line.is_empty() {
-        return Err(empty_secret(field, &path.display().to_string()));
-    }
-    Ok(Zeroizing::new(line.to_string()))
+    let source = path.display().to_string();
+    let bytes = bounded::read_file(path, bounded::SECRET_LIMIT)
+        .map_err(|e| unreadable_secret(field, &format!("the file {source}"), &e))?;
+    secret_line(&bytes, field, &source)
 }
 
 fn read_secret_stdin(field: Field) -> CliResult<Zeroizing<String>> {
-    let mut text = Zeroizing::new(String::new());
-    std::io::stdin().read_to_string(&mut text).map_err(|e| {
-        CliError::failure(
-            "stdin_unreadable",
+    let bytes = bounded::read_stdin(bounded::SECRET_LIMIT)
+        .map_err(|e| unreadable_secret(field, "standard input", &e))?;
+    secret_line(&bytes, field, "standard input")
+}
+
+/// A secret that cannot be read: too large is a usage error, naming the limit.
+fn unreadable_secret(field: Field, source: &str, e: &bounded::ReadError) -> CliError {
+    match e {
+        bounded::ReadError::TooLarge { limit } => CliError::new(
+            Exit::Usage,
+            "secret_too_large",
             format!(
-                "cannot read the {} from standard input: {}",
+                "the {} from {source} is larger than {}, the most a secret may hold",
                 field.label(),
-                e.kind()
+                bounded::size(*limit)
             ),
         )
-        .with_fix("pipe the value as UTF-8 text, or use a file instead")
-    })?;
-    let line = first_line(&text);
-    if line.is_empty() {
-        return Err(empty_secret(field, "standard input"));
+        .with_fix(format!(
+            "give {} a file holding only the {} on its first line",
+            field.flag(),
+            field.label()
+        )),
+        bounded::ReadError::Io(_) => CliError::new(
+            Exit::Failure,
+            "secret_file_unreadable",
+            format!("cannot read the {} from {source}: {e}", field.label()),
+        )
+        .with_fix(format!("check the path given to {}", field.flag())),
     }
-    Ok(Zeroizing::new(line.to_string()))
+}
+
+/// The secret on the first line of `bytes`, refused (as a usage error) when it is not UTF-8
+/// text, empty, or holds a control character.
+fn secret_line(bytes: &[u8], field: Field, source: &str) -> CliResult<Zeroizing<String>> {
+    let label = field.label();
+    match bounded::first_line(bytes) {
+        Ok(line) => Ok(Zeroizing::new(line.to_string())),
+        Err(bounded::SecretProblem::Empty) => Err(empty_secret(field, source)),
+        Err(bounded::SecretProblem::NotUtf8) => Err(CliError::usage(format!(
+            "the {label} from {source} is not UTF-8 text"
+        ))
+        .with_fix(format!("save the {label} as plain text on the first line"))),
+        Err(bounded::SecretProblem::Control) => Err(CliError::usage(format!(
+            "the {label} from {source} holds a control character (such as NUL or ESC)"
+        ))
+        .with_fix(format!("put only the {label} itself on the first line"))),
+    }
 }
 
 /// Validation problems as one usage error naming each field, its flag and the fix.

@@ -4,7 +4,7 @@ mod guide_view;
 mod input;
 mod view;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use serde_json::json;
 
@@ -69,8 +69,8 @@ fn add(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult {
         print_json(&view::connector_detail_json(&entry));
     } else {
         let style = Style::detect(&global.config);
-        println!("Added connector {}.\n", entry.connector.name);
-        print!("{}", view::show_human(&style, &entry));
+        crate::output::stdout(&format!("Added connector {}.\n", entry.connector.name));
+        crate::output::print_styled(&view::show_human(&style, &entry), style.color);
     }
     Ok(())
 }
@@ -81,10 +81,8 @@ fn list(global: &GlobalArgs) -> CliResult {
         let items: Vec<_> = doc.connectors.iter().map(view::connector_json).collect();
         print_json(&json!(items));
     } else {
-        print!(
-            "{}",
-            view::list_human(&Style::detect(&global.config), &doc.connectors)
-        );
+        let style = Style::detect(&global.config);
+        crate::output::print_styled(&view::list_human(&style, &doc.connectors), style.color);
     }
     Ok(())
 }
@@ -95,10 +93,8 @@ fn show(global: &GlobalArgs, name: &str) -> CliResult {
     if global.json {
         print_json(&view::connector_detail_json(entry));
     } else {
-        print!(
-            "{}",
-            view::show_human(&Style::detect(&global.config), entry)
-        );
+        let style = Style::detect(&global.config);
+        crate::output::print_styled(&view::show_human(&style, entry), style.color);
     }
     Ok(())
 }
@@ -123,17 +119,15 @@ fn edit(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult 
     if global.json {
         print_json(&view::connector_detail_json(&entry));
     } else {
-        println!("Changed connector {name}.");
+        crate::output::stdout(&format!("Changed connector {name}."));
         if dropped {
-            println!(
-                "The stored ROPC user name and password were removed: the new grant does not use them."
+            crate::output::stdout(
+                "The stored ROPC user name and password were removed: the new grant does not use them.",
             );
         }
-        println!();
-        print!(
-            "{}",
-            view::show_human(&Style::detect(&global.config), &entry)
-        );
+        crate::output::stdout("");
+        let style = Style::detect(&global.config);
+        crate::output::print_styled(&view::show_human(&style, &entry), style.color);
     }
     Ok(())
 }
@@ -172,15 +166,13 @@ fn remove(global: &GlobalArgs, name: &str, yes: bool) -> CliResult {
     if global.json {
         print_json(&json!({ "removed": name }));
     } else {
-        println!("Removed connector {name}.");
+        crate::output::stdout(&format!("Removed connector {name}."));
     }
     Ok(())
 }
 
 fn confirm(question: &str) -> CliResult<bool> {
-    let mut err = std::io::stderr();
-    let _ = write!(err, "{question}");
-    let _ = err.flush();
+    crate::output::eprint(question);
     let mut answer = String::new();
     std::io::stdin()
         .lock()
@@ -248,10 +240,8 @@ pub fn permissions(global: &GlobalArgs, args: PermissionsArgs) -> CliResult {
     if global.json {
         print_json(&json!(summary));
     } else {
-        print!(
-            "{}",
-            view::summary_human(&Style::detect(&global.config), &summary)
-        );
+        let style = Style::detect(&global.config);
+        crate::output::print_styled(&view::summary_human(&style, &summary), style.color);
     }
     Ok(())
 }
@@ -305,9 +295,9 @@ fn print_guide(global: &GlobalArgs, input: GuideInput) {
     if global.json {
         print_json(&json!(guide));
     } else {
-        print!(
-            "{}",
-            guide_view::guide_human(&Style::detect(&global.config), &guide)
-        );
+        crate::output::print(&guide_view::guide_human(
+            &Style::detect(&global.config),
+            &guide,
+        ));
     }
 }

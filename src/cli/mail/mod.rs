@@ -1,6 +1,6 @@
 //! `graphmail mail …`: the mailbox behind a connector, from the command line.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args, Subcommand};
@@ -19,6 +19,7 @@ use self::audit::MailAudit;
 use self::error::{graph_error, write_error};
 use self::output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
+use crate::bounded;
 use crate::domain::sanitize;
 use crate::domain::validate::validate_mailbox;
 use crate::graph::INVALID_ID;
@@ -304,7 +305,7 @@ fn done(json: bool, value: serde_json::Value, human: &str) -> CliResult {
         out::write_json(&mut stdout, &value).map_err(write_error)?;
         writeln!(stdout).map_err(write_error)
     } else {
-        writeln!(stdout, "{human}").map_err(write_error)
+        crate::output::write_text(&mut stdout, human).map_err(write_error)
     }
 }
 
@@ -317,7 +318,7 @@ async fn folders(client: &GraphClient, json: bool) -> CliResult {
     } else {
         let rows = out::folder_rows(&tree);
         for line in out::table(&out::FOLDER_COLUMNS, &rows, out::terminal_width()) {
-            writeln!(stdout, "{line}").map_err(write_error)?;
+            crate::output::write_text(&mut stdout, &line).map_err(write_error)?;
         }
     }
     stdout.flush().map_err(write_error)
@@ -379,13 +380,7 @@ async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArg
     let body = read_body(args.body_file.as_deref())?;
     let mut attachments = Vec::new();
     for path in &args.attach {
-        let bytes = std::fs::read(path).map_err(|e| {
-            CliError::failure(
-                "attachment_unreadable",
-                format!("cannot read {}: {e}", path.display()),
-            )
-            .with_fix("check the --attach path")
-        })?;
+        let bytes = read_attachment(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -449,10 +444,10 @@ async fn delete(
             )
             .with_fix("add --yes to confirm, or leave out --hard to move it to Deleted Items"));
         }
-        eprint!(
+        crate::output::eprint(&format!(
             "Delete message {} for good? It cannot be recovered from Deleted Items. [y/N] ",
             sanitize::line(id)
-        );
+        ));
         let mut answer = String::new();
         io::stdin().read_line(&mut answer).map_err(|e| {
             CliError::failure("prompt_failed", format!("cannot read the answer: {e}"))
@@ -474,25 +469,57 @@ async fn delete(
 }
 
 /// The text of `--body-file FILE` or `--body-file -` (standard input); empty without one.
+/// Read with Graph's bound on one request, named in the error.
 fn read_body(file: Option<&Path>) -> CliResult<String> {
-    let unreadable = |what: String, e: io::Error| {
-        CliError::failure(
+    let Some(p) = file else {
+        return Ok(String::new());
+    };
+    let (what, read) = if p == Path::new("-") {
+        (
+            "standard input".to_string(),
+            bounded::read_stdin(bounded::BODY_LIMIT),
+        )
+    } else {
+        (
+            p.display().to_string(),
+            bounded::read_file(p, bounded::BODY_LIMIT),
+        )
+    };
+    let bytes = read.map_err(|e| match e {
+        bounded::ReadError::TooLarge { limit } => CliError::usage(format!(
+            "the body from {what} is larger than {}, the most Graph takes in one request",
+            bounded::size(limit)
+        ))
+        .with_fix("send a shorter body, or attach the text as a file with --attach"),
+        bounded::ReadError::Io(_) => CliError::failure(
             "body_unreadable",
             format!("cannot read the body from {what}: {e}"),
         )
-        .with_fix("check the --body-file path (use - for standard input)")
-    };
-    match file {
-        None => Ok(String::new()),
-        Some(p) if p == Path::new("-") => {
-            let mut s = String::new();
-            io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| unreadable("standard input".into(), e))?;
-            Ok(s)
-        }
-        Some(p) => std::fs::read_to_string(p).map_err(|e| unreadable(p.display().to_string(), e)),
-    }
+        .with_fix("check the --body-file path (use - for standard input)"),
+    })?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| {
+        CliError::usage(format!("the body from {what} is not UTF-8 text"))
+            .with_fix("convert it to UTF-8 first, e.g. with iconv")
+    })
+}
+
+/// The bytes of one `--attach` file, read with the upload sessions' bound.
+fn read_attachment(path: &Path) -> CliResult<Vec<u8>> {
+    bounded::read_file(path, bounded::ATTACHMENT_LIMIT)
+        .map(|b| b.to_vec())
+        .map_err(|e| match e {
+            bounded::ReadError::TooLarge { limit } => CliError::usage(format!(
+                "the attachment {} is larger than {}, the most Graph takes in one attachment",
+                path.display(),
+                bounded::size(limit)
+            ))
+            .with_fix("share a larger file by a link instead of attaching it"),
+            bounded::ReadError::Io(_) => CliError::failure(
+                "attachment_unreadable",
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .with_fix("check the --attach path"),
+        })
 }
 
 fn is_broken_pipe(e: &CliError) -> bool {
