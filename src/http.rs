@@ -5,8 +5,11 @@ use std::time::Duration;
 
 /// Time allowed to open a TCP + TLS connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time allowed for a whole request, body included.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Time allowed for a whole request, body included: a reply that drips in slowly ends here
+/// and counts as a failed attempt.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// Time allowed without a byte arriving, on long transfers whose total time is raised.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `graphmail/<version>`.
 pub fn user_agent() -> String {
@@ -40,7 +43,7 @@ pub fn identity_client() -> Result<reqwest::Client, reqwest::Error> {
 pub fn graph_client() -> Result<reqwest::Client, reqwest::Error> {
     builder()
         .redirect(reqwest::redirect::Policy::limited(5))
-        .read_timeout(REQUEST_TIMEOUT)
+        .read_timeout(STALL_TIMEOUT)
         .pool_max_idle_per_host(crate::graph::MAILBOX_CONCURRENCY)
         .build()
 }

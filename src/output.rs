@@ -130,4 +130,6 @@ impl serde_json::ser::Formatter for InertJson {
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;

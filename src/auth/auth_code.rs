@@ -80,7 +80,7 @@ pub async fn run(
         .request_async(http)
         .await
         .map_err(|e| oauth::request_error(ctx, e))?;
-    Ok(TokenSet::from_response(&response, super::now()))
+    TokenSet::from_response(&response, super::now())
 }
 
 /// Whichever comes first: the listener's reply or a pasted line. A pasted line that is not a

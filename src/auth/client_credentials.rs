@@ -23,7 +23,7 @@ pub async fn run(ctx: &FlowContext, http: &OAuthHttp) -> Result<TokenSet, AuthEr
         .request_async(http)
         .await
         .map_err(|e| oauth::request_error(ctx, e))?;
-    let mut set = TokenSet::from_response(&response, super::now());
+    let mut set = TokenSet::from_response(&response, super::now())?;
     set.user = None;
     Ok(set)
 }

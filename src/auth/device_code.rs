@@ -56,7 +56,7 @@ pub async fn run(
     loop {
         tokio::time::sleep(Duration::from_secs(interval)).await;
         match poll(http, &token_url, &form).await? {
-            Poll::Done(response) => return Ok(TokenSet::from_response(&response, super::now())),
+            Poll::Done(response) => return TokenSet::from_response(&response, super::now()),
             Poll::Refused(err) => match next_interval(interval, &err.error) {
                 Some(next) => {
                     if next != interval {

@@ -13,6 +13,12 @@ pub enum AuthError {
     Network(String),
     #[error("{0}")]
     Protocol(String),
+    /// 429 from the token endpoint, without an identity error in the body.
+    #[error("the identity platform is throttling graphmail (429 Too Many Requests)")]
+    Throttled,
+    /// A 5xx from the token endpoint, without an identity error in the body.
+    #[error("the identity platform is unavailable (it answered {0})")]
+    Unavailable(u16),
     /// The connector lacks something the grant needs.
     #[error("{message}")]
     Config { message: String, fix: String },
@@ -45,7 +51,21 @@ const SIGN_IN_AGAIN: [&str; 6] = [
     "authorization_declined",
 ];
 
+/// How [`crate::auth::oauth::OAuthHttp`] hands an identity-platform status without an error
+/// body to [`AuthError::from_status_marker`].
+pub(crate) const STATUS_MARKER: &str = "identity platform status ";
+
 impl AuthError {
+    /// The error for a status that [`STATUS_MARKER`] carried: 429 throttled, 5xx unavailable.
+    pub(crate) fn from_status_marker(text: &str) -> Option<AuthError> {
+        let status: u16 = text.strip_prefix(STATUS_MARKER)?.parse().ok()?;
+        match status {
+            429 => Some(AuthError::Throttled),
+            500..=599 => Some(AuthError::Unavailable(status)),
+            _ => None,
+        }
+    }
+
     pub(crate) fn identity(decoded: DecodedError) -> AuthError {
         AuthError::Identity(Box::new(decoded))
     }
@@ -64,6 +84,8 @@ impl AuthError {
             AuthError::Identity(_) => "identity_error",
             AuthError::Network(_) => "network",
             AuthError::Protocol(_) => "identity_protocol",
+            AuthError::Throttled => "identity_throttled",
+            AuthError::Unavailable(_) => "identity_unavailable",
             AuthError::Config { .. } => "connector_incomplete",
             AuthError::StateMismatch => "state_mismatch",
             AuthError::BadRedirect(_) => "bad_redirect",
@@ -102,6 +124,12 @@ impl AuthError {
                 "check the network and the connector's cloud (`graphmail connector show NAME`), then try again".into()
             }
             AuthError::Protocol(_) => "try again; if it keeps failing check the connector's cloud and login URL".into(),
+            AuthError::Throttled => {
+                "wait a minute before trying again; if scripts renew tokens in a loop, space them out".into()
+            }
+            AuthError::Unavailable(_) => {
+                "try again in a few minutes; https://status.cloud.microsoft shows Microsoft outages".into()
+            }
             AuthError::Config { fix, .. } => fix.clone(),
             AuthError::StateMismatch => {
                 "start the sign-in again and use only the newest sign-in link".into()

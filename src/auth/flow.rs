@@ -103,17 +103,22 @@ impl fmt::Debug for TokenSet {
     }
 }
 
-/// Lifetime assumed when a reply has no `expires_in`.
-const DEFAULT_LIFETIME_SECS: u64 = 3600;
-
 impl TokenSet {
-    /// Reads a token reply received at `now` (Unix seconds).
-    pub fn from_response(resp: &EntraTokenResponse, now: i64) -> TokenSet {
+    /// Reads a token reply received at `now` (Unix seconds). A reply whose access token is
+    /// empty or malformed, or that says nothing of its lifetime, is refused before anything
+    /// is kept.
+    pub fn from_response(resp: &EntraTokenResponse, now: i64) -> Result<TokenSet, AuthError> {
         let access_token = resp.access_token().secret().clone();
-        let lifetime = resp
-            .expires_in()
-            .map(|d| d.as_secs())
-            .unwrap_or(DEFAULT_LIFETIME_SECS);
+        if let Err(why) = crate::domain::validate::check_access_token(&access_token) {
+            return Err(AuthError::Protocol(format!(
+                "the identity platform sent an access token that {why}, so it was refused and nothing was saved"
+            )));
+        }
+        let lifetime = resp.expires_in().map(|d| d.as_secs()).ok_or_else(|| {
+            AuthError::Protocol(
+                "the identity platform sent a token without its lifetime (expires_in), so it was refused and nothing was saved".into(),
+            )
+        })?;
         let claims = claims::peek(&access_token);
         let mut granted_scopes: Vec<String> = resp
             .scopes()
@@ -129,13 +134,13 @@ impl TokenSet {
             .and_then(claims::peek)
             .and_then(|c| c.user())
             .or_else(|| claims.and_then(|c| c.user()));
-        TokenSet {
+        Ok(TokenSet {
             access_token,
             refresh_token: resp.refresh_token().map(|t| t.secret().clone()),
             expires_at: now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX)),
             granted_scopes,
             user,
-        }
+        })
     }
 
     /// Writes the tokens into a connector's cache. A reply without a refresh token keeps the

@@ -48,7 +48,19 @@ impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
             for (name, value) in response.headers() {
                 builder = builder.header(name, value);
             }
+            let status = response.status();
             let body = response.bytes().await.map_err(Box::new)?;
+            // A 429 or 5xx without the identity platform's error JSON (a gateway's page, an
+            // empty body) is named for what it is, not as a reply that cannot be read.
+            if (status.as_u16() == 429 || status.is_server_error())
+                && serde_json::from_slice::<EntraErrorResponse>(&body).is_err()
+            {
+                return Err(oauth2::HttpClientError::Other(format!(
+                    "{}{}",
+                    super::error::STATUS_MARKER,
+                    status.as_u16()
+                )));
+            }
             builder
                 .body(body.to_vec())
                 .map_err(oauth2::HttpClientError::Http)
@@ -206,6 +218,9 @@ pub fn request_error(
     use oauth2::RequestTokenError as R;
     match err {
         R::ServerResponse(resp) => ctx.identity_error(&resp),
+        R::Request(oauth2::HttpClientError::Other(text)) => {
+            AuthError::from_status_marker(&text).unwrap_or(AuthError::Network(text))
+        }
         R::Request(e) => AuthError::Network(transport_message(&e)),
         R::Parse(..) => {
             AuthError::Protocol("the identity platform sent a reply graphmail cannot read".into())

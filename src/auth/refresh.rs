@@ -25,5 +25,5 @@ pub async fn run(
         .request_async(http)
         .await
         .map_err(|e| oauth::request_error(ctx, e))?;
-    Ok(TokenSet::from_response(&response, super::now()))
+    TokenSet::from_response(&response, super::now())
 }

@@ -52,6 +52,10 @@ pub struct GlobalArgs {
     /// Unlock with an age identity file or an OpenSSH private key
     #[arg(long, global = true, env = "GRAPHMAIL_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,
+    /// Give up on the command after this many seconds, 0 for never [default: 300; never for
+    /// `mail list --all`, the terminal app, `connector login`, `demo` and `emulator`]
+    #[arg(long, global = true, env = "GRAPHMAIL_TIMEOUT", value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     /// Print JSON on stdout (errors too, as {"error":{"code","message"}})
     #[arg(long, global = true)]
     pub json: bool,
@@ -393,6 +397,9 @@ pub fn main_entry() -> ExitCode {
     let log_level = cli.global.config.log_level.as_ref();
     let _log_guard = crate::logging::init(log_level.map(|l| l.value.as_str()));
     let json = cli.global.json;
+    if let Some(limit) = command_deadline(&cli) {
+        watchdog(limit, json);
+    }
     match run(cli, &location, bad_config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -401,6 +408,40 @@ pub fn main_entry() -> ExitCode {
             ExitCode::from(err.exit as u8)
         }
     }
+}
+
+/// The default overall time limit of a command that is not meant to run on.
+pub const DEFAULT_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// How long the command may run: `--timeout`, else the default for the command.
+pub fn command_deadline(cli: &Cli) -> Option<std::time::Duration> {
+    if let Some(secs) = cli.global.timeout {
+        return (secs > 0).then(|| std::time::Duration::from_secs(secs));
+    }
+    let runs_on = match &cli.command {
+        None | Some(Command::Connector(ConnectorCommand::Login { .. })) => true,
+        #[cfg(feature = "demo")]
+        Some(Command::Demo | Command::Emulator(_)) => true,
+        Some(Command::Mail(m)) => matches!(&m.command, MailCommand::List(l) if l.all),
+        _ => false,
+    };
+    (!runs_on).then_some(DEFAULT_COMMAND_TIMEOUT)
+}
+
+/// Ends the process with a timeout error once `limit` has passed. Vault writes are atomic
+/// (a temporary file renamed into place), so stopping mid-command loses nothing.
+fn watchdog(limit: std::time::Duration, json: bool) {
+    std::thread::spawn(move || {
+        std::thread::sleep(limit);
+        let err = CliError::failure(
+            "timeout",
+            format!("the command did not finish within {} s", limit.as_secs()),
+        )
+        .with_fix("try again later, or give more time with --timeout SECONDS (0 for no limit)");
+        tracing::warn!(code = err.code, "command timed out");
+        crate::output::error(&err, json);
+        std::process::exit(Exit::Failure as i32);
+    });
 }
 
 /// Runs a command; `bad_config` is why the config file could not be used (its settings are

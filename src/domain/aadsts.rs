@@ -29,8 +29,8 @@ impl ErrorContext {
         let mut url = format!(
             "{}/{}/v2.0/adminconsent?client_id={}&scope={}",
             self.cloud.login_base(),
-            tenant,
-            self.client_id,
+            value_or_placeholder(&tenant),
+            value_or_placeholder(&self.client_id),
             percent_encode(&format!("{}/.default", self.cloud.graph_resource())),
         );
         // Only a registered redirect URI may be named; without one the consent page ends there.
@@ -324,6 +324,22 @@ fn explain_oauth_error(error: &str) -> (String, String) {
     }
 }
 
+/// A value for the URL, percent-encoded, unless it is a guide placeholder such as
+/// `<tenant-id>`, which stays readable for the person to fill in.
+fn value_or_placeholder(s: &str) -> String {
+    let placeholder = s.len() > 2
+        && s.starts_with('<')
+        && s.ends_with('>')
+        && s[1..s.len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'@' || b == b'.');
+    if placeholder {
+        s.to_string()
+    } else {
+        percent_encode(s)
+    }
+}
+
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {
@@ -340,6 +356,31 @@ fn percent_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_admin_consent_url_encodes_what_was_typed_and_keeps_placeholders() {
+        let ctx = |tenant: &str, client_id: &str| ErrorContext {
+            cloud: crate::domain::Cloud::Global,
+            tenant: tenant.into(),
+            client_id: client_id.into(),
+            grant: crate::domain::Grant::ClientCredentials,
+            redirect_uri: String::new(),
+            scopes: Vec::new(),
+        };
+        let url = ctx("\x1b]0;pwned\x07/x?y#z", "a b&c=d").admin_consent_url();
+        assert!(
+            url.contains(
+                "/%1B%5D0%3Bpwned%07%2Fx%3Fy%23z/v2.0/adminconsent?client_id=a%20b%26c%3Dd&scope="
+            ),
+            "{url}"
+        );
+        assert!(url.bytes().all(|b| b.is_ascii_graphic()), "{url}");
+        let url = ctx("<tenant-id>", "<client-id>").admin_consent_url();
+        assert!(
+            url.contains("/<tenant-id>/v2.0/adminconsent?client_id=<client-id>&"),
+            "{url}"
+        );
+    }
 
     fn ctx(grant: Grant) -> ErrorContext {
         ErrorContext {

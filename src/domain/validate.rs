@@ -343,6 +343,10 @@ pub fn validate_cloud(cloud: &Cloud) -> Vec<FieldError> {
 }
 
 fn looks_like_address(s: &str) -> bool {
+    // A control or bidi character can make an address read as another one on screen.
+    if !crate::domain::sanitize::is_inert(s, crate::domain::sanitize::Layout::Line) {
+        return false;
+    }
     match s.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -366,6 +370,46 @@ pub fn validate_mailbox(mailbox: &str) -> FieldResult {
             mailbox.trim()
         ),
     ))
+}
+
+/// The longest message id taken: Graph's ids are about 150 characters.
+pub const MAX_MESSAGE_ID: usize = 1024;
+
+/// Why a message id given on the command line cannot be one.
+pub fn check_message_id(id: &str) -> Result<(), &'static str> {
+    if id.trim().is_empty() {
+        return Err("is empty");
+    }
+    if id.len() > MAX_MESSAGE_ID {
+        return Err("is longer than any Graph message id (1024 characters at most)");
+    }
+    let odd = |c: char| {
+        c.is_whitespace()
+            || c.is_control()
+            || crate::domain::sanitize::needs_rewrite(c, crate::domain::sanitize::Layout::Line)
+    };
+    if id.chars().any(odd) {
+        return Err("holds spaces or control characters, which no Graph message id has");
+    }
+    Ok(())
+}
+
+/// The longest access token kept: Entra's JWTs are a few kilobytes.
+pub const MAX_ACCESS_TOKEN: usize = 32 * 1024;
+
+/// Why a token the identity platform sent cannot be kept: it must be non-empty visible ASCII
+/// (JWTs and opaque tokens alike), and of a sane length.
+pub fn check_access_token(token: &str) -> Result<(), &'static str> {
+    if token.is_empty() {
+        return Err("is empty");
+    }
+    if token.len() > MAX_ACCESS_TOKEN {
+        return Err("is longer than 32 KiB");
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("holds characters no access token has");
+    }
+    Ok(())
 }
 
 /// ROPC user name: the user's UPN.

@@ -244,6 +244,13 @@ impl GraphClient {
         Ok(url)
     }
 
+    /// Parses a next-page link and checks it against the pages read so far.
+    pub(crate) fn next_page(&self, link: &str, seen: &mut PagesSeen) -> Result<Url, GraphError> {
+        let url = self.next_link(link)?;
+        seen.visit(&url)?;
+        Ok(url)
+    }
+
     /// Sends `call` under the retry policy and returns the first successful reply.
     pub(crate) async fn execute(&self, call: &Call) -> Result<Reply, GraphError> {
         let inner = &*self.inner;
@@ -251,6 +258,7 @@ impl GraphClient {
         let mut waited = Duration::ZERO;
         let mut token: Option<SecretString> = None;
         let mut refreshed = false;
+        let started = std::time::Instant::now();
         loop {
             attempt += 1;
             if call.bearer && token.is_none() {
@@ -319,10 +327,17 @@ impl GraphClient {
             };
             drop(permit);
             let jitter: f64 = rand::random();
-            match self
+            let next = match self
                 .policy
                 .next(call.replay, failure, attempt, waited, jitter)
             {
+                // No attempt starts past the call's deadline.
+                Next::RetryAfter(wait) if !self.policy.has_time_for(started.elapsed(), wait) => {
+                    Next::GiveUp
+                }
+                next => next,
+            };
+            match next {
                 Next::RetryAfter(wait) => {
                     tracing::debug!(action = call.action, attempt, ?wait, %detail, "retrying");
                     tokio::time::sleep(wait).await;
@@ -353,6 +368,7 @@ impl GraphClient {
     /// sent again (within the attempt budget).
     pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, GraphError> {
         let mut broken = 0;
+        let started = std::time::Instant::now();
         loop {
             let reply = self.execute(&call).await?;
             match reply.resp.bytes().await {
@@ -360,7 +376,13 @@ impl GraphClient {
                     return serde_json::from_slice(&body)
                         .map_err(|e| GraphError::Decode(e.to_string()));
                 }
-                Err(e) if call.replay == Replay::Safe && broken + 1 < self.policy.max_attempts => {
+                // A reply that broke off or dripped past the deadline is a failed attempt,
+                // under the same limits as the others.
+                Err(e)
+                    if call.replay == Replay::Safe
+                        && broken + 1 < self.policy.max_blind_attempts
+                        && self.policy.has_time_for(started.elapsed(), Duration::ZERO) =>
+                {
                     broken += 1;
                     tracing::debug!(action = call.action, error = %describe(&e), "reply broke off; retrying");
                 }
@@ -374,6 +396,51 @@ impl GraphClient {
         let reply = self.execute(&call).await?;
         // Success is settled by the status; a broken empty body changes nothing.
         let _ = reply.resp.bytes().await;
+        Ok(())
+    }
+}
+
+/// The pages a listing has read: a next link that comes back to one of them, or a run of
+/// empty pages that never ends, stops the listing instead of repeating it for ever.
+#[derive(Debug, Default)]
+pub(crate) struct PagesSeen {
+    links: std::collections::HashSet<String>,
+    empty_in_a_row: u32,
+}
+
+/// Empty pages in a row, each with a next link, after which a listing is said not to advance.
+const MAX_EMPTY_PAGES: u32 = 20;
+
+impl PagesSeen {
+    /// Starts with the first page's address.
+    pub(crate) fn starting_at(url: &Url) -> PagesSeen {
+        let mut seen = PagesSeen::default();
+        seen.links.insert(url.as_str().to_owned());
+        seen
+    }
+
+    /// Records that a page held `items` items.
+    pub(crate) fn page_held(&mut self, items: usize) {
+        self.empty_in_a_row = if items == 0 {
+            self.empty_in_a_row + 1
+        } else {
+            0
+        };
+    }
+
+    fn visit(&mut self, url: &Url) -> Result<(), GraphError> {
+        if self.empty_in_a_row >= MAX_EMPTY_PAGES {
+            return Err(GraphError::PagingLoop(format!(
+                "{MAX_EMPTY_PAGES} pages in a row were empty yet each named a next page ({})",
+                url.as_str()
+            )));
+        }
+        if !self.links.insert(url.as_str().to_owned()) {
+            return Err(GraphError::PagingLoop(format!(
+                "the next-page link {} leads back to a page already read",
+                url.as_str()
+            )));
+        }
         Ok(())
     }
 }

@@ -22,7 +22,8 @@ pub enum GraphError {
     },
     /// Still throttled or unavailable after the retry budget.
     #[error(
-        "Graph kept answering {status} (busy or throttled); gave up after {attempts} attempts and {:.1} s of waiting",
+        "Graph kept answering {status} ({}); gave up after {attempts} attempts and {:.1} s of waiting",
+        status_meaning(*status),
         waited.as_secs_f64()
     )]
     GaveUp {
@@ -55,6 +56,9 @@ pub enum GraphError {
     /// A `@odata.nextLink` that leads away from this Graph service; the token is not sent there.
     #[error("the next-page link leads to {0}, not to this Graph service, so paging stopped")]
     ForeignLink(String),
+    /// A next-page link that repeats a page already read, or pages that stop advancing.
+    #[error("paging stopped: {0}")]
+    PagingLoop(String),
     /// No folder by that name, an empty recipient list, an unusable mailbox setting…
     #[error("{0}")]
     Invalid(String),
@@ -64,6 +68,15 @@ pub enum GraphError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What an HTTP status Graph gives up on means: 429 throttled, a 5xx unavailable.
+pub fn status_meaning(status: u16) -> &'static str {
+    match status {
+        429 => "throttled: too many requests",
+        500..=599 => "unavailable: a server error",
+        _ => "an error",
+    }
 }
 
 impl GraphError {
@@ -99,7 +112,15 @@ impl GraphError {
             GraphError::MaybeApplied { .. } => {
                 "list the folder to see whether it happened before trying again"
             }
-            GraphError::GaveUp { .. } => "wait a minute and try again",
+            GraphError::GaveUp { status: 429, .. } => {
+                "Graph is throttling this mailbox: wait a few minutes, or list fewer messages at a time"
+            }
+            GraphError::GaveUp { .. } => {
+                "Graph is unavailable for now: wait a few minutes and try again (https://status.cloud.microsoft shows outages)"
+            }
+            GraphError::PagingLoop(_) => {
+                "the service's paging is broken; list with --top N instead of --all, and report the link to the service's owner"
+            }
             GraphError::Transport(_) => "check the network and the connector's Graph URL",
             GraphError::Api { status: 401, .. } => {
                 "sign the connector in again with `graphmail connector login NAME`"
@@ -174,7 +195,9 @@ impl From<GraphError> for UserError {
             GraphError::Api { status: 403, .. } => (Exit::Failure, "access_denied"),
             GraphError::Api { status: 404, .. } => (Exit::Failure, "not_found"),
             GraphError::Api { .. } => (Exit::Failure, "graph_error"),
-            GraphError::GaveUp { .. } => (Exit::Failure, "throttled"),
+            GraphError::GaveUp { status: 429, .. } => (Exit::Failure, "throttled"),
+            GraphError::GaveUp { .. } => (Exit::Failure, "unavailable"),
+            GraphError::PagingLoop(_) => (Exit::Failure, "paging_loop"),
             GraphError::Transport(_) => (Exit::Failure, "network"),
             GraphError::MaybeSent { .. } => (Exit::Failure, "maybe_sent"),
             GraphError::MaybeApplied { .. } => (Exit::Failure, "maybe_applied"),
@@ -202,7 +225,10 @@ impl From<GraphError> for UserError {
 /// headers in its errors; the URL holds at most a mailbox address and item ids).
 pub(crate) fn describe(err: &reqwest::Error) -> String {
     let mut text = if err.is_timeout() {
-        String::from("timed out")
+        format!(
+            "no complete reply within {} s",
+            crate::http::REQUEST_TIMEOUT.as_secs()
+        )
     } else {
         err.to_string()
     };

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use futures_util::future::join_all;
 
-use super::client::{Call, GraphClient};
+use super::client::{Call, GraphClient, PagesSeen};
 use super::error::GraphError;
 use super::types::{FOLDER_FIELDS, Folder, FolderWire, Page};
 pub use crate::domain::mail::{FolderRef, WellKnownFolder};
@@ -143,11 +143,13 @@ impl GraphClient {
             .append_pair("$select", FOLDER_FIELDS)
             .append_pair("$top", "250");
         let mut all = Vec::new();
+        let mut seen = PagesSeen::starting_at(&url);
         loop {
             let page: Page<FolderWire> = self.json(Call::get(url)).await?;
+            seen.page_held(page.value.len());
             all.extend(page.value);
             match page.next_link {
-                Some(link) => url = self.next_link(&link)?,
+                Some(link) => url = self.next_page(&link, &mut seen)?,
                 None => return Ok(all),
             }
         }

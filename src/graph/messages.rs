@@ -2,7 +2,7 @@
 
 use reqwest::Url;
 
-use super::client::{Call, GraphClient};
+use super::client::{Call, GraphClient, PagesSeen};
 use super::error::GraphError;
 use super::folders::FolderRef;
 use super::types::{MessageSummary, Page, SUMMARY_FIELDS};
@@ -73,6 +73,7 @@ pub struct MessagePager {
     /// `$search` cannot be combined with `$filter`, so unread-only search results are
     /// filtered here.
     filter_unread_locally: bool,
+    seen: PagesSeen,
 }
 
 impl MessagePager {
@@ -85,8 +86,9 @@ impl MessagePager {
             return Ok(None);
         };
         let page: Page<MessageSummary> = self.client.json(Call::get(url)).await?;
+        self.seen.page_held(page.value.len());
         self.next = match page.next_link {
-            Some(link) => Some(self.client.next_link(&link)?),
+            Some(link) => Some(self.client.next_page(&link, &mut self.seen)?),
             None => None,
         };
         let mut rows = page.value;
@@ -110,6 +112,8 @@ impl MessagePager {
         if n == 0 {
             return;
         }
+        // The shifted offsets may name addresses read before, legitimately.
+        self.seen = PagesSeen::default();
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| {
@@ -132,9 +136,11 @@ impl MessagePager {
 impl GraphClient {
     /// Starts listing messages; nothing is fetched until [`MessagePager::next_page`].
     pub fn messages(&self, query: &ListQuery) -> MessagePager {
+        let first = first_page_url(self, query);
         MessagePager {
             client: self.clone(),
-            next: Some(first_page_url(self, query)),
+            seen: PagesSeen::starting_at(&first),
+            next: Some(first),
             remaining: query.limit,
             filter_unread_locally: query.unread_only && query.search.is_some(),
         }

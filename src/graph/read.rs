@@ -1,6 +1,6 @@
 //! Opening one message: headers, the body as text, and its attachments.
 
-use super::client::{Call, GraphClient, prefer};
+use super::client::{Call, GraphClient, PagesSeen, prefer};
 use super::error::GraphError;
 use super::types::{AttachmentInfo, DETAIL_FIELDS, MessageDetail, MessageWire, Page, UserInfo};
 
@@ -76,11 +76,13 @@ impl GraphClient {
         url.query_pairs_mut()
             .append_pair("$select", "id,name,size,contentType");
         let mut all = Vec::new();
+        let mut seen = PagesSeen::starting_at(&url);
         loop {
             let page: Page<AttachmentInfo> = self.json(Call::get(url)).await?;
+            seen.page_held(page.value.len());
             all.extend(page.value);
             match page.next_link {
-                Some(link) => url = self.next_link(&link)?,
+                Some(link) => url = self.next_page(&link, &mut seen)?,
                 None => return Ok(all),
             }
         }

@@ -56,6 +56,9 @@ pub struct RetryPolicy {
     pub base_backoff: Duration,
     /// The largest backoff step.
     pub max_backoff: Duration,
+    /// The most time one call may take, every attempt and wait included: no attempt starts
+    /// after it, however many the attempt limits still allow.
+    pub max_elapsed: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -66,11 +69,17 @@ impl Default for RetryPolicy {
             max_total_wait: Duration::from_secs(90),
             base_backoff: Duration::from_millis(400),
             max_backoff: Duration::from_secs(10),
+            max_elapsed: Duration::from_secs(180),
         }
     }
 }
 
 impl RetryPolicy {
+    /// Whether another attempt may start after waiting `wait`, `elapsed` into the call.
+    pub(crate) fn has_time_for(&self, elapsed: Duration, wait: Duration) -> bool {
+        elapsed.saturating_add(wait) < self.max_elapsed
+    }
+
     /// Decides what to do after failed attempt number `attempt` (1-based), having waited
     /// `waited` so far. `jitter` is a random number in `[0, 1)`.
     pub(crate) fn next(
@@ -132,6 +141,17 @@ mod tests {
     use super::*;
 
     const S: fn(f64) -> Duration = Duration::from_secs_f64;
+
+    #[test]
+    fn no_attempt_starts_past_the_call_deadline() {
+        let p = RetryPolicy::default();
+        assert!(p.has_time_for(S(0.0), S(1.0)));
+        assert!(p.has_time_for(S(120.0), S(10.0)));
+        // A first attempt that dripped for the whole request deadline leaves room for one more;
+        // a second one does not.
+        assert!(!p.has_time_for(S(240.0), S(0.5)));
+        assert!(!p.has_time_for(p.max_elapsed, S(0.0)));
+    }
 
     #[test]
     fn retry_after_accepts_whole_and_fractional_seconds() {

@@ -155,6 +155,16 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
         _ => {}
     }
     let message_id = args.command.message_id().map(str::to_owned);
+    if let Some(id) = &message_id
+        && let Err(why) = crate::domain::validate::check_message_id(id)
+    {
+        return Err(CliError::new(
+            Exit::Usage,
+            "invalid_message_id",
+            format!("the message id '{}' {why}", sanitize::line(&truncated(id))),
+        )
+        .with_fix("copy the id from `graphmail mail list --json` (the \"id\" field)"));
+    }
     let session = connector::open(global, args.connector.as_deref())?;
     let name = session.connector.name.clone();
     let audit = MailAudit {
@@ -520,6 +530,14 @@ fn read_attachment(path: &Path) -> CliResult<Vec<u8>> {
             )
             .with_fix("check the --attach path"),
         })
+}
+
+/// At most 80 characters of `s`, for echoing a long argument back.
+fn truncated(s: &str) -> String {
+    match s.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
 }
 
 fn is_broken_pipe(e: &CliError) -> bool {
