@@ -17,7 +17,7 @@ pub(super) fn parse_since(text: &str, now: i64) -> Option<i64> {
     if let Ok(d) = time::Date::parse(text, date_format) {
         return Some(d.midnight().assume_utc().unix_timestamp());
     }
-    let split = text.len().checked_sub(1)?;
+    let (split, _) = text.char_indices().last()?;
     let (number, unit) = text.split_at(split);
     let n: i64 = number.parse().ok().filter(|n| *n >= 0)?;
     let secs = match unit {

@@ -358,6 +358,10 @@ pub struct EmulatorArgs {
 
 /// Parse arguments, run, print errors, and turn the outcome into an exit status.
 pub fn main_entry() -> ExitCode {
+    // A panic message can quote an argument: it goes out through the sanitiser too.
+    std::panic::set_hook(Box::new(|info| {
+        crate::output::stderr(&format!("graphmail stopped on an internal error: {info}"));
+    }));
     let parsed = Cli::command().try_get_matches().and_then(|matches| {
         let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
         Ok((cli, matches))
