@@ -534,3 +534,59 @@ fn every_cli_error_path_with_hostile_arguments_prints_nothing_raw_on_a_terminal(
         assert!(raw.is_empty(), "raw {raw:?} on the terminal:\n{text}");
     }
 }
+
+#[test]
+fn a_vault_others_could_change_or_swap_is_refused_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let pass = d.join("pass");
+    write_private(&pass, "pw\n");
+    let pass_s = pass.display().to_string();
+    let folder = d.join("shared");
+    std::fs::create_dir(&folder).expect("folder");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let vault = folder.join("vault.age");
+    let vault_s = vault.display().to_string();
+    let open = |v: &str| {
+        run(graphmail(d).args([
+            "--vault",
+            v,
+            "--passphrase-file",
+            &pass_s,
+            "connector",
+            "list",
+        ]))
+    };
+    let (code, _, err) = run(graphmail(d).args([
+        "--vault",
+        &vault_s,
+        "--passphrase-file",
+        &pass_s,
+        "vault",
+        "init",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(open(&vault_s).0, 0);
+
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let (code, _, err) = open(&vault_s);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("can be changed by other users (mode 777)"),
+        "{err}"
+    );
+    assert!(err.contains("chmod go-w"), "{err}");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+
+    let link = d.join("link.age");
+    std::os::unix::fs::symlink(&vault, &link).expect("symlink");
+    let (code, _, err) = open(&link.display().to_string());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is a symbolic link"), "{err}");
+
+    let (code, _, err) = open("/");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("/ is not a file"), "{err}");
+    assert!(!err.contains("passphrase"), "{err}");
+}

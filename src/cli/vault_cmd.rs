@@ -60,6 +60,7 @@ pub(crate) fn unlock_vault(global: &GlobalArgs) -> CliResult<Vault> {
             _ => err,
         });
     }
+    Vault::check_path(&path)?;
     let has_passphrase = Vault::has_passphrase(&path);
     let unlock = match (&global.passphrase_file, &global.identity) {
         (Some(file), _) if has_passphrase => {

@@ -89,6 +89,8 @@ pub enum VaultError {
     NewerSchema { found: u32, supported: u32 },
     #[error("other users can access {path} (mode {mode:o})")]
     InsecurePermissions { path: PathBuf, mode: u32 },
+    #[error("the vault is not safe: {} {why}", path.display())]
+    UnsafePath { path: PathBuf, why: String },
     #[error("the vault is busy: another graphmail process holds its lock")]
     Busy,
     #[error("{0}")]
@@ -180,6 +182,11 @@ impl Vault {
         save(path, &guard, &VaultDocument::new(), &access, false)
     }
 
+    /// Refuses a vault path another user could change or swap (see `storage::check_safe_path`).
+    pub fn check_path(path: &Path) -> Result<(), VaultError> {
+        storage::check_safe_path(path)
+    }
+
     /// Unlocks the vault and checks that it opens. Nothing is written.
     pub fn open(path: &Path, unlock: Unlock) -> Result<Vault, VaultError> {
         if !path.exists() {
@@ -187,6 +194,7 @@ impl Vault {
                 path: path.to_path_buf(),
             });
         }
+        storage::check_safe_path(path)?;
         storage::check_private(path)?;
         let identities = match unlock {
             Unlock::Passphrase(passphrase) => {

@@ -50,6 +50,52 @@ pub(crate) fn create_private_folder(dir: &Path) -> Result<(), VaultError> {
     )))
 }
 
+/// Refuses a vault path another user could change, in the spirit of OpenSSH's safe-path rule:
+/// the vault is a regular file, not a link; its folder is not writable by group or others;
+/// every folder above it belongs to root or to this user, and is not writable by group or
+/// others unless it is sticky (like `/tmp`, where others cannot rename what is ours).
+pub(crate) fn check_safe_path(path: &Path) -> Result<(), VaultError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let unsafe_path = |at: &Path, why: String| VaultError::UnsafePath {
+            path: at.to_path_buf(),
+            why,
+        };
+        let meta = fs::symlink_metadata(path)
+            .map_err(io_error(format!("cannot read {}", path.display())))?;
+        if meta.file_type().is_symlink() {
+            return Err(unsafe_path(path, "is a symbolic link".into()));
+        }
+        if !meta.is_file() {
+            return Err(unsafe_path(path, "is not a file".into()));
+        }
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let absolute = fs::canonicalize(path)
+            .map_err(io_error(format!("cannot resolve {}", path.display())))?;
+        for (depth, dir) in absolute.ancestors().skip(1).enumerate() {
+            let meta =
+                fs::metadata(dir).map_err(io_error(format!("cannot read {}", dir.display())))?;
+            let mode = meta.permissions().mode();
+            if meta.uid() != 0 && meta.uid() != me {
+                return Err(unsafe_path(dir, "belongs to another user".into()));
+            }
+            let shared = mode & 0o022 != 0;
+            let sticky = mode & 0o1000 != 0;
+            if shared && (depth == 0 || !sticky) {
+                return Err(unsafe_path(
+                    dir,
+                    format!("can be changed by other users (mode {:o})", mode & 0o7777),
+                ));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Refuses a file that other users may read or write.
 pub(crate) fn check_private(path: &Path) -> Result<(), VaultError> {
     #[cfg(unix)]

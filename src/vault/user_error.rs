@@ -36,6 +36,13 @@ impl From<VaultError> for UserError {
                 let fix = format!("chmod 600 {0} and chmod 700 on its folder", path.display());
                 UserError::failure("vault_insecure", message).with_fix(fix)
             }
+            VaultError::UnsafePath { ref path, .. } => {
+                let fix = format!(
+                    "keep the vault as a regular file in a folder only you can change: `chmod go-w {0}`, or move the vault into a private folder (e.g. `mkdir -m 700 ~/.graphmail`) and point --vault at it",
+                    path.display()
+                );
+                UserError::failure("vault_unsafe_path", message).with_fix(fix)
+            }
             VaultError::Busy => UserError::failure("vault_busy", message)
                 .with_fix("wait for the other graphmail process to finish, then try again"),
             VaultError::Invalid(_) => UserError::failure("vault_invalid", message),
