@@ -3,6 +3,7 @@
 //! Layers (see README): `domain` holds pure types and rules; `vault` the encrypted store;
 //! `cli` the scriptable commands; `emulator` a loopback identity platform + Graph mail service.
 
+pub mod agent;
 pub mod app;
 pub mod audit;
 pub mod auth;
