@@ -3,6 +3,7 @@
 //! and the key stays in the agent's memory only.
 
 mod common_vault;
+mod tui_support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -452,4 +453,33 @@ fn the_agent_never_holds_the_passphrase_and_no_file_holds_the_key() {
         searched >= 4,
         "the vault, its key file, the passphrase and the log were searched"
     );
+}
+
+#[test]
+fn the_app_says_the_agent_opened_the_vault_and_l_makes_it_forget() {
+    use graphmail::app::keys::Key;
+    use graphmail::app::{Cmd, Screen};
+    use tui_support::{list_model, press, rows, screen_text};
+
+    let header = |m: &graphmail::app::Model| {
+        let text = screen_text(m, 120, 40);
+        text.lines().next().unwrap_or_default().to_string()
+    };
+    let mut m = list_model(rows());
+    m.shared.through_agent = true;
+    assert!(header(&m).contains("unlocked by agent"), "{}", header(&m));
+    let cmds = press(&mut m, Key::ch('L'));
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::LockAgent)), "{cmds:?}");
+    assert!(
+        matches!(m.screen, Screen::Unlock(_)),
+        "the passphrase is asked again"
+    );
+    assert!(m.shared.connectors.is_empty());
+    assert!(!header(&m).contains("agent"), "{}", header(&m));
+
+    // Opened another way, L only says there is nothing to lock.
+    let mut plain = list_model(rows());
+    assert!(!header(&plain).contains("agent"));
+    assert!(press(&mut plain, Key::ch('L')).is_empty());
+    assert!(matches!(plain.screen, Screen::Connectors(_)));
 }

@@ -92,7 +92,7 @@ impl Context {
         match self {
             Context::Global => &[Quit, Help],
             Context::List => &[
-                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Guide, Quit,
+                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Guide, LockAgent, Quit,
             ],
             Context::Wizard => &[
                 NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel, Guide,
@@ -162,10 +162,12 @@ pub enum Action {
     DemoApprove,
     /// Open the app-registration guide.
     Guide,
+    /// Make the session agent forget the vault key, and lock the app.
+    LockAgent,
 }
 
 impl Action {
-    const ALL: [Action; 42] = [
+    const ALL: [Action; 43] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -208,6 +210,7 @@ impl Action {
         Action::Send,
         Action::DemoApprove,
         Action::Guide,
+        Action::LockAgent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -254,6 +257,7 @@ impl Action {
             Action::Send => "send",
             Action::DemoApprove => "demo_approve",
             Action::Guide => "guide",
+            Action::LockAgent => "lock_agent",
         }
     }
 

@@ -454,6 +454,13 @@ pub fn run(
         .with_fix("build graphmail with its default features")),
         None => {
             let path = vault_cmd::vault_path(&global)?;
+            if global.identity.is_none()
+                && global.passphrase_file.is_none()
+                && path.exists()
+                && let Some(vault) = agent_cmd::open_through_agent(&path)
+            {
+                return crate::tui::run_through_agent(path, vault, &global.config);
+            }
             // With an identity or passphrase file the vault opens before the screen does.
             let opened = (global.identity.is_some() || global.passphrase_file.is_some())
                 .then(|| vault_cmd::unlock_vault(&global))
