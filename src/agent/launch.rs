@@ -42,6 +42,8 @@ pub fn start(
         .arg(idle.as_secs().to_string())
         .env_remove(SOCK_ENV)
         .env_remove(PID_ENV)
+        // Keep no folder busy for as long as the agent runs.
+        .current_dir("/")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
