@@ -2,7 +2,7 @@
 //! the vault through the agent without a passphrase until it forgets, other users are refused,
 //! and the key stays in the agent's memory only.
 
-mod common_vault;
+mod support;
 mod tui_support;
 
 use std::os::unix::fs::PermissionsExt;
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common_vault::{graphmail_without_terminal, require_program, run, write_private};
+use support::vault::{graphmail_without_terminal, require_program, run, write_private};
 
 const PASSPHRASE: &str = "unlock-once 9f3c7e horse battery";
 
