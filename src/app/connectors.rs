@@ -1,11 +1,14 @@
 //! The connector list: the home screen once the vault is open.
 
+pub mod row;
+
 use super::keymap::{Action, Context};
 use super::keys::Key;
-use super::msg::{ConnectorRow, EventBody, Reply, ReqId};
+use super::msg::{EventBody, Reply, ReqId};
 use super::overlay::{ConfirmAction, GuideView, Overlay, ToastLevel};
 use super::{Cmd, Nav, Screen, Shared, mailbox, signin, wizard};
 use crate::domain::guide::GuideInput;
+use row::ConnectorRow;
 
 #[derive(Debug, Default)]
 pub struct ConnectorsState {
@@ -38,7 +41,11 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
         Some(Action::Edit | Action::Delete | Action::SignIn | Action::Test | Action::Open)
     );
     if needs_row && selected.is_none() {
-        shared.toast(ToastLevel::Info, "No connector yet: press a to add one.");
+        let add = shared.keymap.key_name(Context::List, Action::Add);
+        shared.toast(
+            ToastLevel::Info,
+            format!("No connector yet: press {add} to add one."),
+        );
         return Vec::new();
     }
     match (action, selected) {
@@ -91,6 +98,7 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
             shared.busy = Some((id, format!("Testing {name}…")));
             vec![Cmd::Test { id, name }]
         }
+        (Some(Action::LockAgent), _) => lock_agent(shared),
         (Some(Action::Guide), Some(row)) => {
             let input = GuideInput::saved(row.connector, row.client_secret_set)
                 .with_username(row.username.as_deref());
@@ -182,4 +190,25 @@ pub fn on_busy_done(shared: &mut Shared, body: EventBody) -> Vec<Cmd> {
         _ => shared.changed = false,
     }
     Vec::new()
+}
+
+/// `L`: the agent forgets the vault key; the app closes the vault and asks for the passphrase.
+fn lock_agent(shared: &mut Shared) -> Vec<Cmd> {
+    if !shared.through_agent {
+        shared.toast(
+            ToastLevel::Info,
+            "The vault was not opened through the session agent; nothing to lock.",
+        );
+        return Vec::new();
+    }
+    shared.through_agent = false;
+    shared.connectors.clear();
+    shared.nav = Some(Nav::Reset(Screen::Unlock(
+        super::unlock::UnlockState::unlock(),
+    )));
+    shared.toast(
+        ToastLevel::Info,
+        "The session agent forgot the vault key; type the passphrase to open it again.",
+    );
+    vec![Cmd::LockAgent]
 }

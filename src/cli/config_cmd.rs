@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::output::print_json;
-use super::{CliError, CliResult, ConfigCommand, Exit, GlobalArgs};
+use super::{CliError, CliResult, ConfigCommand, GlobalArgs};
 use crate::config::{Config, ConfigError, Location, Setting, Source};
 
 pub fn run(
@@ -15,30 +15,11 @@ pub fn run(
     match cmd {
         ConfigCommand::Path => path(global, location, bad.as_ref()),
         ConfigCommand::Show => match bad {
-            Some(bad) => Err(bad_config(bad)),
+            Some(bad) => Err(bad.into()),
             None => show(global, location),
         },
     }
 }
-
-/// A config file that cannot be used stops every command but a few, as a usage error.
-pub fn bad_config(err: ConfigError) -> CliError {
-    let fix = format!(
-        "edit {} (`graphmail config show` checks it again), or point GRAPHMAIL_CONFIG at another file",
-        err.label
-    );
-    CliError::new(Exit::Usage, "bad_config", err.to_string()).with_fix(fix)
-}
-
-/// `graphmail token [NAME]`: the name given, else the config file's `default_connector`.
-pub(super) fn token(global: &GlobalArgs, name: Option<&str>) -> CliResult {
-    with_connector(global, name, |name| match name {
-        Some(name) => super::signin_cmd::token(global, name),
-        None => Err(CliError::usage("`graphmail token` needs a connector name").with_fix(NAME_FIX)),
-    })
-}
-
-const NAME_FIX: &str = "give one, e.g. `graphmail token NAME` (`graphmail connector list` shows them), or set default_connector in the config file";
 
 /// Runs `use_connector` with the connector named on the command line, else the config file's
 /// `default_connector` (else `None`). When the default names no connector, the error says

@@ -1,21 +1,17 @@
 //! The command line: clap definitions and dispatch. Each command family lives in its own file.
 
+mod agent_cmd;
 mod audit_cmd;
 mod config_cmd;
 mod connector;
-#[cfg(feature = "emulator")]
+#[cfg(feature = "demo")]
 mod emulator_cmd;
-pub mod error;
 mod health_cmd;
-mod mail_attachments;
-mod mail_audit;
-mod mail_cmd;
-mod mail_connector;
-mod mail_list;
-pub mod mail_output;
+mod mail;
 mod meta_cmd;
 pub mod output;
 mod signin_cmd;
+mod token_cmd;
 mod vault_cmd;
 
 use std::path::PathBuf;
@@ -23,8 +19,8 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-pub use error::{CliError, CliResult, Exit};
-pub use mail_cmd::{ListArgs, MailArgs, MailCommand, SendArgs};
+pub use crate::error::{Exit, UserError as CliError, UserResult as CliResult};
+pub use mail::{ListArgs, MailArgs, MailCommand, SendArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,9 +80,10 @@ pub enum Command {
     /// Use the mailbox behind a connector: folders, list, read, send, reply, move, delete…
     Mail(MailArgs),
     /// Run the emulated identity platform and Graph mail service on loopback
-    #[cfg(feature = "emulator")]
+    #[cfg(feature = "demo")]
     Emulator(EmulatorArgs),
     /// Try graphmail against a built-in emulated tenant (no Microsoft account needed)
+    #[cfg(feature = "demo")]
     Demo,
     /// Print a valid access token for a connector (renewed first when needed), for scripts
     Token {
@@ -107,6 +104,14 @@ pub enum Command {
     /// wins over the built-in default.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Unlock the vault once for this session: an agent keeps its key in memory, so later
+    /// commands and the app open the vault without a passphrase (`eval "$(graphmail unlock)"`)
+    Unlock(agent_cmd::UnlockArgs),
+    /// Make the session agent forget the vault key now
+    Lock,
+    /// The session agent itself, started by `graphmail unlock`
+    #[command(hide = true)]
+    AgentServe(agent_cmd::AgentServeArgs),
     /// Print a shell completion script (e.g. `source <(graphmail completions bash)`)
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -339,7 +344,7 @@ pub struct GuideArgs {
     pub username: Option<String>,
 }
 
-#[cfg(feature = "emulator")]
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 picks a free one)
@@ -372,11 +377,18 @@ pub fn main_entry() -> ExitCode {
             cli
         }
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => Exit::Usage as u8,
-            });
+            return match e.kind() {
+                // Help and version are graphmail's own text (and keep clap's colours).
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    ExitCode::SUCCESS
+                }
+                // A usage error echoes the arguments back: out through the sanitiser.
+                _ => {
+                    crate::output::stderr(e.render().to_string().trim_end());
+                    ExitCode::from(Exit::Usage as u8)
+                }
+            };
         }
     };
     let location = crate::config::locate();
@@ -394,11 +406,7 @@ pub fn main_entry() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::warn!(code = err.code, "command failed");
-            if json {
-                output::print_json(&err.to_json());
-            } else {
-                eprintln!("{}", err.human());
-            }
+            crate::output::error(&err, json);
             ExitCode::from(err.exit as u8)
         }
     }
@@ -415,33 +423,37 @@ pub fn run(
     // A file that cannot be used stops every command but these, which help to fix it.
     let bad_config = match (&cli.command, bad_config) {
         (Some(Command::Config(_) | Command::Completions { .. } | Command::Man), bad) => bad,
-        (_, Some(bad)) => return Err(config_cmd::bad_config(bad)),
+        (_, Some(bad)) => return Err(bad.into()),
         (_, None) => None,
     };
     match cli.command {
         Some(Command::Config(cmd)) => config_cmd::run(&global, &cmd, config_at, bad_config),
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
-        Some(Command::Token { name }) => config_cmd::token(&global, name.as_deref()),
+        Some(Command::Token { name }) => token_cmd::run(&global, name.as_deref()),
         Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
         Some(Command::Audit(args)) => audit_cmd::run(&global, args),
+        Some(Command::Unlock(args)) => agent_cmd::unlock(&global, args),
+        Some(Command::Lock) => agent_cmd::lock(&global),
+        Some(Command::AgentServe(args)) => agent_cmd::serve(&global, args),
         Some(Command::Completions { shell }) => meta_cmd::completions(shell),
         Some(Command::Man) => meta_cmd::man(),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
         Some(Command::Guide(args)) => connector::guide(&global, args),
-        Some(Command::Mail(args)) => mail_cmd::run(&global, args),
-        #[cfg(feature = "emulator")]
+        Some(Command::Mail(args)) => mail::run(&global, args),
+        #[cfg(feature = "demo")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
-        #[cfg(feature = "emulator")]
+        #[cfg(feature = "demo")]
         Some(Command::Demo) => crate::demo::run(),
-        #[cfg(not(feature = "emulator"))]
-        Some(Command::Demo) => Err(CliError::failure(
-            "not_available",
-            "this build of graphmail has no emulator, so `graphmail demo` cannot run",
-        )
-        .with_fix("build graphmail with its default features")),
         None => {
             let path = vault_cmd::vault_path(&global)?;
+            if global.identity.is_none()
+                && global.passphrase_file.is_none()
+                && path.exists()
+                && let Some(vault) = agent_cmd::open_through_agent(&path)
+            {
+                return crate::tui::run_through_agent(path, vault, &global.config);
+            }
             // With an identity or passphrase file the vault opens before the screen does.
             let opened = (global.identity.is_some() || global.passphrase_file.is_some())
                 .then(|| vault_cmd::unlock_vault(&global))

@@ -19,8 +19,10 @@ pub use actions::{SavedAttachment, safe_file_name};
 pub use client::{
     GraphClient, MAILBOX_CONCURRENCY, Mailbox, TokenError, TokenFuture, TokenSource, http_client,
 };
-pub use error::GraphError;
-pub use folders::{FolderRef, WELL_KNOWN_FOLDERS, flatten_tree, folder_path, resolve_folder};
+pub use error::{GraphError, INVALID_ID};
+pub use folders::{
+    FolderRef, WELL_KNOWN_FOLDERS, WellKnownFolder, flatten_tree, folder_path, resolve_folder,
+};
 pub use messages::{ListQuery, MAX_PAGE, MessagePager, Order};
 pub use read::{BodyFormat, html_to_text};
 pub use retry::RetryPolicy;

@@ -5,9 +5,11 @@
 //! `Cancel` aborts the task of that id.
 
 mod connectors;
+#[cfg(feature = "demo")]
 mod demo_browser;
 mod mail;
 mod signin;
+mod ui_error;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ pub struct Services {
     open_browser: bool,
     mail: mail::MailSessions,
     /// `graphmail demo`: the account its sign-in screen approves authorize URLs as.
+    #[cfg(feature = "demo")]
     demo_user: Option<(String, secrecy::SecretString)>,
 }
 
@@ -37,6 +40,7 @@ impl Services {
             vault: RwLock::new(vault.map(Arc::new)),
             open_browser: true,
             mail: mail::MailSessions::default(),
+            #[cfg(feature = "demo")]
             demo_user: None,
         })
     }
@@ -48,12 +52,14 @@ impl Services {
             vault: RwLock::new(vault.map(Arc::new)),
             open_browser: false,
             mail: mail::MailSessions::default(),
+            #[cfg(feature = "demo")]
             demo_user: None,
         })
     }
 
     /// Like [`Services::without_browser`], for `graphmail demo`: an authorize URL can be
     /// approved from the sign-in screen as `user`, the way a browser would.
+    #[cfg(feature = "demo")]
     pub fn for_demo(
         vault_path: PathBuf,
         vault: Option<Vault>,
@@ -71,6 +77,18 @@ impl Services {
     fn set_vault(&self, vault: Vault) {
         if let Ok(mut v) = self.vault.write() {
             *v = Some(Arc::new(vault));
+        }
+    }
+
+    /// Closes the vault and tells the session agent to forget its key.
+    fn lock_agent(&self) {
+        if let Ok(mut v) = self.vault.write() {
+            *v = None;
+        }
+        if let Some(socket) = crate::agent::client::socket_from_env()
+            && let Err(e) = crate::agent::client::lock(&socket)
+        {
+            tracing::warn!(error = %e, "the session agent could not be locked");
         }
     }
 
@@ -109,6 +127,9 @@ pub async fn run(
                     let _ = tx.send(url).await;
                 }
             }
+            #[cfg(not(feature = "demo"))]
+            Cmd::DemoApprove { .. } => {}
+            #[cfg(feature = "demo")]
             Cmd::DemoApprove { id, url } => {
                 let (Some(tx), Some(user)) = (pastes.get(&id).cloned(), services.demo_user.clone())
                 else {
@@ -134,6 +155,10 @@ pub async fn run(
                 });
             }
             Cmd::Copy(_) | Cmd::Quit => {}
+            Cmd::LockAgent => {
+                let services = services.clone();
+                tokio::task::spawn_blocking(move || services.lock_agent());
+            }
             other => {
                 let Some(id) = other.id() else { continue };
                 let services = services.clone();
@@ -224,6 +249,7 @@ async fn execute(
         Cmd::Cancel { .. }
         | Cmd::SubmitRedirect { .. }
         | Cmd::DemoApprove { .. }
+        | Cmd::LockAgent
         | Cmd::Copy(_)
         | Cmd::Quit => return None,
     })

@@ -1,0 +1,82 @@
+//! `graphmail mail list`: pages are printed as they arrive, so output starts with the first
+//! page and memory holds one page however long the list is.
+
+use std::io::{self, Write};
+
+use clap::Args;
+
+use super::error::{graph_error, write_error};
+use super::output as out;
+use crate::cli::CliResult;
+use crate::graph::{GraphClient, ListQuery};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// A well-known name (inbox, sentitems, archive…), a display name, a path (Inbox/Alerts) or an id [default: the whole mailbox]
+    #[arg(long, value_name = "FOLDER")]
+    pub folder: Option<String>,
+    /// How many messages (with --json, as with --all: one object per line)
+    #[arg(long, default_value_t = 25, value_name = "N", conflicts_with = "all")]
+    pub top: usize,
+    /// Every message, streamed as it arrives
+    #[arg(long)]
+    pub all: bool,
+    /// Only unread messages
+    #[arg(long)]
+    pub unread: bool,
+    /// Search (KQL: words, from:alice, subject:report)
+    #[arg(long, value_name = "QUERY")]
+    pub search: Option<String>,
+}
+
+pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult {
+    let folder = match &args.folder {
+        Some(f) => Some(client.find_folder(f).await.map_err(graph_error)?),
+        None => None,
+    };
+    let base = if args.all {
+        ListQuery::all()
+    } else {
+        ListQuery::first(args.top)
+    };
+    let query = ListQuery {
+        folder,
+        unread_only: args.unread,
+        search: args.search.clone(),
+        ..base
+    };
+    let mut pager = client.messages(&query);
+    let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    // --json: one object per line, with --top as with --all, so a script reads both alike.
+    let mut first = true;
+    let mut layout = None;
+    let width = out::terminal_width();
+    while let Some(page) = pager.next_page().await.map_err(graph_error)? {
+        if json {
+            for m in &page {
+                out::write_json(&mut stdout, m).map_err(write_error)?;
+                stdout.write_all(b"\n").map_err(write_error)?;
+            }
+        } else {
+            let rows: Vec<Vec<String>> = page.iter().map(out::message_cells).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let layout = layout.get_or_insert_with(|| out::message_layout(&rows, width));
+            if first {
+                writeln!(stdout, "{}", out::header(&out::MESSAGE_COLUMNS, layout))
+                    .map_err(write_error)?;
+                first = false;
+            }
+            for r in &rows {
+                writeln!(stdout, "{}", out::row(&out::MESSAGE_COLUMNS, layout, r))
+                    .map_err(write_error)?;
+            }
+        }
+        stdout.flush().map_err(write_error)?;
+    }
+    if !json && first {
+        writeln!(stdout, "no messages").map_err(write_error)?;
+    }
+    stdout.flush().map_err(write_error)
+}

@@ -1,0 +1,246 @@
+//! What the mailbox screen knows about a mailbox: folders, message rows, an opened message.
+//! Plain data filled in by the worker; the text is raw and sanitised where it is drawn (the
+//! opened message when the preview wraps it).
+
+use strum::{EnumString, IntoStaticStr};
+
+/// A standard folder that Graph accepts by name in place of its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum WellKnownFolder {
+    Archive,
+    Clutter,
+    Conflicts,
+    ConversationHistory,
+    DeletedItems,
+    Drafts,
+    Inbox,
+    JunkEmail,
+    LocalFailures,
+    MsgFolderRoot,
+    Outbox,
+    RecoverableItemsDeletions,
+    Scheduled,
+    SearchFolders,
+    SentItems,
+    ServerFailures,
+    SyncIssues,
+}
+
+impl WellKnownFolder {
+    /// The name Graph uses in a path or a `destinationId` (`inbox`, `sentitems`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A folder as the user or the tree names it: a well-known name, or an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderRef {
+    WellKnown(WellKnownFolder),
+    Id(String),
+}
+
+impl FolderRef {
+    /// The well-known folder when `name` is one (any case), without asking Graph.
+    pub fn well_known(name: &str) -> Option<FolderRef> {
+        name.trim().parse().ok().map(FolderRef::WellKnown)
+    }
+
+    /// A well-known name when `s` is one, else an id.
+    pub fn parse(s: &str) -> FolderRef {
+        FolderRef::well_known(s).unwrap_or_else(|| FolderRef::Id(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            FolderRef::WellKnown(w) => w.as_str(),
+            FolderRef::Id(id) => id,
+        }
+    }
+
+    /// Whether `folder` of the tree is the one this names, by id or by its well-known tag.
+    pub fn names(&self, folder: &FolderItem) -> bool {
+        match self {
+            FolderRef::Id(id) => folder.id == *id,
+            FolderRef::WellKnown(w) => folder.well_known.as_deref() == Some(w.as_str()),
+        }
+    }
+}
+
+impl From<&str> for FolderRef {
+    fn from(s: &str) -> FolderRef {
+        FolderRef::parse(s)
+    }
+}
+
+impl PartialEq<&str> for FolderRef {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// One folder of the tree, flattened: `depth` 0 for top-level folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderItem {
+    pub id: String,
+    pub name: String,
+    /// `inbox`, `sentitems`, `deleteditems`, … for the standard folders.
+    pub well_known: Option<String>,
+    pub depth: usize,
+    pub unread: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Importance {
+    Low,
+    #[default]
+    Normal,
+    High,
+}
+
+impl Importance {
+    pub fn parse(s: &str) -> Importance {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Importance::Low,
+            "high" => Importance::High,
+            _ => Importance::Normal,
+        }
+    }
+}
+
+/// One row of the message list: about 200 bytes plus its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    pub id: String,
+    pub subject: String,
+    /// The sender's name, or the address when there is no name.
+    pub from: String,
+    /// ISO-8601 UTC, as Graph gives it.
+    pub received: String,
+    pub unread: bool,
+    pub attachment: bool,
+    pub flagged: bool,
+    pub importance: Importance,
+}
+
+/// A name and an address as the preview shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub address: String,
+}
+
+impl Person {
+    /// `Name <address>`, or whichever of the two there is.
+    pub fn label(&self) -> String {
+        match (self.name.is_empty(), self.address.is_empty()) {
+            (false, false) => format!("{} <{}>", self.name, self.address),
+            (false, true) => self.name.clone(),
+            _ => self.address.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    /// Only file attachments can be saved.
+    pub is_file: bool,
+}
+
+/// An opened message: headers, the body as text, the attachments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageView {
+    pub id: String,
+    pub subject: String,
+    pub from: Option<Person>,
+    pub to: Vec<Person>,
+    pub cc: Vec<Person>,
+    /// Where replies go instead of `from`, when the sender set it.
+    pub reply_to: Vec<Person>,
+    pub received: String,
+    /// Text (HTML already converted by the worker); not yet sanitised.
+    pub body: String,
+    pub attachments: Vec<AttachmentRow>,
+}
+
+/// What to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailQuery {
+    pub folder: FolderRef,
+    pub search: Option<String>,
+    pub unread_only: bool,
+    /// `$top` of every page: small, so the first screenful comes after one round trip.
+    pub page_size: u32,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePage {
+    pub rows: Vec<MessageRow>,
+    /// More pages follow.
+    pub more: bool,
+}
+
+/// A change to one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailAction {
+    SetRead {
+        message_id: String,
+        read: bool,
+    },
+    Move {
+        message_id: String,
+        folder_id: String,
+    },
+    /// Move to Deleted Items (recoverable).
+    Delete {
+        message_id: String,
+    },
+    SaveAttachment {
+        message_id: String,
+        attachment: AttachmentRow,
+        /// The folder the user typed (`~` is expanded by the worker).
+        dir: String,
+    },
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailOutcome {
+    Done,
+    /// Moved (or deleted to Deleted Items); Graph gave the message a new id.
+    Moved {
+        new_id: String,
+    },
+    Saved {
+        path: String,
+        size: u64,
+    },
+}
+
+/// What kind of mail compose sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ComposeKind {
+    New,
+    Reply { message_id: String, all: bool },
+    Forward { message_id: String },
+}
+
+/// A finished draft for the worker to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingDraft {
+    pub kind: ComposeKind,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub bcc: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    /// Paths of files to attach (new mail only); the worker reads them.
+    pub attachments: Vec<String>,
+}
