@@ -16,6 +16,7 @@ pub mod emulator;
 pub mod graph;
 pub mod http;
 pub mod logging;
+pub mod relay;
 pub mod tui;
 pub mod ui;
 pub mod vault;
