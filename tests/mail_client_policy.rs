@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use graphmail::emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
 use graphmail::graph::{
     FolderRef, GraphClient, GraphError, ListQuery, Mailbox, OutgoingMessage, TokenError,
-    TokenFuture, TokenSource, http_client,
+    TokenFuture, TokenSource, WellKnownFolder, http_client,
 };
 use secrecy::SecretString;
 
@@ -91,7 +91,7 @@ fn good(emu: &RunningEmulator) -> Arc<Tokens> {
 }
 
 fn inbox(mut q: ListQuery) -> ListQuery {
-    q.folder = Some(FolderRef::WellKnown("inbox"));
+    q.folder = Some(FolderRef::WellKnown(WellKnownFolder::Inbox));
     q
 }
 

@@ -9,11 +9,11 @@ use ratatui_textarea::{Input, Key as TaKey, TextArea};
 
 use super::keymap::{Action, Context};
 use super::keys::{Key, KeyCode};
-use super::mailbox_data::{ComposeKind, MessageView, OutgoingDraft, Person};
 use super::msg::{Reply, ReqId, UiErrorKind};
 use super::overlay::{ConfirmAction, Overlay, ToastLevel};
 use super::text_field::TextField;
 use super::{Cmd, Nav, Shared};
+use crate::domain::mail::{ComposeKind, MessageView, OutgoingDraft, Person};
 use crate::domain::reply::{Original, reply_recipients};
 use crate::domain::sanitize;
 

@@ -1,11 +1,14 @@
 //! The connector list: the home screen once the vault is open.
 
+pub mod row;
+
 use super::keymap::{Action, Context};
 use super::keys::Key;
-use super::msg::{ConnectorRow, EventBody, Reply, ReqId};
+use super::msg::{EventBody, Reply, ReqId};
 use super::overlay::{ConfirmAction, GuideView, Overlay, ToastLevel};
 use super::{Cmd, Nav, Screen, Shared, mailbox, signin, wizard};
 use crate::domain::guide::GuideInput;
+use row::ConnectorRow;
 
 #[derive(Debug, Default)]
 pub struct ConnectorsState {
@@ -38,7 +41,11 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
         Some(Action::Edit | Action::Delete | Action::SignIn | Action::Test | Action::Open)
     );
     if needs_row && selected.is_none() {
-        shared.toast(ToastLevel::Info, "No connector yet: press a to add one.");
+        let add = shared.keymap.key_name(Context::List, Action::Add);
+        shared.toast(
+            ToastLevel::Info,
+            format!("No connector yet: press {add} to add one."),
+        );
         return Vec::new();
     }
     match (action, selected) {

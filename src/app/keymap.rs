@@ -5,13 +5,16 @@
 //! in one context are refused with a message naming the entry.
 
 use serde::Deserialize;
+use strum::{EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
 
 use super::keys::Key;
 
 const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
 
-/// Where a binding applies. Lookup walks from the most specific context to `Global`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a binding applies. Lookup walks from the most specific context to `Global`. The
+/// names (lower case) are the `context` values of the keymap file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "lowercase")]
 pub enum Context {
     Global,
     List,
@@ -34,38 +37,8 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
-        Context::Global,
-        Context::List,
-        Context::Wizard,
-        Context::Picker,
-        Context::SignIn,
-        Context::Unlock,
-        Context::Dialog,
-        Context::Message,
-        Context::Help,
-        Context::Mailbox,
-        Context::Prompt,
-        Context::Compose,
-        Context::Guide,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::List => "list",
-            Context::Wizard => "wizard",
-            Context::Picker => "picker",
-            Context::SignIn => "signin",
-            Context::Unlock => "unlock",
-            Context::Dialog => "dialog",
-            Context::Message => "message",
-            Context::Help => "help",
-            Context::Mailbox => "mailbox",
-            Context::Prompt => "prompt",
-            Context::Compose => "compose",
-            Context::Guide => "guide",
-        }
+        self.into()
     }
 
     pub fn title(self) -> &'static str {
@@ -115,8 +88,9 @@ impl Context {
     }
 }
 
-/// What a key does. The names are the `run` values of the keymap file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a key does. The names (snake case) are the `run` values of the keymap file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     Quit,
     Help,
@@ -165,100 +139,8 @@ pub enum Action {
 }
 
 impl Action {
-    const ALL: [Action; 42] = [
-        Action::Quit,
-        Action::Help,
-        Action::Up,
-        Action::Down,
-        Action::Add,
-        Action::Edit,
-        Action::Delete,
-        Action::SignIn,
-        Action::Test,
-        Action::Open,
-        Action::Refresh,
-        Action::NextStep,
-        Action::PrevStep,
-        Action::NextField,
-        Action::PrevField,
-        Action::ChooseNext,
-        Action::ChoosePrev,
-        Action::Cancel,
-        Action::Toggle,
-        Action::Copy,
-        Action::Confirm,
-        Action::Retry,
-        Action::Close,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Top,
-        Action::Bottom,
-        Action::NextPane,
-        Action::PrevPane,
-        Action::Back,
-        Action::Search,
-        Action::UnreadOnly,
-        Action::MarkRead,
-        Action::Move,
-        Action::Save,
-        Action::Reply,
-        Action::ReplyAll,
-        Action::Forward,
-        Action::NewMail,
-        Action::Send,
-        Action::DemoApprove,
-        Action::Guide,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Help => "help",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Add => "add",
-            Action::Edit => "edit",
-            Action::Delete => "delete",
-            Action::SignIn => "sign_in",
-            Action::Test => "test",
-            Action::Open => "open",
-            Action::Refresh => "refresh",
-            Action::NextStep => "next_step",
-            Action::PrevStep => "prev_step",
-            Action::NextField => "next_field",
-            Action::PrevField => "prev_field",
-            Action::ChooseNext => "choose_next",
-            Action::ChoosePrev => "choose_prev",
-            Action::Cancel => "cancel",
-            Action::Toggle => "toggle",
-            Action::Copy => "copy",
-            Action::Confirm => "confirm",
-            Action::Retry => "retry",
-            Action::Close => "close",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::NextPane => "next_pane",
-            Action::PrevPane => "prev_pane",
-            Action::Back => "back",
-            Action::Search => "search",
-            Action::UnreadOnly => "unread_only",
-            Action::MarkRead => "mark_read",
-            Action::Move => "move",
-            Action::Save => "save",
-            Action::Reply => "reply",
-            Action::ReplyAll => "reply_all",
-            Action::Forward => "forward",
-            Action::NewMail => "new_mail",
-            Action::Send => "send",
-            Action::DemoApprove => "demo_approve",
-            Action::Guide => "guide",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == name)
+        self.into()
     }
 }
 
@@ -322,18 +204,18 @@ impl Keymap {
                 entry.context,
                 entry.run
             );
-            let context = Context::ALL
-                .into_iter()
-                .find(|c| c.as_str() == entry.context)
-                .ok_or_else(|| {
-                    let names: Vec<_> = Context::ALL.iter().map(|c| c.as_str()).collect();
-                    format!(
-                        "{at}: unknown context \"{}\"; use one of {}",
-                        entry.context,
-                        names.join(", ")
-                    )
-                })?;
-            let action = Action::from_name(&entry.run)
+            let context = entry.context.parse::<Context>().map_err(|_| {
+                let names: Vec<_> = Context::iter().map(Context::as_str).collect();
+                format!(
+                    "{at}: unknown context \"{}\"; use one of {}",
+                    entry.context,
+                    names.join(", ")
+                )
+            })?;
+            let action = entry
+                .run
+                .parse::<Action>()
+                .ok()
                 .filter(|a| context.actions().contains(a))
                 .ok_or_else(|| {
                     let names: Vec<_> = context.actions().iter().map(|a| a.as_str()).collect();
@@ -399,6 +281,19 @@ impl Keymap {
             .find(|b| b.context == context && b.action == action)
             .and_then(|b| b.keys.first().copied())
     }
+
+    /// The key to name in a sentence ("press {key} to …") for an action of a context, so the
+    /// text stays true after a rebinding: the first key bound, a Ctrl+letter in capitals.
+    pub fn key_name(&self, context: Context, action: Action) -> String {
+        let Some(key) = self.key_for(context, action) else {
+            return format!("<{}>", action.as_str());
+        };
+        let text = key.to_string();
+        match text.strip_prefix("Ctrl+") {
+            Some(rest) if rest.chars().count() == 1 => format!("Ctrl+{}", rest.to_uppercase()),
+            _ => text,
+        }
+    }
 }
 
 fn check_duplicates(bindings: &[Binding], context: Context, at: &str) -> Result<(), String> {
@@ -447,6 +342,30 @@ mod tests {
             Some(Action::Add)
         );
         assert_eq!(km.resolve(&[Context::List], Key::ch('a')), None);
+    }
+
+    #[test]
+    fn the_key_named_in_text_follows_a_rebinding() {
+        let km = Keymap::defaults();
+        assert_eq!(km.key_name(Context::List, Action::Add), "a");
+        assert_eq!(km.key_name(Context::Compose, Action::Send), "Ctrl+S");
+        let km = Keymap::with_user(
+            "[[keys]]\ncontext = \"list\"\non = [\"n\"]\nrun = \"add\"\n\n[[keys]]\ncontext = \"compose\"\non = [\"f5\"]\nrun = \"send\"\n",
+            "keymap.toml",
+        )
+        .unwrap();
+        assert_eq!(km.key_name(Context::List, Action::Add), "n");
+        assert_eq!(km.key_name(Context::Compose, Action::Send), "F5");
+    }
+
+    #[test]
+    fn every_action_and_context_name_reads_back() {
+        for a in Action::iter() {
+            assert_eq!(a.as_str().parse::<Action>(), Ok(a));
+        }
+        assert_eq!("sign_in".parse::<Action>(), Ok(Action::SignIn));
+        assert_eq!("signin".parse::<Context>(), Ok(Context::SignIn));
+        assert_eq!(Action::iter().count(), 42);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! waits. Replies are matched by request id: a page, message or folder tree that arrives after
 //! the user moved on is dropped.
 
+pub mod events;
 pub mod layout;
 pub mod preview;
 mod prompt;
@@ -12,13 +13,14 @@ mod prompt;
 use super::compose::ComposeState;
 use super::keymap::{Action, Context};
 use super::keys::Key;
-use super::mailbox_data::{
-    AttachmentRow, FolderItem, MailAction, MailQuery, MessageRow, MessageView,
-};
 use super::msg::ReqId;
 use super::overlay::{ConfirmAction, Overlay, ToastLevel};
 use super::text_field::TextField;
 use super::{Cmd, Nav, Screen, Shared};
+use crate::domain::mail::{
+    AttachmentRow, FolderItem, FolderRef, MailAction, MailQuery, MessageRow, MessageView,
+    WellKnownFolder,
+};
 
 /// `$top` of every page: a screenful at 120×40 with room to spare, in one round trip.
 pub const PAGE_SIZE: u32 = 50;
@@ -74,7 +76,7 @@ pub struct MailboxState {
     pub folder_sel: usize,
     pub loading_folders: Option<ReqId>,
     /// The open folder: an id, or a well-known name until the tree is known.
-    pub folder: String,
+    pub folder: FolderRef,
     pub rows: Vec<MessageRow>,
     pub selected: usize,
     /// First row drawn; kept so the selection stays on screen.
@@ -133,7 +135,7 @@ impl MailboxState {
             folders: Vec::new(),
             folder_sel: 0,
             loading_folders: None,
-            folder: "inbox".into(),
+            folder: FolderRef::WellKnown(WellKnownFolder::Inbox),
             rows: Vec::new(),
             selected: 0,
             offset: 0,
@@ -225,24 +227,20 @@ impl MailboxState {
 
     /// The tree entry of the open folder.
     pub fn current_folder(&self) -> Option<&FolderItem> {
-        self.folders
-            .iter()
-            .find(|f| f.id == self.folder || f.well_known.as_deref() == Some(&self.folder))
+        self.folders.iter().find(|f| self.folder.names(f))
     }
 
     pub fn current_folder_mut(&mut self) -> Option<&mut FolderItem> {
-        let folder = self.folder.clone();
-        self.folders
-            .iter_mut()
-            .find(|f| f.id == folder || f.well_known.as_deref() == Some(&folder))
+        let folder = &self.folder;
+        self.folders.iter_mut().find(|f| folder.names(f))
     }
 
     pub fn folder_name(&self) -> String {
         self.current_folder()
             .map(|f| f.name.clone())
-            .unwrap_or_else(|| match self.folder.as_str() {
-                "inbox" => "Inbox".into(),
-                other => other.to_string(),
+            .unwrap_or_else(|| match &self.folder {
+                FolderRef::WellKnown(WellKnownFolder::Inbox) => "Inbox".into(),
+                other => other.as_str().to_string(),
             })
     }
 
@@ -416,7 +414,7 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
                 let Some(f) = s.folders.get(s.folder_sel) else {
                     return Vec::new();
                 };
-                s.folder = f.id.clone();
+                s.folder = FolderRef::Id(f.id.clone());
                 s.search = None;
                 s.close_preview();
                 s.focus = Pane::List;
@@ -544,9 +542,10 @@ fn on_message_action(shared: &mut Shared, s: &mut MailboxState, action: Action) 
         }
         Action::Reply | Action::ReplyAll | Action::Forward => {
             let Some(opened) = s.preview.as_deref().filter(|m| m.id == row.id) else {
+                let open = shared.keymap.key_name(Context::Mailbox, Action::Open);
                 shared.toast(
                     ToastLevel::Info,
-                    "Open the message first (Enter), then reply or forward it.",
+                    format!("Open the message first ({open}), then reply or forward it."),
                 );
                 return Vec::new();
             };

@@ -6,13 +6,10 @@
 //! overlay > focused text field > screen > global keys.
 
 pub mod compose;
-pub mod connector_rules;
 pub mod connectors;
 pub mod keymap;
 pub mod keys;
 pub mod mailbox;
-pub mod mailbox_data;
-pub mod mailbox_events;
 pub mod msg;
 pub mod overlay;
 pub mod picker;
@@ -21,9 +18,10 @@ pub mod text_field;
 pub mod unlock;
 pub mod wizard;
 
+pub use crate::domain::mail::*;
+pub use connectors::row::{ConnectorRow, TokenFacts, TokenHealth};
 use keymap::{Action, Context, Keymap};
 use keys::Key;
-pub use mailbox_data::*;
 pub use msg::*;
 use overlay::{Overlay, Toast, ToastLevel};
 
@@ -377,7 +375,7 @@ fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
                 _ => None,
             });
         return match mailbox {
-            Some(m) => mailbox_events::on_event(shared, m, id, event.body),
+            Some(m) => mailbox::events::on_event(shared, m, id, event.body),
             None => {
                 shared.changed = false;
                 Vec::new()

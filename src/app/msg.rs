@@ -4,15 +4,18 @@ use secrecy::SecretString;
 
 use crate::domain::Connector;
 
+use super::connectors::row::ConnectorRow;
 use super::keys::Key;
-use super::mailbox_data::{
-    FolderItem, ListingId, MailAction, MailOutcome, MailQuery, MessagePage, MessageView,
-    OutgoingDraft,
+use crate::domain::mail::{
+    FolderItem, MailAction, MailOutcome, MailQuery, MessagePage, MessageView, OutgoingDraft,
 };
 
 /// Identifies one command and its reply; replies whose id is no longer awaited are dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ReqId(pub u64);
+
+/// Identifies a listing (its first request); later pages name it.
+pub type ListingId = ReqId;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -263,68 +266,5 @@ impl UiError {
     pub fn with_fix(mut self, fix: impl Into<String>) -> UiError {
         self.fix = Some(fix.into());
         self
-    }
-}
-
-/// A connector as the list shows it: no secrets, only whether they are set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectorRow {
-    pub connector: Connector,
-    pub client_secret_set: bool,
-    pub password_set: bool,
-    pub username: Option<String>,
-    pub token: TokenFacts,
-}
-
-/// What is known about a connector's tokens, without the tokens.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TokenFacts {
-    /// Unix seconds at which the access token expires.
-    pub expires_at: Option<i64>,
-    pub has_refresh_token: bool,
-    /// Unix seconds at which the current refresh token was issued.
-    pub refresh_issued_at: Option<i64>,
-    pub user: Option<String>,
-    /// Unix seconds of the last successful sign-in, refresh or test.
-    pub last_check: Option<i64>,
-    pub last_error: Option<String>,
-}
-
-/// The token-health column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenHealth {
-    Valid,
-    ExpiresIn {
-        minutes: i64,
-    },
-    /// The access token expired, a refresh token renews it on next use.
-    Renewable,
-    NeedsSignIn,
-    Error(String),
-}
-
-impl TokenHealth {
-    pub fn of(facts: &TokenFacts, now: i64) -> TokenHealth {
-        if let Some(e) = &facts.last_error {
-            return TokenHealth::Error(e.clone());
-        }
-        match facts.expires_at {
-            Some(exp) if exp - now > 10 * 60 => TokenHealth::Valid,
-            Some(exp) if exp > now => TokenHealth::ExpiresIn {
-                minutes: ((exp - now) + 59) / 60,
-            },
-            _ if facts.has_refresh_token => TokenHealth::Renewable,
-            _ => TokenHealth::NeedsSignIn,
-        }
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            TokenHealth::Valid => "valid".into(),
-            TokenHealth::ExpiresIn { minutes } => format!("expires in {minutes} min"),
-            TokenHealth::Renewable => "renews on use".into(),
-            TokenHealth::NeedsSignIn => "needs sign-in".into(),
-            TokenHealth::Error(_) => "error".into(),
-        }
     }
 }

@@ -3,11 +3,10 @@
 
 use crate::domain::Grant;
 
+use super::connectors::row::ConnectorRow;
 use super::keymap::{Action, Context};
 use super::keys::Key;
-use super::msg::{
-    AuthorizePrompt, ConnectorRow, DeviceCodePrompt, ReqId, SignInUpdate, SignedIn, UiError,
-};
+use super::msg::{AuthorizePrompt, DeviceCodePrompt, ReqId, SignInUpdate, SignedIn, UiError};
 use super::overlay::ToastLevel;
 use super::text_field::TextField;
 use super::{Cmd, Nav, Shared};

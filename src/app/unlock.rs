@@ -1,8 +1,9 @@
 //! Unlock the vault, or create it (the new passphrase asked twice).
 
+use super::connectors::row::ConnectorRow;
 use super::keymap::{Action, Context};
 use super::keys::Key;
-use super::msg::{ConnectorRow, Reply, ReqId, UiErrorKind};
+use super::msg::{Reply, ReqId, UiErrorKind};
 use super::overlay::ToastLevel;
 use super::text_field::TextField;
 use super::{Cmd, Nav, Screen, Shared, connectors};
@@ -97,7 +98,8 @@ pub fn on_key(shared: &mut Shared, s: &mut UnlockState, key: Key) -> Vec<Cmd> {
 
 fn submit(shared: &mut Shared, s: &mut UnlockState) -> Vec<Cmd> {
     if s.passphrase.is_empty() {
-        s.problem = Some("Type the vault passphrase, then press Enter.".into());
+        let confirm = shared.keymap.key_name(Context::Unlock, Action::Confirm);
+        s.problem = Some(format!("Type the vault passphrase, then press {confirm}."));
         s.focus = 0;
         return Vec::new();
     }
@@ -150,7 +152,10 @@ pub fn on_unlocked(
     match reply {
         Ok(rows) => {
             let text = match (s.mode, rows.len()) {
-                (UnlockMode::Create, _) => "Vault created. Press a to add a connector.".to_string(),
+                (UnlockMode::Create, _) => format!(
+                    "Vault created. Press {} to add a connector.",
+                    shared.keymap.key_name(Context::List, Action::Add)
+                ),
                 (_, 1) => "Vault unlocked: 1 connector.".into(),
                 (_, n) => format!("Vault unlocked: {n} connectors."),
             };
@@ -173,4 +178,45 @@ pub fn on_unlocked(
         }
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::keys::KeyCode;
+    use super::super::{Clock, Model, Msg, Screen, Start, init, update};
+    use super::*;
+    use crate::app::keymap::Keymap;
+
+    fn unlock_screen(keymap: Keymap) -> Model {
+        init(keymap, Start::Unlock, "vault".into(), Clock::default()).0
+    }
+
+    fn problem(model: &Model) -> Option<&str> {
+        match &model.screen {
+            Screen::Unlock(s) => s.problem.as_deref(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_empty_passphrase_hint_names_the_key_that_submits() {
+        let mut model = unlock_screen(Keymap::defaults());
+        update(&mut model, Msg::Key(Key::new(KeyCode::Enter)));
+        assert_eq!(
+            problem(&model),
+            Some("Type the vault passphrase, then press Enter.")
+        );
+
+        let rebound = Keymap::with_user(
+            "[[keys]]\ncontext = \"unlock\"\non = [\"ctrl+o\"]\nrun = \"confirm\"\n",
+            "keymap.toml",
+        )
+        .unwrap();
+        let mut model = unlock_screen(rebound);
+        update(&mut model, Msg::Key(Key::ctrl('o')));
+        assert_eq!(
+            problem(&model),
+            Some("Type the vault passphrase, then press Ctrl+O.")
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! The new / edit connector wizard: name → app → grant → permissions → review.
 //! Each field is checked as it is typed; "Next" says why it cannot go on.
 
+pub mod field_problems;
+
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::connector::DEFAULT_REDIRECT_PORT;
@@ -9,14 +11,15 @@ use crate::domain::permissions::default_presets;
 use crate::domain::validate::SecretPresence;
 use crate::domain::{Cloud, Connector, Grant};
 
-use super::connector_rules as rules;
+use super::connectors::row::ConnectorRow;
 use super::keymap::{Action, Context};
 use super::keys::Key;
-use super::msg::{ConnectorDraft, ConnectorRow, Reply, ReqId, UiError};
+use super::msg::{ConnectorDraft, Reply, ReqId, UiError};
 use super::overlay::{ConfirmAction, GuideView, Overlay, ToastLevel};
 use super::picker::{PickerKey, PickerState};
 use super::text_field::TextField;
 use super::{Cmd, Nav, Shared};
+use field_problems as rules;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Step {
@@ -53,16 +56,13 @@ impl Step {
 
 pub use crate::domain::validate::Field;
 
-/// The clouds offered, in order.
-pub const CLOUDS: [&str; 5] = ["global", "usgov", "usgov-dod", "china", "custom"];
-
-pub fn cloud_label(name: &str) -> &'static str {
-    match name {
-        "global" => "Global (login.microsoftonline.com)",
-        "usgov" => "US Gov GCC High (login.microsoftonline.us)",
-        "usgov-dod" => "US Gov DoD (login.microsoftonline.us)",
-        "china" => "China, 21Vianet (login.chinacloudapi.cn)",
-        _ => "Custom endpoints (a proxy or the emulator)",
+pub fn cloud_label(cloud: &Cloud) -> &'static str {
+    match cloud {
+        Cloud::Global => "Global (login.microsoftonline.com)",
+        Cloud::Usgov => "US Gov GCC High (login.microsoftonline.us)",
+        Cloud::UsgovDod => "US Gov DoD (login.microsoftonline.us)",
+        Cloud::China => "China, 21Vianet (login.chinacloudapi.cn)",
+        Cloud::Custom { .. } => "Custom endpoints (a proxy or the emulator)",
     }
 }
 
@@ -74,7 +74,8 @@ pub struct WizardState {
     /// The connector's name before an edit.
     pub editing: Option<String>,
     pub name: TextField,
-    pub cloud: usize,
+    /// The cloud chosen; a custom cloud's URLs are the `login_url` and `graph_url` fields.
+    pub cloud: Cloud,
     pub login_url: TextField,
     pub graph_url: TextField,
     pub tenant: TextField,
@@ -108,7 +109,7 @@ impl WizardState {
             focus: 0,
             editing: None,
             name: TextField::new(""),
-            cloud: 0,
+            cloud: Cloud::Global,
             login_url: TextField::new(""),
             graph_url: TextField::new(""),
             tenant: TextField::new(""),
@@ -139,10 +140,7 @@ impl WizardState {
         let mut w = WizardState::new(taken);
         w.editing = Some(c.name.clone());
         w.name.set(&c.name);
-        w.cloud = CLOUDS
-            .iter()
-            .position(|n| *n == c.cloud.as_str())
-            .unwrap_or(0);
+        w.cloud = c.cloud.clone();
         if let Cloud::Custom {
             login_url,
             graph_url,
@@ -168,17 +166,15 @@ impl WizardState {
         self.saving == Some(id)
     }
 
-    pub fn cloud_name(&self) -> &'static str {
-        CLOUDS[self.cloud]
-    }
-
+    /// The cloud chosen, a custom one with the URLs as typed.
     pub fn cloud(&self) -> Cloud {
-        Cloud::from_name(
-            self.cloud_name(),
-            Some(self.login_url.value().trim()),
-            Some(self.graph_url.value().trim()),
-        )
-        .unwrap_or(Cloud::Global)
+        match &self.cloud {
+            Cloud::Custom { .. } => Cloud::Custom {
+                login_url: self.login_url.value().trim().to_owned(),
+                graph_url: self.graph_url.value().trim().to_owned(),
+            },
+            other => other.clone(),
+        }
     }
 
     /// The fields of a step, as shown (custom URLs and grant extras only when they apply).
@@ -187,7 +183,7 @@ impl WizardState {
             Step::Name => vec![Field::Name],
             Step::App => {
                 let mut f = vec![Field::Cloud];
-                if self.cloud_name() == "custom" {
+                if matches!(self.cloud, Cloud::Custom { .. }) {
                     f.extend([Field::LoginUrl, Field::GraphUrl]);
                 }
                 f.extend([Field::Tenant, Field::ClientId, Field::ClientSecret]);
@@ -385,12 +381,7 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
             let forward = a == Action::ChooseNext;
             match focused {
                 Some(Field::Cloud) => {
-                    let n = CLOUDS.len();
-                    w.cloud = if forward {
-                        (w.cloud + 1) % n
-                    } else {
-                        (w.cloud + n - 1) % n
-                    };
+                    w.cloud = w.cloud.cycle(forward);
                 }
                 Some(Field::Grant) => {
                     let i = Grant::ALL.iter().position(|g| *g == w.grant).unwrap_or(0);

@@ -30,16 +30,6 @@ pub fn bad_config(err: ConfigError) -> CliError {
     CliError::new(Exit::Usage, "bad_config", err.to_string()).with_fix(fix)
 }
 
-/// `graphmail token [NAME]`: the name given, else the config file's `default_connector`.
-pub(super) fn token(global: &GlobalArgs, name: Option<&str>) -> CliResult {
-    with_connector(global, name, |name| match name {
-        Some(name) => super::signin_cmd::token(global, name),
-        None => Err(CliError::usage("`graphmail token` needs a connector name").with_fix(NAME_FIX)),
-    })
-}
-
-const NAME_FIX: &str = "give one, e.g. `graphmail token NAME` (`graphmail connector list` shows them), or set default_connector in the config file";
-
 /// Runs `use_connector` with the connector named on the command line, else the config file's
 /// `default_connector` (else `None`). When the default names no connector, the error says
 /// where the name came from.

@@ -7,18 +7,14 @@ mod connector;
 mod emulator_cmd;
 pub mod error;
 mod health_cmd;
-mod mail_attachments;
-mod mail_audit;
-mod mail_cmd;
-mod mail_connector;
-mod mail_list;
-pub mod mail_output;
+mod mail;
 mod meta_cmd;
 pub mod output;
 mod relay_cmd;
 mod relay_queue;
 mod sendmail_cmd;
 mod signin_cmd;
+mod token_cmd;
 mod vault_cmd;
 
 use std::path::PathBuf;
@@ -27,7 +23,7 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use error::{CliError, CliResult, Exit};
-pub use mail_cmd::{ListArgs, MailArgs, MailCommand, SendArgs};
+pub use mail::{ListArgs, MailArgs, MailCommand, SendArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -452,7 +448,7 @@ pub fn run(
     match cli.command {
         Some(Command::Config(cmd)) => config_cmd::run(&global, &cmd, config_at, bad_config),
         Some(Command::Vault(cmd)) => vault_cmd::run(&global, cmd),
-        Some(Command::Token { name }) => config_cmd::token(&global, name.as_deref()),
+        Some(Command::Token { name }) => token_cmd::run(&global, name.as_deref()),
         Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
         Some(Command::Audit(args)) => audit_cmd::run(&global, args),
         Some(Command::Completions { shell }) => meta_cmd::completions(shell),
@@ -460,7 +456,7 @@ pub fn run(
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
         Some(Command::Guide(args)) => connector::guide(&global, args),
-        Some(Command::Mail(args)) => mail_cmd::run(&global, args),
+        Some(Command::Mail(args)) => mail::run(&global, args),
         Some(Command::Relay(args)) => relay_cmd::run(&global, args),
         Some(Command::Sendmail { .. }) => Err(CliError::usage(
             "sendmail reports in sysexits codes and runs through main_entry",

@@ -42,7 +42,7 @@ pub(super) fn runtime() -> CliResult<Runtime> {
         .map_err(|e| CliError::failure("runtime", format!("cannot start the async runtime: {e}")))
 }
 
-fn http() -> CliResult<OAuthHttp> {
+pub(super) fn http() -> CliResult<OAuthHttp> {
     OAuthHttp::new().map_err(cli_error)
 }
 
@@ -219,23 +219,6 @@ fn report_signed_in(name: &str, set: &TokenSet, json: bool) {
         "The access token is valid until {}.",
         rfc3339(set.expires_at)
     );
-}
-
-/// `graphmail token NAME`: only the token on stdout.
-pub fn token(global: &GlobalArgs, name: &str) -> CliResult {
-    let vault = unlock_vault(global)?;
-    let http = http()?;
-    let rt = runtime()?;
-    let token = auth::fresh_access_token(&vault, name, &http, rt.handle()).map_err(cli_error)?;
-    if global.json {
-        output::print_json(&json!({
-            "access_token": token.secret(),
-            "expires_at": rfc3339(token.expires_at),
-        }));
-    } else {
-        println!("{}", token.secret());
-    }
-    Ok(())
 }
 
 /// `graphmail connector logout NAME`

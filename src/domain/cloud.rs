@@ -23,6 +23,33 @@ pub enum Cloud {
 pub const GLOBAL_GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
 
 impl Cloud {
+    /// The clouds in the order a form offers them; a form fills in `Custom`'s URLs itself.
+    pub const ALL: [Cloud; 5] = [
+        Cloud::Global,
+        Cloud::Usgov,
+        Cloud::UsgovDod,
+        Cloud::China,
+        Cloud::Custom {
+            login_url: String::new(),
+            graph_url: String::new(),
+        },
+    ];
+
+    /// The cloud after this one in [`Cloud::ALL`] (before it when `forward` is false), wrapping.
+    pub fn cycle(&self, forward: bool) -> Cloud {
+        let n = Cloud::ALL.len();
+        let i = Cloud::ALL
+            .iter()
+            .position(|c| c.as_str() == self.as_str())
+            .unwrap_or(0);
+        let next = if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        };
+        Cloud::ALL[next].clone()
+    }
+
     /// The name used on the command line and in JSON.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -6,6 +6,7 @@ pub mod connector;
 pub mod grant;
 pub mod guide;
 pub mod health;
+pub mod mail;
 pub mod permissions;
 pub mod reply;
 pub mod sanitize;

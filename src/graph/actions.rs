@@ -12,7 +12,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::client::{Call, GraphClient};
 use super::error::{GraphError, describe};
-use super::folders::FolderRef;
+use super::folders::{FolderRef, WellKnownFolder};
 use super::retry::Replay;
 use super::send::recipients;
 use super::types::AttachmentInfo;
@@ -88,7 +88,7 @@ impl GraphClient {
 
     /// Moves a message to Deleted Items (recoverable); returns its new id.
     pub async fn delete_to_trash(&self, id: &str) -> Result<String, GraphError> {
-        self.move_message(id, &FolderRef::WellKnown("deleteditems"))
+        self.move_message(id, &FolderRef::WellKnown(WellKnownFolder::DeletedItems))
             .await
     }
 

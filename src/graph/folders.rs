@@ -7,6 +7,7 @@ use futures_util::future::join_all;
 use super::client::{Call, GraphClient};
 use super::error::GraphError;
 use super::types::{FOLDER_FIELDS, Folder, FolderWire, Page};
+pub use crate::domain::mail::{FolderRef, WellKnownFolder};
 
 /// The standard folders graphmail tags in the tree.
 pub const WELL_KNOWN_FOLDERS: [&str; 6] = [
@@ -17,53 +18,6 @@ pub const WELL_KNOWN_FOLDERS: [&str; 6] = [
     "archive",
     "junkemail",
 ];
-
-/// Every well-known name Graph accepts in place of a folder id.
-const ALL_WELL_KNOWN: [&str; 17] = [
-    "archive",
-    "clutter",
-    "conflicts",
-    "conversationhistory",
-    "deleteditems",
-    "drafts",
-    "inbox",
-    "junkemail",
-    "localfailures",
-    "msgfolderroot",
-    "outbox",
-    "recoverableitemsdeletions",
-    "scheduled",
-    "searchfolders",
-    "sentitems",
-    "serverfailures",
-    "syncissues",
-];
-
-/// A folder as the API accepts it in a path or a `destinationId`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FolderRef {
-    /// A well-known name, lower-case (`inbox`).
-    WellKnown(&'static str),
-    Id(String),
-}
-
-impl FolderRef {
-    /// The well-known name when `name` is one (any case), without asking Graph.
-    pub fn well_known(name: &str) -> Option<FolderRef> {
-        let lower = name.trim().to_ascii_lowercase();
-        ALL_WELL_KNOWN
-            .iter()
-            .find(|w| **w == lower)
-            .map(|w| FolderRef::WellKnown(w))
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            FolderRef::WellKnown(w) => w,
-            FolderRef::Id(id) => id,
-        }
-    }
-}
 
 /// Finds the folder `query` names in `tree`: its id, a well-known tag, a path of display names
 /// (`Inbox/Alerts`), or a display name anywhere (case-insensitive; it must be unambiguous).
@@ -288,7 +242,7 @@ mod tests {
     fn well_known_names_resolve_without_the_tree_in_any_case() {
         assert_eq!(
             FolderRef::well_known("SentItems"),
-            Some(FolderRef::WellKnown("sentitems"))
+            Some(FolderRef::WellKnown(WellKnownFolder::SentItems))
         );
         assert_eq!(FolderRef::well_known("Projects"), None);
     }

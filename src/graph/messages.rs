@@ -217,7 +217,9 @@ mod tests {
     #[test]
     fn a_folder_listing_selects_only_the_shown_fields_newest_first() {
         let q = ListQuery {
-            folder: Some(FolderRef::WellKnown("inbox")),
+            folder: Some(FolderRef::WellKnown(
+                crate::domain::mail::WellKnownFolder::Inbox,
+            )),
             ..ListQuery::first(30)
         };
         let url = first_page_url(&client(), &q);

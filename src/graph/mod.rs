@@ -22,7 +22,9 @@ pub use client::{
 };
 pub use drafts::KeyLookup;
 pub use error::GraphError;
-pub use folders::{FolderRef, WELL_KNOWN_FOLDERS, flatten_tree, folder_path, resolve_folder};
+pub use folders::{
+    FolderRef, WELL_KNOWN_FOLDERS, WellKnownFolder, flatten_tree, folder_path, resolve_folder,
+};
 pub use messages::{ListQuery, MAX_PAGE, MessagePager, Order};
 pub use read::{BodyFormat, html_to_text};
 pub use retry::RetryPolicy;

@@ -7,7 +7,8 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use crate::app::Model;
 use crate::app::compose::{ComposeField, ComposeState};
-use crate::app::mailbox_data::ComposeKind;
+use crate::app::keymap::{Action, Context};
+use crate::domain::mail::ComposeKind;
 use crate::domain::sanitize;
 
 use super::theme::Theme;
@@ -63,10 +64,15 @@ pub fn view(model: &Model, s: &ComposeState, f: &mut Frame, area: Rect, theme: &
             );
         }
     }
+    let keymap = &model.shared.keymap;
     let note_line = match (&s.problem, &s.kind) {
         (Some(p), _) => Line::styled(p.clone(), theme.error()),
         (None, ComposeKind::New) => Line::styled(
-            "Ctrl+S sends after asking; Tab moves between fields.",
+            format!(
+                "{} sends after asking; {} moves between fields.",
+                keymap.key_name(Context::Compose, Action::Send),
+                keymap.key_name(Context::Compose, Action::NextField)
+            ),
             theme.muted(),
         ),
         (None, ComposeKind::Forward { .. }) => Line::styled(

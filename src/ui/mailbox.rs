@@ -10,10 +10,11 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::Model;
+use crate::app::keymap::{Action, Context};
 use crate::app::mailbox::layout::{PREVIEW_MARGIN, pane_widths};
 use crate::app::mailbox::preview::{PreviewRow, PreviewText, RowKind};
 use crate::app::mailbox::{MailboxState, Pane, PromptKind, list_height, scroll_offset};
-use crate::app::mailbox_data::{Importance, MessageRow};
+use crate::domain::mail::{Importance, MessageRow};
 use crate::domain::sanitize;
 
 use super::theme::Theme;
@@ -79,7 +80,7 @@ pub fn view(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &
         }
     }
     if let Some(p) = &s.prompt {
-        prompt(s, p, f, area, theme);
+        prompt(model, s, p, f, area, theme);
     }
     if s.picker.is_some() {
         picker(s, f, area, theme);
@@ -110,7 +111,7 @@ fn folders(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &T
                 String::new()
             };
             let indent = "  ".repeat(folder.depth.min(4));
-            let open = folder.id == s.folder;
+            let open = s.folder.names(folder);
             let name_w = width.saturating_sub(indent.len() + count.len() + 1);
             let mut style = if open { theme.accent() } else { Style::new() };
             if folder.unread > 0 {
@@ -183,6 +184,7 @@ fn row_line<'a>(r: &MessageRow, width: usize, theme: &Theme, selected: bool) -> 
 }
 
 fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
+    let keymap = &model.shared.keymap;
     let mut title = format!(" {}", clean(&s.folder_name()));
     if let Some(q) = &s.search {
         title.push_str(&format!(" · search \"{}\"", clean(q)));
@@ -207,9 +209,15 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
         let text = if s.listing_loading {
             "Loading…".to_string()
         } else if s.search.is_some() {
-            "No message matches the search. Esc shows the whole folder.".into()
+            format!(
+                "No message matches the search. {} shows the whole folder.",
+                keymap.key_name(Context::Mailbox, Action::Back)
+            )
         } else if s.unread_only {
-            "No unread messages here. u shows them all.".into()
+            format!(
+                "No unread messages here. {} shows them all.",
+                keymap.key_name(Context::Mailbox, Action::UnreadOnly)
+            )
         } else {
             "This folder is empty.".into()
         };
@@ -286,7 +294,10 @@ fn preview(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &T
             let text = if s.reading.is_some() {
                 format!("{} Opening…", spinner(model.shared.frame))
             } else {
-                "Enter opens the selected message here.".into()
+                format!(
+                    "{} opens the selected message here.",
+                    model.shared.keymap.key_name(Context::Mailbox, Action::Open)
+                )
             };
             f.render_widget(
                 Paragraph::new(Line::styled(text, theme.muted())).wrap(Wrap { trim: true }),
@@ -297,17 +308,23 @@ fn preview(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &T
 }
 
 fn prompt(
+    model: &Model,
     s: &MailboxState,
     p: &crate::app::mailbox::Prompt,
     f: &mut Frame,
     area: Rect,
     theme: &Theme,
 ) {
+    let keymap = &model.shared.keymap;
     let (title, label, hint) = match p.kind {
         PromptKind::Search => (
             " Search ".to_string(),
             "Find",
-            "words, from:name, subject:word — Enter searches, Esc closes".to_string(),
+            format!(
+                "words, from:name, subject:word — {} searches, {} closes",
+                keymap.key_name(Context::Prompt, Action::Confirm),
+                keymap.key_name(Context::Prompt, Action::Cancel)
+            ),
         ),
         PromptKind::SaveAttachment(i) => {
             let name = s
@@ -319,8 +336,11 @@ fn prompt(
             (
                 format!(" Save {name} "),
                 "Folder",
-                "Enter saves (an existing file is never overwritten), Tab: next attachment"
-                    .to_string(),
+                format!(
+                    "{} saves (an existing file is never overwritten), {}: next attachment",
+                    keymap.key_name(Context::Prompt, Action::Confirm),
+                    keymap.key_name(Context::Prompt, Action::NextField)
+                ),
             )
         }
     };

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use crate::app::keymap::{Action, Context};
 use crate::app::overlay::help::{self, HelpRow};
 use crate::app::overlay::{GuideView, HelpView, Overlay, ToastLevel};
 use crate::app::{Model, screen_key_contexts};
@@ -112,11 +113,12 @@ fn help(model: &Model, view: &HelpView, f: &mut Frame, area: Rect, theme: &Theme
     // The terminal may differ from the size the model last saw: stay within the rows.
     let first = view.scroll.min(l.max_scroll());
     let shown: Vec<&HelpRow> = l.rows.iter().skip(first).take(l.visible()).collect();
+    let close = model.shared.keymap.key_name(Context::Help, Action::Close);
     let title = if l.max_scroll() == 0 {
-        " Keys — Esc closes ".to_string()
+        format!(" Keys — {close} closes ")
     } else {
         format!(
-            " Keys {}–{}/{}{} · Esc closes ",
+            " Keys {}–{}/{}{} · {close} closes ",
             first + 1,
             first + shown.len(),
             l.rows.len(),

@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::Model;
-use crate::app::connector_rules::label as field_label;
 use crate::app::keymap::{Action, Context};
-use crate::app::wizard::{CLOUDS, Field, Step, WizardState, cloud_label};
+use crate::app::wizard::field_problems::label as field_label;
+use crate::app::wizard::{Field, Step, WizardState, cloud_label};
 use crate::domain::Grant;
 
 use super::theme::Theme;
@@ -229,7 +229,7 @@ fn fields(w: &WizardState, layout: &FieldLayout, f: &mut Frame, area: Rect, them
                 row,
                 theme,
                 field_label(r.field),
-                cloud_label(CLOUDS[w.cloud]),
+                cloud_label(&w.cloud),
                 r.focused,
             ),
             Field::Grant => grant_choice(w, f, row, theme, r.focused),

@@ -56,10 +56,6 @@ pub fn graph_error(e: GraphError) -> UiError {
     }
 }
 
-fn folder_ref(s: &str) -> FolderRef {
-    FolderRef::well_known(s).unwrap_or_else(|| FolderRef::Id(s.to_string()))
-}
-
 fn person(a: &Address) -> Person {
     Person {
         name: a.name.clone(),
@@ -236,7 +232,7 @@ pub async fn list(
 ) -> Result<MessagePage, UiError> {
     let client = services.mail.client(services, name, false)?;
     let pager = client.messages(&ListQuery {
-        folder: Some(folder_ref(&q.folder)),
+        folder: Some(q.folder.clone()),
         page_size: q.page_size,
         limit: None,
         unread_only: q.unread_only,
@@ -326,7 +322,7 @@ pub async fn change(
             message_id,
             folder_id,
         } => {
-            let folder = folder_ref(&folder_id);
+            let folder = FolderRef::Id(folder_id);
             let new_id = client
                 .move_message(&message_id, &folder)
                 .await

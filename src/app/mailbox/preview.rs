@@ -7,7 +7,7 @@ use std::ops::Range;
 use unicode_width::UnicodeWidthChar;
 
 use super::{MailboxState, layout};
-use crate::app::mailbox_data::{MessageView, Person};
+use crate::domain::mail::{MessageView, Person};
 use crate::domain::sanitize;
 
 impl MailboxState {

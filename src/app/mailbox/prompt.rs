@@ -4,9 +4,9 @@
 use super::{MailboxState, Pane, PromptKind};
 use crate::app::keymap::{Action, Context};
 use crate::app::keys::Key;
-use crate::app::mailbox_data::MailAction;
 use crate::app::overlay::ToastLevel;
 use crate::app::{Cmd, Shared};
+use crate::domain::mail::MailAction;
 
 pub(super) fn on_prompt_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
     let action = shared.keymap.resolve(&[Context::Prompt], key);

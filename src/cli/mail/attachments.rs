@@ -3,9 +3,9 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::mail_cmd::{graph_error, write_error};
-use super::mail_output as out;
-use super::{CliError, CliResult};
+use super::error::{graph_error, write_error};
+use super::output as out;
+use crate::cli::{CliError, CliResult};
 use crate::domain::sanitize;
 use crate::graph::GraphClient;
 

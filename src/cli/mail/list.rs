@@ -3,10 +3,31 @@
 
 use std::io::{self, Write};
 
-use super::CliResult;
-use super::mail_cmd::{ListArgs, graph_error, write_error};
-use super::mail_output as out;
+use clap::Args;
+
+use super::error::{graph_error, write_error};
+use super::output as out;
+use crate::cli::CliResult;
 use crate::graph::{GraphClient, ListQuery};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// A well-known name (inbox, sentitems, archive…), a display name, a path (Inbox/Alerts) or an id [default: the whole mailbox]
+    #[arg(long, value_name = "FOLDER")]
+    pub folder: Option<String>,
+    /// How many messages (with --json, as with --all: one object per line)
+    #[arg(long, default_value_t = 25, value_name = "N", conflicts_with = "all")]
+    pub top: usize,
+    /// Every message, streamed as it arrives
+    #[arg(long)]
+    pub all: bool,
+    /// Only unread messages
+    #[arg(long)]
+    pub unread: bool,
+    /// Search (KQL: words, from:alice, subject:report)
+    #[arg(long, value_name = "QUERY")]
+    pub search: Option<String>,
+}
 
 pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult {
     let folder = match &args.folder {

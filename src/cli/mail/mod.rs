@@ -6,14 +6,23 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::json;
 
-use super::mail_audit::MailAudit;
-use super::mail_output as out;
+pub use self::list::ListArgs;
+
+mod attachments;
+mod audit;
+mod connector;
+mod error;
+mod list;
+pub mod output;
+
+use self::audit::MailAudit;
+use self::error::{INVALID_ID, graph_error, write_error};
+use self::output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
 use crate::domain::sanitize;
 use crate::domain::validate::validate_mailbox;
 use crate::graph::{
-    BodyFormat, GraphClient, GraphError, Mailbox, MessageDetail, OutgoingAttachment,
-    OutgoingMessage,
+    BodyFormat, GraphClient, Mailbox, MessageDetail, OutgoingAttachment, OutgoingMessage,
 };
 
 #[derive(Debug, Args)]
@@ -113,25 +122,6 @@ impl MailCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
-    /// A well-known name (inbox, sentitems, archive…), a display name, a path (Inbox/Alerts) or an id [default: the whole mailbox]
-    #[arg(long, value_name = "FOLDER")]
-    pub folder: Option<String>,
-    /// How many messages (with --json, as with --all: one object per line)
-    #[arg(long, default_value_t = 25, value_name = "N", conflicts_with = "all")]
-    pub top: usize,
-    /// Every message, streamed as it arrives
-    #[arg(long)]
-    pub all: bool,
-    /// Only unread messages
-    #[arg(long)]
-    pub unread: bool,
-    /// Search (KQL: words, from:alice, subject:report)
-    #[arg(long, value_name = "QUERY")]
-    pub search: Option<String>,
-}
-
-#[derive(Debug, Args)]
 pub struct SendArgs {
     /// A recipient; repeatable
     #[arg(long, required = true, value_name = "ADDRESS")]
@@ -163,7 +153,7 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
         _ => {}
     }
     let message_id = args.command.message_id().map(str::to_owned);
-    let session = super::mail_connector::open(global, args.connector.as_deref())?;
+    let session = connector::open(global, args.connector.as_deref())?;
     let name = session.connector.name.clone();
     let audit = MailAudit {
         path: crate::audit::log_path(&super::vault_cmd::vault_path(global)?),
@@ -216,7 +206,7 @@ async fn dispatch(
 ) -> CliResult {
     match cmd {
         MailCommand::Folders => folders(client, json).await,
-        MailCommand::List(args) => super::mail_list::list(client, json, args).await,
+        MailCommand::List(args) => list::list(client, json, args).await,
         MailCommand::Read { id, raw_html } => read(client, json, &id, raw_html).await,
         MailCommand::Send(args) => send(client, audit, json, args).await,
         MailCommand::Reply { id, all, body_file } => {
@@ -303,7 +293,7 @@ async fn dispatch(
             audit.note(record)
         }
         MailCommand::Attachments { id, save } => {
-            super::mail_attachments::attachments(client, json, &id, save).await
+            attachments::attachments(client, json, &id, save).await
         }
     }
 }
@@ -402,7 +392,7 @@ async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArg
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "attachment".into());
         attachments.push(OutgoingAttachment {
-            content_type: super::mail_attachments::content_type_for(&name).into(),
+            content_type: attachments::content_type_for(&name).into(),
             name,
             bytes,
         });
@@ -506,16 +496,9 @@ fn read_body(file: Option<&Path>) -> CliResult<String> {
     }
 }
 
-pub(super) fn write_error(e: io::Error) -> CliError {
-    CliError::failure("write_failed", format!("cannot write the output: {e}"))
-}
-
 fn is_broken_pipe(e: &CliError) -> bool {
     e.code == "write_failed" && e.message.contains("Broken pipe")
 }
-
-/// The error code of an id Graph cannot read; the message then names the id.
-const INVALID_ID: &str = "invalid_id";
 
 /// The first address in each list that is not `name@domain`, as a usage error with the fix.
 fn check_addresses(lists: &[(&str, &[String])]) -> CliResult {
@@ -536,43 +519,4 @@ fn check_addresses(lists: &[(&str, &[String])]) -> CliResult {
         }
     }
     Ok(())
-}
-
-/// Turns a Graph failure into the command's error: a sentence, the fix, a stable code.
-pub(super) fn graph_error(e: GraphError) -> CliError {
-    if e.code() == Some("ErrorInvalidIdMalformed") {
-        return CliError::new(
-            Exit::Usage,
-            INVALID_ID,
-            "that is not a message id: Graph cannot read it (ErrorInvalidIdMalformed)",
-        )
-        .with_fix(
-            "use the id from `graphmail mail list` (the ID column, or \"id\" with --json), whole and unchanged",
-        );
-    }
-    let fix = e.fix();
-    let (exit, code) = match &e {
-        GraphError::Token(t) if t.needs_sign_in => (Exit::SignIn, "sign_in_needed"),
-        GraphError::Token(_) => (Exit::Failure, "token_failed"),
-        GraphError::Api { status: 401, .. } => (Exit::SignIn, "sign_in_needed"),
-        GraphError::Api { status: 403, .. } => (Exit::Failure, "access_denied"),
-        GraphError::Api { status: 404, .. } => (Exit::Failure, "not_found"),
-        GraphError::Api { .. } => (Exit::Failure, "graph_error"),
-        GraphError::GaveUp { .. } => (Exit::Failure, "throttled"),
-        GraphError::Transport(_) => (Exit::Failure, "network"),
-        GraphError::MaybeSent { .. } => (Exit::Failure, "maybe_sent"),
-        GraphError::MaybeApplied { .. } => (Exit::Failure, "maybe_applied"),
-        GraphError::Decode(_) | GraphError::ForeignLink(_) => (Exit::Failure, "bad_reply"),
-        GraphError::Invalid(_) => (Exit::Failure, "invalid"),
-        GraphError::Io { .. } => (Exit::Failure, "io"),
-    };
-    let mut message = e.to_string();
-    if e.may_have_sent() {
-        message.push_str("; check Sent Items");
-    }
-    let err = CliError::new(exit, code, sanitize::line(&message).into_owned());
-    match fix {
-        Some(f) => err.with_fix(f),
-        None => err,
-    }
 }

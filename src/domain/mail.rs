@@ -2,7 +2,83 @@
 //! Plain data filled in by the worker; the text is raw and sanitised where it is drawn (the
 //! opened message when the preview wraps it).
 
-use super::msg::ReqId;
+use strum::{EnumString, IntoStaticStr};
+
+/// A standard folder that Graph accepts by name in place of its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum WellKnownFolder {
+    Archive,
+    Clutter,
+    Conflicts,
+    ConversationHistory,
+    DeletedItems,
+    Drafts,
+    Inbox,
+    JunkEmail,
+    LocalFailures,
+    MsgFolderRoot,
+    Outbox,
+    RecoverableItemsDeletions,
+    Scheduled,
+    SearchFolders,
+    SentItems,
+    ServerFailures,
+    SyncIssues,
+}
+
+impl WellKnownFolder {
+    /// The name Graph uses in a path or a `destinationId` (`inbox`, `sentitems`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A folder as the user or the tree names it: a well-known name, or an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderRef {
+    WellKnown(WellKnownFolder),
+    Id(String),
+}
+
+impl FolderRef {
+    /// The well-known folder when `name` is one (any case), without asking Graph.
+    pub fn well_known(name: &str) -> Option<FolderRef> {
+        name.trim().parse().ok().map(FolderRef::WellKnown)
+    }
+
+    /// A well-known name when `s` is one, else an id.
+    pub fn parse(s: &str) -> FolderRef {
+        FolderRef::well_known(s).unwrap_or_else(|| FolderRef::Id(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            FolderRef::WellKnown(w) => w.as_str(),
+            FolderRef::Id(id) => id,
+        }
+    }
+
+    /// Whether `folder` of the tree is the one this names, by id or by its well-known tag.
+    pub fn names(&self, folder: &FolderItem) -> bool {
+        match self {
+            FolderRef::Id(id) => folder.id == *id,
+            FolderRef::WellKnown(w) => folder.well_known.as_deref() == Some(w.as_str()),
+        }
+    }
+}
+
+impl From<&str> for FolderRef {
+    fn from(s: &str) -> FolderRef {
+        FolderRef::parse(s)
+    }
+}
+
+impl PartialEq<&str> for FolderRef {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 /// One folder of the tree, flattened: `depth` 0 for top-level folders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,8 +172,7 @@ pub struct MessageView {
 /// What to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailQuery {
-    /// A folder id or well-known name.
-    pub folder: String,
+    pub folder: FolderRef,
     pub search: Option<String>,
     pub unread_only: bool,
     /// `$top` of every page: small, so the first screenful comes after one round trip.
@@ -169,6 +244,3 @@ pub struct OutgoingDraft {
     /// Paths of files to attach (new mail only); the worker reads them.
     pub attachments: Vec<String>,
 }
-
-/// Identifies a listing (its first request); later pages name it.
-pub type ListingId = ReqId;

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use super::mail_cmd::graph_error;
-use super::{CliError, CliResult};
+use super::error::graph_error;
 use crate::audit::{self, AuditRecord};
+use crate::cli::{CliError, CliResult};
 use crate::domain::reply::{Original, reply_recipients};
 use crate::graph::{Address, BodyFormat, GraphClient, GraphError};
 

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::{CliError, CliResult, Exit, GlobalArgs};
 use crate::auth::{OAuthHttp, VaultTokens};
+use crate::cli::{CliError, CliResult, Exit, GlobalArgs};
 use crate::domain::{Connector, Grant};
 use crate::graph::TokenSource;
 
@@ -20,9 +20,9 @@ pub(super) struct Session {
 /// or the only one). A connector that was never signed in, and cannot sign in on its own, is
 /// refused before anything goes out.
 pub(super) fn open(global: &GlobalArgs, name: Option<&str>) -> CliResult<Session> {
-    let vault = super::vault_cmd::unlock_vault(global)?;
+    let vault = crate::cli::vault_cmd::unlock_vault(global)?;
     let doc = vault.read()?;
-    let entry = super::config_cmd::with_connector(global, name, |n| pick_connector(&doc, n))?;
+    let entry = crate::cli::config_cmd::with_connector(global, name, |n| pick_connector(&doc, n))?;
     let connector = entry.connector.clone();
     let user = entry.tokens.as_ref().and_then(|t| t.user.clone());
     let signed_in = entry.tokens.as_ref().is_some_and(|t| {

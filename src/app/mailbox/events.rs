@@ -1,12 +1,12 @@
 //! The worker's replies to the mailbox screen: folder tree, pages, the opened message, actions.
 
-use super::mailbox::{MailboxState, Pane, list_height, scroll_offset};
-use super::mailbox_data::{
-    FolderItem, MailAction, MailOutcome, MessagePage, MessageRow, MessageView,
+use super::{MailboxState, Pane, list_height, scroll_offset};
+use crate::app::msg::{EventBody, ReqId, UiError};
+use crate::app::overlay::ToastLevel;
+use crate::app::{Cmd, Shared};
+use crate::domain::mail::{
+    FolderItem, FolderRef, MailAction, MailOutcome, MessagePage, MessageRow, MessageView,
 };
-use super::msg::{EventBody, ReqId, UiError};
-use super::overlay::ToastLevel;
-use super::{Cmd, Shared};
 
 pub fn on_event(shared: &mut Shared, s: &mut MailboxState, id: ReqId, body: EventBody) -> Vec<Cmd> {
     match body {
@@ -50,14 +50,10 @@ fn on_folders(
     match r {
         Ok(folders) => {
             s.folders = folders;
-            if let Some(i) = s
-                .folders
-                .iter()
-                .position(|f| f.id == s.folder || f.well_known.as_deref() == Some(&s.folder))
-            {
+            if let Some(i) = s.folders.iter().position(|f| s.folder.names(f)) {
                 s.folder_sel = i;
                 // From now on the open folder is named by its id.
-                s.folder = s.folders[i].id.clone();
+                s.folder = FolderRef::Id(s.folders[i].id.clone());
             }
             s.folder_sel = s.folder_sel.min(s.folders.len().saturating_sub(1));
         }
