@@ -59,6 +59,9 @@ pub struct RelaySettings {
     pub workers: Option<usize>,
 }
 
+/// Domains that name this machine's local users.
+const LOCAL_DOMAINS: [&str; 2] = ["localhost", "localhost.localdomain"];
+
 pub const DEFAULT_MAX_SIZE: usize = 35 * 1024 * 1024;
 
 /// `30s`, `2m`, `12h`, `5d`, or a number of seconds.
@@ -151,14 +154,27 @@ impl RelaySettings {
     /// Full addresses stay as they are.
     pub fn map_recipient(&self, rcpt: &str, mailbox: Option<&str>) -> Option<String> {
         let r = rcpt.trim().trim_start_matches('<').trim_end_matches('>');
-        if r.contains('@') {
-            return Some(r.to_string());
+        if let Some(alias) = self.alias(r) {
+            return Some(alias);
         }
+        // `root@localhost` is how SMTP clients name a local user.
+        let r = match r.rsplit_once('@') {
+            Some((local, domain))
+                if LOCAL_DOMAINS.contains(&domain.to_ascii_lowercase().as_str()) =>
+            {
+                local
+            }
+            Some(_) => return Some(r.to_string()),
+            None => r,
+        };
+        self.alias(r).or_else(|| mailbox.map(str::to_string))
+    }
+
+    fn alias(&self, name: &str) -> Option<String> {
         self.aliases
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(r))
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
-            .or_else(|| mailbox.map(str::to_string))
     }
 }
 
@@ -222,5 +238,9 @@ mod tests {
         );
         assert_eq!(s.map_recipient("<a@b.c>", None).as_deref(), Some("a@b.c"));
         assert_eq!(s.map_recipient("www-data", None), None);
+        assert_eq!(
+            s.map_recipient("root@localhost", None).as_deref(),
+            Some("admins@x.com")
+        );
     }
 }

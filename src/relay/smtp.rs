@@ -535,3 +535,7 @@ fn error_reply(e: &smtp_proto::Error) -> String {
         _ => "500 5.5.2 Syntax error\r\n".into(),
     }
 }
+
+#[cfg(test)]
+#[path = "smtp_tests.rs"]
+mod tests;
