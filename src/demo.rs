@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::cli::{CliError, CliResult};
 use crate::domain::permissions::Preset;
 use crate::domain::{Cloud, Connector, Grant};
 use crate::emulator::tenant::AppKind;
 use crate::emulator::{self, Emulator, EmulatorConfig, IdentitySettings};
+use crate::error::{UserError, UserResult};
 use crate::vault::{ConnectorEntry, ConnectorSecrets, InitOptions, TokenCache, Unlock, Vault};
 
 /// How long a device code waits before the demo approves it: long enough to be read.
@@ -35,7 +35,7 @@ impl Drop for TempDir {
     }
 }
 
-fn temp_dir() -> CliResult<TempDir> {
+fn temp_dir() -> UserResult<TempDir> {
     use rand::Rng;
     let suffix: u64 = rand::thread_rng().r#gen();
     let dir = std::env::temp_dir().join(format!("graphmail-demo-{suffix:016x}"));
@@ -46,7 +46,7 @@ fn temp_dir() -> CliResult<TempDir> {
         builder.mode(0o700);
     }
     builder.create(&dir).map_err(|e| {
-        CliError::failure(
+        UserError::failure(
             "demo",
             format!(
                 "cannot create a folder for the demo vault in {}: {e}",
@@ -58,8 +58,8 @@ fn temp_dir() -> CliResult<TempDir> {
     Ok(TempDir(dir))
 }
 
-fn failure(what: &str, e: impl std::fmt::Display) -> CliError {
-    CliError::failure("demo", format!("{what}: {e}"))
+fn failure(what: &str, e: impl std::fmt::Display) -> UserError {
+    UserError::failure("demo", format!("{what}: {e}"))
         .with_fix("run `graphmail demo` again; if it repeats, the log file has details")
 }
 
@@ -243,7 +243,7 @@ async fn approve_device_codes(emu: Arc<Emulator>, http: reqwest::Client) {
     }
 }
 
-fn open_vault(path: &Path, entries: Vec<ConnectorEntry>) -> CliResult<Vault> {
+fn open_vault(path: &Path, entries: Vec<ConnectorEntry>) -> UserResult<Vault> {
     // The passphrase is random and lives only in this process, so a light work factor is fine.
     crate::vault::set_scrypt_work_factor(10);
     let passphrase = random_passphrase();
@@ -254,14 +254,14 @@ fn open_vault(path: &Path, entries: Vec<ConnectorEntry>) -> CliResult<Vault> {
             recipients: Vec::new(),
         },
     )
-    .map_err(CliError::from)?;
-    let vault = Vault::open(path, Unlock::Passphrase(passphrase)).map_err(CliError::from)?;
+    .map_err(UserError::from)?;
+    let vault = Vault::open(path, Unlock::Passphrase(passphrase)).map_err(UserError::from)?;
     vault
         .update(|doc| -> Result<(), crate::vault::VaultError> {
             doc.connectors = entries;
             Ok(())
         })
-        .map_err(CliError::from)?;
+        .map_err(UserError::from)?;
     Ok(vault)
 }
 
@@ -272,7 +272,7 @@ pub fn prepare_vault(
     runtime: &tokio::runtime::Runtime,
     emu: &Emulator,
     path: &Path,
-) -> CliResult<(Vault, (String, SecretString))> {
+) -> UserResult<(Vault, (String, SecretString))> {
     let http = crate::graph::http_client().map_err(|e| failure("no HTTP client", e))?;
     let mut demo = setup(emu);
     runtime.block_on(async {
@@ -285,7 +285,7 @@ pub fn prepare_vault(
 }
 
 /// Runs the demo until the user quits the terminal app.
-pub fn run() -> CliResult {
+pub fn run() -> UserResult {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

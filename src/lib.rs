@@ -13,9 +13,11 @@ pub mod demo;
 pub mod domain;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod error;
 pub mod graph;
 pub mod http;
 pub mod logging;
+pub mod output;
 pub mod relay;
 pub mod tui;
 pub mod ui;

@@ -21,8 +21,8 @@ use tokio::sync::mpsc;
 use crate::app::keymap::Keymap;
 use crate::app::keys::{Key, KeyCode};
 use crate::app::{self, Clock, Cmd, Model, Msg, Start};
-use crate::cli::{CliError, CliResult, Exit};
 use crate::config::Config;
+use crate::error::{Exit, UserError, UserResult};
 use crate::vault::Vault;
 use crate::worker::{self, Services};
 
@@ -31,16 +31,16 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// The keymap: the defaults, with the user's file merged over them: the config file's `keymap`,
 /// else `keymap.toml` in the config folder.
-pub fn load_keymap(config: &Config) -> CliResult<Keymap> {
+pub fn load_keymap(config: &Config) -> UserResult<Keymap> {
     let Some(file) = crate::config::keymap_file(config) else {
         return Ok(Keymap::defaults());
     };
     match std::fs::read_to_string(&file) {
         Ok(text) => Keymap::with_user(&text, &file.display().to_string())
-            .map_err(|e| CliError::failure("bad_keymap", e)),
+            .map_err(|e| UserError::failure("bad_keymap", e)),
         // A file the config names must be there; the default one is optional.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => match &config.keymap {
-            Some(k) => Err(CliError::new(
+            Some(k) => Err(UserError::new(
                 Exit::Usage,
                 "bad_keymap",
                 format!(
@@ -52,7 +52,7 @@ pub fn load_keymap(config: &Config) -> CliResult<Keymap> {
             .with_fix("create it, or correct or remove the keymap line of the config file")),
             None => Ok(Keymap::defaults()),
         },
-        Err(e) => Err(CliError::failure(
+        Err(e) => Err(UserError::failure(
             "bad_keymap",
             format!("{} cannot be read: {e}", file.display()),
         )
@@ -78,7 +78,7 @@ impl Clocks {
 
 /// Runs the TUI on this terminal. `vault` is already open when an identity or passphrase file
 /// was given; otherwise the unlock (or create) screen asks.
-pub fn run(vault_path: PathBuf, vault: Option<Vault>, config: &Config) -> CliResult {
+pub fn run(vault_path: PathBuf, vault: Option<Vault>, config: &Config) -> UserResult {
     run_with(vault_path, vault, None, config)
 }
 
@@ -88,7 +88,7 @@ pub fn run_demo(
     vault_path: PathBuf,
     vault: Vault,
     user: (String, secrecy::SecretString),
-) -> CliResult {
+) -> UserResult {
     // The file was checked before the demo started; its theme and keymap apply here too.
     let config = crate::config::load(&crate::config::locate()).unwrap_or_default();
     run_with(vault_path, Some(vault), Some(user), &config)
@@ -99,7 +99,7 @@ fn run_with(
     vault: Option<Vault>,
     demo_user: Option<(String, secrecy::SecretString)>,
     config: &Config,
-) -> CliResult {
+) -> UserResult {
     let keymap = load_keymap(config)?;
     let start = if vault.is_some() {
         Start::Identity
@@ -112,7 +112,7 @@ fn run_with(
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError::failure("runtime", format!("cannot start: {e}")))?;
+        .map_err(|e| UserError::failure("runtime", format!("cannot start: {e}")))?;
     let clocks = Clocks {
         start: Instant::now(),
     };
@@ -218,7 +218,7 @@ async fn event_loop(
     first: Vec<Cmd>,
     services: std::sync::Arc<Services>,
     clocks: Clocks,
-) -> CliResult {
+) -> UserResult {
     let (cmd_tx, cmd_rx) = mpsc::channel::<Cmd>(64);
     let (ev_tx, mut ev_rx) = mpsc::channel(64);
     let worker = tokio::spawn(worker::run(services, cmd_rx, ev_tx));
@@ -227,7 +227,7 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let watch = |kind: tokio::signal::unix::SignalKind, name: &str| {
         tokio::signal::unix::signal(kind)
-            .map_err(|e| CliError::failure("signal", format!("cannot watch for {name}: {e}")))
+            .map_err(|e| UserError::failure("signal", format!("cannot watch for {name}: {e}")))
     };
     let mut sigterm = watch(tokio::signal::unix::SignalKind::terminate(), "SIGTERM")?;
     // A closed SSH session or terminal window hangs up: leave as cleanly as on SIGTERM.
@@ -255,7 +255,7 @@ async fn event_loop(
         if dirty {
             terminal
                 .draw(|f| crate::ui::view(model, f))
-                .map_err(|e| CliError::failure("terminal", format!("cannot draw: {e}")))?;
+                .map_err(|e| UserError::failure("terminal", format!("cannot draw: {e}")))?;
             let (w, h) = model.shared.size;
             draw_links(model, w, h);
             dirty = false;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::error::{Exit, SIGN_IN_AGAIN_IN_APP, UserError};
 use crate::vault::{ConnectorEntry, Vault};
 
 use super::{AuthError, FreshToken, OAuthHttp, scopes};
@@ -65,6 +66,23 @@ impl std::fmt::Display for CheckError {
         match self {
             CheckError::Token(e) => e.fmt(f),
             CheckError::Graph(g) => f.write_str(&g.message),
+        }
+    }
+}
+
+/// A failed test as the user sees it; a Graph 401 needs a person to sign in again (exit 4).
+impl From<CheckError> for UserError {
+    fn from(err: CheckError) -> Self {
+        match err {
+            CheckError::Token(e) => e.into(),
+            CheckError::Graph(g) if g.needs_sign_in() => {
+                UserError::new(Exit::SignIn, g.code, g.message)
+                    .with_optional_fix(g.fix)
+                    .with_app_fix(SIGN_IN_AGAIN_IN_APP)
+            }
+            CheckError::Graph(g) => {
+                UserError::new(Exit::Failure, g.code, g.message).with_optional_fix(g.fix)
+            }
         }
     }
 }

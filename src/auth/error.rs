@@ -1,6 +1,7 @@
 //! Why a sign-in or a token request failed, with the fix.
 
 use crate::domain::aadsts::DecodedError;
+use crate::error::{Exit, SIGN_IN_AGAIN_IN_APP, SIGN_IN_IN_APP, UserError};
 use crate::vault::VaultError;
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +122,58 @@ impl AuthError {
             AuthError::Identity(d) => SIGN_IN_AGAIN.contains(&d.error.as_str()),
             _ => false,
         }
+    }
+}
+
+/// The decoded failure with its fix (the `NAME` placeholder left for the caller); exit 4 when a
+/// person must sign in again. The app's fix says where to sign in there.
+impl From<AuthError> for UserError {
+    fn from(err: AuthError) -> Self {
+        let exit = if err.needs_sign_in() {
+            Exit::SignIn
+        } else {
+            Exit::Failure
+        };
+        let app_fix = match &err {
+            AuthError::NotSignedIn(_) => Some(SIGN_IN_IN_APP.to_string()),
+            e if e.needs_sign_in() => Some(SIGN_IN_AGAIN_IN_APP.to_string()),
+            // The app shows the service's ids on a line of their own, not in the fix.
+            AuthError::Identity(d) => Some(d.fix.clone()),
+            _ => None,
+        };
+        let detail = err.decoded().map(support_line);
+        let fix = err.fix();
+        let mut out = match err {
+            AuthError::Vault(v) => return v.into(),
+            other => UserError::new(exit, other.code(), other.to_string()),
+        }
+        .with_optional_fix(fix);
+        if let Some(f) = app_fix {
+            out = out.with_app_fix(f);
+        }
+        if let Some(d) = detail {
+            out = out.with_detail(d);
+        }
+        out
+    }
+}
+
+/// `AADSTS50126 (invalid_grant) · trace id …, correlation id …`: what support asks for.
+fn support_line(d: &DecodedError) -> String {
+    let code = match d.aadsts {
+        Some(n) => format!("AADSTS{n} ({})", d.error),
+        None => d.error.clone(),
+    };
+    match &d.detail {
+        Some(more) => {
+            let more = more.trim();
+            let more = more
+                .strip_prefix('(')
+                .and_then(|m| m.strip_suffix(')'))
+                .unwrap_or(more);
+            format!("{code} · {more}")
+        }
+        None => code,
     }
 }
 

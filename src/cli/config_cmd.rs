@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::output::print_json;
-use super::{CliError, CliResult, ConfigCommand, Exit, GlobalArgs};
+use super::{CliError, CliResult, ConfigCommand, GlobalArgs};
 use crate::config::{Config, ConfigError, Location, Setting, Source};
 
 pub fn run(
@@ -15,19 +15,10 @@ pub fn run(
     match cmd {
         ConfigCommand::Path => path(global, location, bad.as_ref()),
         ConfigCommand::Show => match bad {
-            Some(bad) => Err(bad_config(bad)),
+            Some(bad) => Err(bad.into()),
             None => show(global, location),
         },
     }
-}
-
-/// A config file that cannot be used stops every command but a few, as a usage error.
-pub fn bad_config(err: ConfigError) -> CliError {
-    let fix = format!(
-        "edit {} (`graphmail config show` checks it again), or point GRAPHMAIL_CONFIG at another file",
-        err.label
-    );
-    CliError::new(Exit::Usage, "bad_config", err.to_string()).with_fix(fix)
 }
 
 /// Runs `use_connector` with the connector named on the command line, else the config file's

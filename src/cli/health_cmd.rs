@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::signin_cmd::{cli_error, rfc3339, runtime};
+use super::signin_cmd::{rfc3339, runtime};
 use super::vault_cmd::unlock_vault;
 use super::{CliError, CliResult, Exit, GlobalArgs, RefreshArgs, output};
 use crate::auth::{self, AuthError, OAuthHttp};
@@ -142,7 +142,7 @@ pub fn refresh(global: &GlobalArgs, args: RefreshArgs) -> CliResult {
         match &args.name {
             Some(name) => {
                 if doc.get(name).is_none() {
-                    return Err(cli_error(AuthError::UnknownConnector(name.clone())));
+                    return Err(CliError::from(AuthError::UnknownConnector(name.clone())));
                 }
                 vec![name.clone()]
             }
@@ -153,7 +153,7 @@ pub fn refresh(global: &GlobalArgs, args: RefreshArgs) -> CliResult {
                 .collect(),
         }
     };
-    let http = OAuthHttp::new().map_err(cli_error)?;
+    let http = OAuthHttp::new().map_err(CliError::from)?;
     let rt = runtime()?;
     let mut needs_person = Vec::new();
     let mut failed = Vec::new();
@@ -213,7 +213,7 @@ fn renew_one(
         Err(err) => {
             let person = err.needs_sign_in();
             let message = err.to_string();
-            let cli = cli_error(err);
+            let cli = CliError::from(err);
             // Remember the failure for `connector status`; the tokens stay as they were.
             let noted = vault.update(|doc| {
                 if let Some(entry) = doc.get_mut(name) {

@@ -5,7 +5,6 @@ mod config_cmd;
 mod connector;
 #[cfg(feature = "emulator")]
 mod emulator_cmd;
-pub mod error;
 mod health_cmd;
 mod mail;
 mod meta_cmd;
@@ -22,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-pub use error::{CliError, CliResult, Exit};
+pub use crate::error::{Exit, UserError as CliError, UserResult as CliResult};
 pub use mail::{ListArgs, MailArgs, MailCommand, SendArgs};
 
 #[derive(Debug, Parser)]
@@ -391,11 +390,18 @@ pub fn main_entry() -> ExitCode {
             cli
         }
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => Exit::Usage as u8,
-            });
+            return match e.kind() {
+                // Help and version are graphmail's own text (and keep clap's colours).
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    ExitCode::SUCCESS
+                }
+                // A usage error echoes the arguments back: out through the sanitiser.
+                _ => {
+                    crate::output::stderr(e.render().to_string().trim_end());
+                    ExitCode::from(Exit::Usage as u8)
+                }
+            };
         }
     };
     let location = crate::config::locate();
@@ -412,7 +418,7 @@ pub fn main_entry() -> ExitCode {
     if let Some(Command::Sendmail { args }) = &cli.command {
         // sendmail speaks in sysexits codes, not graphmail's: 75 when it cannot queue.
         if let Some(bad) = &bad_config {
-            eprintln!("{}", config_cmd::bad_config(bad.clone()).human());
+            crate::output::stderr(&CliError::from(bad.clone()).human());
             return ExitCode::from(75);
         }
         return sendmail_cmd::run(&cli.global, args);
@@ -421,11 +427,7 @@ pub fn main_entry() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::warn!(code = err.code, "command failed");
-            if json {
-                output::print_json(&err.to_json());
-            } else {
-                eprintln!("{}", err.human());
-            }
+            crate::output::error(&err, json);
             ExitCode::from(err.exit as u8)
         }
     }
@@ -442,7 +444,7 @@ pub fn run(
     // A file that cannot be used stops every command but these, which help to fix it.
     let bad_config = match (&cli.command, bad_config) {
         (Some(Command::Config(_) | Command::Completions { .. } | Command::Man), bad) => bad,
-        (_, Some(bad)) => return Err(config_cmd::bad_config(bad)),
+        (_, Some(bad)) => return Err(bad.into()),
         (_, None) => None,
     };
     match cli.command {

@@ -234,7 +234,9 @@ pub fn run(global: &GlobalArgs, args: RelayArgs) -> CliResult {
         Some(RelayCommand::Flush) => {
             let d = Arc::new(deliverer(global, spool, settings, args.connector)?);
             let (sent, deferred, failed) = runtime()?.block_on(d.drain(true));
-            println!("{sent} sent, {deferred} still queued, {failed} failed");
+            crate::output::stdout(&format!(
+                "{sent} sent, {deferred} still queued, {failed} failed"
+            ));
             Ok(())
         }
         Some(RelayCommand::User(cmd)) => users(global, cmd),
@@ -275,7 +277,7 @@ fn users(global: &GlobalArgs, cmd: RelayUserCommand) -> CliResult {
                 });
                 Ok::<_, CliError>(())
             })?;
-            println!("relay user '{}' saved", sanitize::line(&name));
+            crate::output::stdout(&format!("relay user '{}' saved", sanitize::line(&name)));
         }
         RelayUserCommand::Remove { name } => {
             let removed = vault.update(|doc| {
@@ -292,7 +294,7 @@ fn users(global: &GlobalArgs, cmd: RelayUserCommand) -> CliResult {
         }
         RelayUserCommand::List => {
             for u in vault.read()?.relay_users {
-                println!("{}", sanitize::line(&u.name));
+                crate::output::stdout(&u.name);
             }
         }
     }
@@ -372,7 +374,7 @@ fn serve_relay(
                 .with_fix("pick another address with --listen ADDR:PORT")
         })?;
         let local = listener.local_addr().unwrap_or(addr);
-        println!("graphmail relay listening on {local}");
+        crate::output::stdout(&format!("graphmail relay listening on {local}"));
         use std::io::Write;
         let _ = std::io::stdout().flush();
         tracing::info!(%local, "relay started");

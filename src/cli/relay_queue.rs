@@ -40,7 +40,7 @@ pub(super) fn queue(global: &GlobalArgs, spool: &Spool) -> CliResult {
                 })
             })
             .collect();
-        super::output::print_json(&json!(items));
+        crate::output::json(&json!(items));
         return Ok(());
     }
     print_table(&list);
@@ -50,21 +50,21 @@ pub(super) fn queue(global: &GlobalArgs, spool: &Spool) -> CliResult {
 /// The human listing, as `mailq` lays it out: one block per message.
 pub(super) fn print_table(list: &[(Area, EntrySummary)]) {
     if list.is_empty() {
-        println!("The relay queue is empty.");
+        crate::output::stdout("The relay queue is empty.");
         return;
     }
     for (area, e) in list {
         let age = now().saturating_sub(e.envelope.received_at);
-        println!(
+        crate::output::stdout(&format!(
             "{}  {:>8} B  {:>6}  {}  {}",
             e.id,
             e.size,
             format!("{}m", age / 60),
             area_name(*area),
             sanitize::line(&e.envelope.sender),
-        );
+        ));
         for r in &e.envelope.recipients {
-            println!("    to {}", sanitize::line(r));
+            crate::output::stdout(&format!("    to {}", sanitize::line(r)));
         }
         if let Some(why) = e
             .state
@@ -72,11 +72,11 @@ pub(super) fn print_table(list: &[(Area, EntrySummary)]) {
             .as_ref()
             .or(e.state.last_error.as_ref())
         {
-            println!("    ({})", sanitize::line(why));
+            crate::output::stdout(&format!("    ({})", sanitize::line(why)));
         }
     }
     let failed = list.iter().filter(|(a, _)| *a == Area::Failed).count();
-    println!("{} queued, {failed} failed", list.len() - failed);
+    crate::output::stdout(&format!("{} queued, {failed} failed", list.len() - failed));
 }
 
 pub(super) fn status(global: &GlobalArgs, spool: &Spool) -> CliResult {
@@ -89,7 +89,7 @@ pub(super) fn status(global: &GlobalArgs, spool: &Spool) -> CliResult {
         .max();
     let running = spool.relay_running();
     if global.json {
-        super::output::print_json(&json!({
+        crate::output::json(&json!({
             "relay_running": running,
             "spool": spool.root().display().to_string(),
             "queued": queued.len(),
@@ -98,15 +98,18 @@ pub(super) fn status(global: &GlobalArgs, spool: &Spool) -> CliResult {
         }));
         return Ok(());
     }
-    println!("relay: {}", if running { "running" } else { "not running" });
-    println!(
+    crate::output::stdout(&format!(
+        "relay: {}",
+        if running { "running" } else { "not running" }
+    ));
+    crate::output::stdout(&format!(
         "spool: {}",
         sanitize::line(&spool.root().display().to_string())
-    );
-    println!("queued: {}", queued.len());
-    println!("failed: {failed}");
+    ));
+    crate::output::stdout(&format!("queued: {}", queued.len()));
+    crate::output::stdout(&format!("failed: {failed}"));
     if let Some(age) = oldest {
-        println!("oldest queued: {} min", age / 60);
+        crate::output::stdout(&format!("oldest queued: {} min", age / 60));
     }
     Ok(())
 }
@@ -140,7 +143,7 @@ pub(super) fn retry(spool: &Spool, id: Option<String>, all: bool) -> CliResult {
             return Err(no_such(id));
         }
     }
-    println!("{n} message(s) due for delivery now");
+    crate::output::stdout(&format!("{n} message(s) due for delivery now"));
     Ok(())
 }
 
@@ -148,6 +151,6 @@ pub(super) fn drop(spool: &Spool, id: &str) -> CliResult {
     if !spool.drop_entry(id).map_err(spool_error)? {
         return Err(no_such(id));
     }
-    println!("dropped {}", sanitize::line(id));
+    crate::output::stdout(&format!("dropped {}", sanitize::line(id)));
     Ok(())
 }

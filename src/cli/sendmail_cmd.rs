@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use super::GlobalArgs;
 use super::relay_cmd::{deliverer, open_spool, relay_settings, runtime};
-use crate::domain::sanitize;
 use crate::relay::sendmail_args::{self, SendmailArgs};
 use crate::relay::spool::now;
 use crate::relay::{Area, Envelope, Outcome};
@@ -22,7 +21,7 @@ const EX_IOERR: u8 = 74;
 const EX_TEMPFAIL: u8 = 75;
 
 fn say(text: &str) {
-    eprintln!("graphmail sendmail: {}", sanitize::line(text));
+    crate::output::stderr(&format!("graphmail sendmail: {text}"));
 }
 
 pub fn run(global: &GlobalArgs, raw: &[String]) -> ExitCode {

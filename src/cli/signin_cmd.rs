@@ -7,31 +7,13 @@ use serde_json::json;
 use tokio::runtime::Runtime;
 
 use super::vault_cmd::unlock_vault;
-use super::{CliError, CliResult, Exit, GlobalArgs, output};
+use super::{CliError, CliResult, GlobalArgs, output};
 use crate::auth::{
-    self, AuthError, BrowserChoice, CheckError, CheckReport, FlowContext, OAuthHttp, Prompt,
-    SignInOptions, TokenSet, scopes,
+    self, AuthError, BrowserChoice, CheckReport, FlowContext, OAuthHttp, Prompt, SignInOptions,
+    TokenSet, scopes,
 };
 use crate::domain::Grant;
 use crate::vault::{ConnectorEntry, Vault};
-
-/// Turns a sign-in failure into the command's error: the decoded message and fix, exit 4 when
-/// a person must sign in again.
-pub(super) fn cli_error(err: AuthError) -> CliError {
-    if let AuthError::Vault(v) = err {
-        return v.into();
-    }
-    let exit = if err.needs_sign_in() {
-        Exit::SignIn
-    } else {
-        Exit::Failure
-    };
-    let mut out = CliError::new(exit, err.code(), err.to_string());
-    if let Some(fix) = err.fix() {
-        out = out.with_fix(fix);
-    }
-    out
-}
 
 pub(super) fn runtime() -> CliResult<Runtime> {
     // Multi-threaded: token renewal blocks on the vault lock and drives HTTP on the workers.
@@ -43,14 +25,14 @@ pub(super) fn runtime() -> CliResult<Runtime> {
 }
 
 pub(super) fn http() -> CliResult<OAuthHttp> {
-    OAuthHttp::new().map_err(cli_error)
+    OAuthHttp::new().map_err(CliError::from)
 }
 
 fn entry(vault: &Vault, name: &str) -> CliResult<ConnectorEntry> {
     let doc = vault.read()?;
     doc.get(name)
         .cloned()
-        .ok_or_else(|| cli_error(AuthError::UnknownConnector(name.to_string())))
+        .ok_or_else(|| CliError::from(AuthError::UnknownConnector(name.to_string())))
 }
 
 pub(super) fn rfc3339(unix: i64) -> String {
@@ -111,7 +93,7 @@ pub fn login(global: &GlobalArgs, name: &str, no_browser: bool) -> CliResult {
                 "message": err.to_string(),
                 "fix": err.fix(),
             });
-            Err(cli_error(err).with_json_fields(event))
+            Err(CliError::from(err).with_json_fields(event))
         }
     }
 }
@@ -224,7 +206,7 @@ fn report_signed_in(name: &str, set: &TokenSet, json: bool) {
 /// `graphmail connector logout NAME`
 pub fn logout(global: &GlobalArgs, name: &str) -> CliResult {
     let vault = unlock_vault(global)?;
-    let had = auth::forget_tokens(&vault, name).map_err(cli_error)?;
+    let had = auth::forget_tokens(&vault, name).map_err(CliError::from)?;
     tracing::info!(connector = name, had_tokens = had, "signed out");
     if global.json {
         output::print_json(&json!({ "ok": true, "signed_out": had }));
@@ -236,25 +218,6 @@ pub fn logout(global: &GlobalArgs, name: &str) -> CliResult {
     Ok(())
 }
 
-/// The CLI's error for a failed test.
-fn check_error(err: CheckError) -> CliError {
-    match err {
-        CheckError::Token(e) => cli_error(e),
-        CheckError::Graph(g) => {
-            let exit = if g.needs_sign_in() {
-                Exit::SignIn
-            } else {
-                Exit::Failure
-            };
-            let out = CliError::new(exit, g.code, g.message);
-            match g.fix {
-                Some(fix) => out.with_fix(fix),
-                None => out,
-            }
-        }
-    }
-}
-
 /// `graphmail connector test NAME`
 pub fn test(global: &GlobalArgs, name: &str) -> CliResult {
     let vault = Arc::new(unlock_vault(global)?);
@@ -262,7 +225,7 @@ pub fn test(global: &GlobalArgs, name: &str) -> CliResult {
     let http = http()?;
     let rt = runtime()?;
     let mut report = rt.block_on(auth::check_connector(vault.clone(), &entry, http));
-    let error = report.error.take().map(check_error);
+    let error = report.error.take().map(CliError::from);
     print_report(name, &report, error.as_ref(), global.json);
     match error {
         Some(e) => Err(e),

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::config_cmd::with_connector;
-use super::signin_cmd::{cli_error, http, rfc3339, runtime};
+use super::signin_cmd::{http, rfc3339, runtime};
 use super::vault_cmd::unlock_vault;
 use super::{CliError, CliResult, GlobalArgs, output};
 use crate::auth;
@@ -23,7 +23,8 @@ fn print_token(global: &GlobalArgs, name: &str) -> CliResult {
     let vault = unlock_vault(global)?;
     let http = http()?;
     let rt = runtime()?;
-    let token = auth::fresh_access_token(&vault, name, &http, rt.handle()).map_err(cli_error)?;
+    let token =
+        auth::fresh_access_token(&vault, name, &http, rt.handle()).map_err(CliError::from)?;
     if global.json {
         output::print_json(&json!({
             "access_token": token.secret(),

@@ -117,6 +117,17 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A config file that cannot be used, as a usage error that says where to fix it.
+impl From<ConfigError> for crate::error::UserError {
+    fn from(err: ConfigError) -> Self {
+        let fix = format!(
+            "edit {} (`graphmail config show` checks it again), or point GRAPHMAIL_CONFIG at another file",
+            err.label
+        );
+        Self::new(crate::error::Exit::Usage, "bad_config", err.to_string()).with_fix(fix)
+    }
+}
+
 /// The file as serde sees it: unknown keys are refused, values are checked by hand so each
 /// message can name the key and show the value as written.
 #[derive(Deserialize)]

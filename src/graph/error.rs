@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::client::TokenError;
 use crate::domain::sanitize;
+use crate::error::{Exit, SIGN_IN_AGAIN_IN_APP, UserError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
@@ -145,6 +146,54 @@ impl GraphError {
             status,
             code: sanitize::line(&code).into_owned(),
             message: sanitize::line(&message).into_owned(),
+        }
+    }
+}
+
+/// The error code of an id Graph cannot read (the command line names the id in the message).
+pub const INVALID_ID: &str = "invalid_id";
+
+/// A Graph failure as the user sees it: a sentence, the fix (the `NAME` placeholder left for the
+/// caller), a stable code; exit 4 when a person must sign in again.
+impl From<GraphError> for UserError {
+    fn from(e: GraphError) -> Self {
+        if e.code() == Some("ErrorInvalidIdMalformed") {
+            return UserError::new(
+                Exit::Usage,
+                INVALID_ID,
+                "that is not a message id: Graph cannot read it (ErrorInvalidIdMalformed)",
+            )
+            .with_fix(
+                "use the id from `graphmail mail list` (the ID column, or \"id\" with --json), whole and unchanged",
+            );
+        }
+        let (exit, code) = match &e {
+            GraphError::Token(t) if t.needs_sign_in => (Exit::SignIn, "sign_in_needed"),
+            GraphError::Token(_) => (Exit::Failure, "token_failed"),
+            GraphError::Api { status: 401, .. } => (Exit::SignIn, "sign_in_needed"),
+            GraphError::Api { status: 403, .. } => (Exit::Failure, "access_denied"),
+            GraphError::Api { status: 404, .. } => (Exit::Failure, "not_found"),
+            GraphError::Api { .. } => (Exit::Failure, "graph_error"),
+            GraphError::GaveUp { .. } => (Exit::Failure, "throttled"),
+            GraphError::Transport(_) => (Exit::Failure, "network"),
+            GraphError::MaybeSent { .. } => (Exit::Failure, "maybe_sent"),
+            GraphError::MaybeApplied { .. } => (Exit::Failure, "maybe_applied"),
+            GraphError::Decode(_) | GraphError::ForeignLink(_) => (Exit::Failure, "bad_reply"),
+            GraphError::Invalid(_) => (Exit::Failure, "invalid"),
+            GraphError::Io { .. } => (Exit::Failure, "io"),
+        };
+        let mut message = e.to_string();
+        if e.may_have_sent() {
+            message.push_str("; check Sent Items");
+        }
+        let mut out = UserError::new(exit, code, sanitize::line(&message).into_owned())
+            .with_optional_fix(e.fix());
+        if exit == Exit::SignIn {
+            out = out.with_app_fix(SIGN_IN_AGAIN_IN_APP);
+        }
+        match e.code() {
+            Some(c) => out.with_detail(format!("Graph error code: {c}")),
+            None => out,
         }
     }
 }

@@ -21,7 +21,7 @@ pub use client::{
     GraphClient, MAILBOX_CONCURRENCY, Mailbox, TokenError, TokenFuture, TokenSource, http_client,
 };
 pub use drafts::KeyLookup;
-pub use error::GraphError;
+pub use error::{GraphError, INVALID_ID};
 pub use folders::{
     FolderRef, WELL_KNOWN_FOLDERS, WellKnownFolder, flatten_tree, folder_path, resolve_folder,
 };

@@ -15,6 +15,7 @@ mod keys;
 mod storage;
 #[cfg(test)]
 mod tests;
+mod user_error;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

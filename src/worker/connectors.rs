@@ -3,32 +3,10 @@
 use secrecy::SecretString;
 
 use crate::app::{ConnectorDraft, ConnectorRow, TokenFacts, UiError, UiErrorKind};
-use crate::cli::CliError;
 use crate::vault::{ConnectorEntry, ConnectorSecrets, InitOptions, Unlock, Vault, VaultError};
 
 use super::Services;
-
-/// A vault error as the screen shows it: the same sentence and fix as the CLI.
-pub fn vault_error(e: VaultError) -> UiError {
-    let kind = match e {
-        VaultError::WrongPassphrase => UiErrorKind::WrongPassphrase,
-        _ => UiErrorKind::Vault,
-    };
-    let cli = CliError::from(e);
-    let mut message = cli.message;
-    if let Some(first) = message.get(..1) {
-        message = first.to_uppercase() + &message[1..];
-    }
-    if !message.ends_with('.') {
-        message.push('.');
-    }
-    UiError {
-        kind,
-        message,
-        fix: cli.fix,
-        detail: None,
-    }
-}
+use super::ui_error::{connector_gone, vault_error};
 
 pub fn unlock(services: &Services, passphrase: SecretString) -> Result<Vec<ConnectorRow>, UiError> {
     let vault =
@@ -110,13 +88,10 @@ pub fn save(vault: &Vault, draft: ConnectorDraft) -> Result<Vec<ConnectorRow>, U
         let ropc = connector.grant == crate::domain::Grant::Ropc;
         let entry = match &original_name {
             Some(old) => doc.get_mut(old).ok_or_else(|| {
-                SaveError::Ui(
-                    UiError::new(
-                        UiErrorKind::Vault,
-                        format!("The connector '{old}' is no longer in the vault."),
-                    )
-                    .with_fix("another graphmail process removed it; add it again"),
-                )
+                SaveError::Ui(connector_gone(
+                    old,
+                    "another graphmail process removed it; add it again",
+                ))
             })?,
             None => {
                 doc.connectors.push(ConnectorEntry {
@@ -164,13 +139,10 @@ pub fn delete(vault: &Vault, name: &str) -> Result<Vec<ConnectorRow>, UiError> {
         let before = doc.connectors.len();
         doc.connectors.retain(|e| e.connector.name != name);
         if doc.connectors.len() == before {
-            return Err(SaveError::Ui(
-                UiError::new(
-                    UiErrorKind::Vault,
-                    format!("The connector '{name}' is no longer in the vault."),
-                )
-                .with_fix("press r to reload the list"),
-            ));
+            return Err(SaveError::Ui(connector_gone(
+                name,
+                "press r to reload the list",
+            )));
         }
         Ok(doc.connectors.iter().map(row).collect::<Vec<_>>())
     });

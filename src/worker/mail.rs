@@ -12,12 +12,12 @@ use crate::app::{
 };
 use crate::auth::{OAuthHttp, VaultTokens};
 use crate::graph::{
-    Address, AttachmentInfo, BodyFormat, FolderRef, GraphClient, GraphError, ListQuery, Mailbox,
-    MessagePager, MessageSummary, Order, OutgoingAttachment, OutgoingMessage, flatten_tree,
-    http_client,
+    Address, AttachmentInfo, BodyFormat, FolderRef, GraphClient, ListQuery, Mailbox, MessagePager,
+    MessageSummary, Order, OutgoingAttachment, OutgoingMessage, flatten_tree, http_client,
 };
 
 use super::Services;
+use super::ui_error::{connector_gone, graph_error, vault_error};
 use crate::audit::{self, AuditRecord};
 
 /// Listings kept for their next page; older ones are dropped beyond this.
@@ -29,31 +29,6 @@ pub struct MailSessions {
     clients: Mutex<HashMap<String, (GraphClient, String)>>,
     pagers: Mutex<Vec<(ReqId, MessagePager)>>,
     http: Mutex<Option<reqwest::Client>>,
-}
-
-/// A Graph error in the words the screen shows.
-pub fn graph_error(e: GraphError) -> UiError {
-    let kind = if e.may_have_sent() {
-        UiErrorKind::MaybeSent
-    } else if matches!(e, GraphError::Transport(_) | GraphError::GaveUp { .. }) {
-        UiErrorKind::Network
-    } else {
-        UiErrorKind::Other
-    };
-    let mut message = e.to_string();
-    if let Some(first) = message.get(..1) {
-        message = first.to_uppercase() + &message[1..];
-    }
-    if !message.ends_with('.') {
-        message.push('.');
-    }
-    let fix = e.fix();
-    UiError {
-        kind,
-        message,
-        fix,
-        detail: e.code().map(|c| format!("Graph error code: {c}")),
-    }
 }
 
 fn person(a: &Address) -> Person {
@@ -133,13 +108,12 @@ impl MailSessions {
             return Ok(c.clone());
         }
         let vault = services.vault()?;
-        let doc = vault.read().map_err(super::connectors::vault_error)?;
+        let doc = vault.read().map_err(vault_error)?;
         let entry = doc.get(name).ok_or_else(|| {
-            UiError::new(
-                UiErrorKind::Vault,
-                format!("The connector '{name}' is no longer in the vault."),
+            connector_gone(
+                name,
+                "go back to the connector list and press r to reload it",
             )
-            .with_fix("go back to the connector list and press r to reload it")
         })?;
         let mailbox = Mailbox::for_connector(&entry.connector).map_err(graph_error)?;
         let http =

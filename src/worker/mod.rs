@@ -8,6 +8,7 @@ mod connectors;
 mod demo_browser;
 mod mail;
 mod signin;
+mod ui_error;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -12,89 +12,15 @@ use tokio::sync::mpsc;
 
 use crate::app::{
     AuthorizePrompt, DeviceCodePrompt, Event, EventBody, ReqId, SignInUpdate, SignedIn, TestReport,
-    UiError, UiErrorKind,
+    UiError,
 };
-use crate::auth::{self, AuthError, CheckError, FlowContext, OAuthHttp, Prompt, SignInOptions};
+use crate::auth::{self, AuthError, FlowContext, OAuthHttp, Prompt, SignInOptions};
 use crate::domain::Grant;
 use crate::vault::{ConnectorEntry, Vault};
 
-use super::connectors::{rows, vault_error};
+use super::connectors::rows;
+use super::ui_error::{auth_error, check_error, vault_error};
 use super::{Services, blocking};
-
-/// One sentence: a capital first letter and a full stop.
-fn sentence(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .take(1)
-        .flat_map(char::to_uppercase)
-        .chain(text.chars().skip(1))
-        .collect();
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
-/// What to do when a person must sign in (again), said the way this app does it.
-const SIGN_IN_FIX: &str = "sign it in from the connector list (s by default)";
-const SIGN_IN_AGAIN_FIX: &str = "sign it in again from the connector list (s by default)";
-
-/// A fix for connector `name`: the CLI's placeholder filled in, or how to sign in here.
-fn fix_for(fix: Option<String>, sign_in: Option<&str>, name: &str) -> Option<String> {
-    if let Some(how) = sign_in {
-        return Some(how.to_string());
-    }
-    fix.map(|f| f.replace(" NAME", &format!(" {name}")))
-}
-
-/// A sign-in or token error of connector `name` as the screen shows it: the decoded cause, its
-/// fix, and for an identity refusal the AADSTS code and the service's ids for support.
-pub fn auth_error(err: AuthError, name: &str) -> UiError {
-    let sign_in = match &err {
-        AuthError::NotSignedIn(_) => Some(SIGN_IN_FIX),
-        e if e.needs_sign_in() => Some(SIGN_IN_AGAIN_FIX),
-        _ => None,
-    };
-    match err {
-        AuthError::Vault(v) => vault_error(v),
-        AuthError::Identity(d) => {
-            let code = match d.aadsts {
-                Some(n) => format!("AADSTS{n} ({})", d.error),
-                None => d.error.clone(),
-            };
-            let detail = match &d.detail {
-                Some(more) => {
-                    let more = more.trim();
-                    let more = more
-                        .strip_prefix('(')
-                        .and_then(|m| m.strip_suffix(')'))
-                        .unwrap_or(more);
-                    format!("{code} · {more}")
-                }
-                None => code,
-            };
-            UiError {
-                kind: UiErrorKind::Identity,
-                message: sentence(&d.message),
-                fix: fix_for(Some(d.fix.clone()), sign_in, name),
-                detail: Some(detail),
-            }
-        }
-        other => {
-            let kind = match other {
-                AuthError::Network(_) => UiErrorKind::Network,
-                AuthError::Cancelled | AuthError::UnknownConnector(_) => UiErrorKind::Other,
-                _ => UiErrorKind::Identity,
-            };
-            UiError {
-                kind,
-                message: sentence(&other.to_string()),
-                fix: fix_for(other.fix(), sign_in, name),
-                detail: None,
-            }
-        }
-    }
-}
 
 fn entry(vault: &Vault, name: &str) -> Result<ConnectorEntry, UiError> {
     let doc = vault.read().map_err(vault_error)?;
@@ -224,23 +150,7 @@ pub async fn test(services: Arc<Services>, name: String) -> Result<TestReport, U
     let (vault, entry) = load(&services, &name).await?;
     let http = OAuthHttp::new().map_err(|e| auth_error(e, &name))?;
     let report = auth::check_connector(vault.clone(), &entry, http).await;
-    let problem = report.error.map(|e| match e {
-        CheckError::Token(e) => auth_error(e, &name),
-        CheckError::Graph(g) => UiError {
-            kind: if g.code == "network" {
-                UiErrorKind::Network
-            } else {
-                UiErrorKind::Other
-            },
-            message: sentence(&g.message),
-            fix: fix_for(
-                g.fix.clone(),
-                g.needs_sign_in().then_some(SIGN_IN_AGAIN_FIX),
-                &name,
-            ),
-            detail: None,
-        },
-    });
+    let problem = report.error.map(|e| check_error(e, &name));
     let outcome = problem.as_ref().map(|p| p.message.clone());
     let connectors = blocking(move || {
         record(&vault, &name, outcome)?;
@@ -279,31 +189,6 @@ fn record(vault: &Vault, name: &str, failure: Option<String>) -> Result<(), UiEr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn messages_become_sentences() {
-        assert_eq!(
-            sentence("cannot reach the identity platform"),
-            "Cannot reach the identity platform."
-        );
-        assert_eq!(sentence("Done."), "Done.");
-    }
-
-    #[test]
-    fn fixes_name_the_connector_and_say_how_to_sign_in_here() {
-        assert_eq!(
-            fix_for(
-                Some("check `graphmail connector show NAME`".into()),
-                None,
-                "hr"
-            )
-            .as_deref(),
-            Some("check `graphmail connector show hr`")
-        );
-        let never = auth_error(AuthError::NotSignedIn("hr".into()), "hr");
-        assert_eq!(never.fix.as_deref(), Some(SIGN_IN_FIX));
-        assert_eq!(never.message, "Connector 'hr' is not signed in.");
-    }
 
     #[test]
     fn the_ssh_target_comes_from_the_forward_line() {

@@ -16,11 +16,12 @@ mod list;
 pub mod output;
 
 use self::audit::MailAudit;
-use self::error::{INVALID_ID, graph_error, write_error};
+use self::error::{graph_error, write_error};
 use self::output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
 use crate::domain::sanitize;
 use crate::domain::validate::validate_mailbox;
+use crate::graph::INVALID_ID;
 use crate::graph::{
     BodyFormat, GraphClient, Mailbox, MessageDetail, OutgoingAttachment, OutgoingMessage,
 };
@@ -183,10 +184,8 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
     match result {
         Err(e) if is_broken_pipe(&e) => Ok(()),
         Err(mut e) => {
-            // Name the connector in "sign in again" advice.
-            e.fix = e
-                .fix
-                .map(|f| f.replace("login NAME", &format!("login {name}")));
+            // Name the connector in the advice.
+            e = e.for_connector(&name);
             if let (INVALID_ID, Some(id)) = (e.code, &message_id) {
                 e.message = e
                     .message
