@@ -18,10 +18,10 @@ use serde::Deserialize;
 
 use crate::domain::permissions::Preset;
 use crate::domain::{Cloud, Connector, Grant};
-use crate::emulator::tenant::AppKind;
-use crate::emulator::{self, Emulator, EmulatorConfig, IdentitySettings};
 use crate::error::{UserError, UserResult};
 use crate::vault::{ConnectorEntry, ConnectorSecrets, InitOptions, TokenCache, Unlock, Vault};
+use graphmail_emulator::tenant::AppKind;
+use graphmail_emulator::{self as emulator, Emulator, EmulatorConfig, IdentitySettings};
 
 /// How long a device code waits before the demo approves it: long enough to be read.
 const APPROVE_AFTER: Duration = Duration::from_secs(4);

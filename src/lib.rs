@@ -1,18 +1,17 @@
 //! graphmail: Microsoft Graph mail connectors for sysadmins, kept in an age-encrypted vault.
 //!
 //! Layers (see README): `domain` holds pure types and rules; `vault` the encrypted store;
-//! `cli` the scriptable commands; `emulator` a loopback identity platform + Graph mail service.
+//! `cli` the scriptable commands. The loopback identity platform + Graph mail emulator behind
+//! `graphmail demo` is the `graphmail-emulator` crate, present with the `demo` feature.
 
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
-#[cfg(feature = "emulator")]
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
-#[cfg(feature = "emulator")]
-pub mod emulator;
 pub mod error;
 pub mod graph;
 pub mod http;

@@ -84,6 +84,7 @@ pub fn run(vault_path: PathBuf, vault: Option<Vault>, config: &Config) -> UserRe
 
 /// Runs the app for `graphmail demo`: the sign-in screen can approve an authorize URL as
 /// `user` (a demo account of the built-in emulator) with a key.
+#[cfg(feature = "demo")]
 pub fn run_demo(
     vault_path: PathBuf,
     vault: Vault,
@@ -128,8 +129,9 @@ fn run_with(
         model.shared.select = config.default_connector.as_ref().map(|d| d.value.clone());
     }
     let services = match demo_user {
+        #[cfg(feature = "demo")]
         Some(user) => Services::for_demo(vault_path, vault, user),
-        None => Services::new(vault_path, vault),
+        _ => Services::new(vault_path, vault),
     };
     runtime.block_on(async move {
         let mut terminal = ratatui::init();

@@ -1,13 +1,13 @@
 //! The config file through the real binary: `config path|show`, bad values, and the settings
 //! reaching other commands (flag > environment > file > default).
 
-mod common_vault;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common_vault::{graphmail, write_private};
 use serde_json::Value;
+use support::vault::{graphmail, write_private};
 
 const CLIENT: &str = "c2a15992-f9b8-42f5-a434-e52adae08363";
 
@@ -77,7 +77,7 @@ impl Env {
     }
 
     fn run_cmd(mut cmd: Command) -> Out {
-        let (code, stdout, stderr) = common_vault::run(&mut cmd);
+        let (code, stdout, stderr) = support::vault::run(&mut cmd);
         Out {
             code,
             stdout,

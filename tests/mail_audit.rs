@@ -1,6 +1,5 @@
 //! The audit log: every mailbox-changing `graphmail mail` command adds exactly one line next to
 //! the vault, without bodies, subjects, tokens or secrets; `graphmail audit` reads it back.
-#![cfg(feature = "emulator")]
 
 mod common_mail;
 

@@ -1,7 +1,6 @@
 //! Reading commands of `graphmail mail` end to end against the emulator, human and JSON: the
 //! folder tree, listings (folder paths, unread, search, every page), the seeded hostile
 //! messages printed inert, non-ASCII text, the 1 MB body, and attachments saved byte-identical.
-#![cfg(feature = "emulator")]
 
 mod common_mail;
 

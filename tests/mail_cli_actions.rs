@@ -1,7 +1,6 @@
 //! Commands of `graphmail mail` that change the mailbox, end to end against the emulator: send
 //! (small attachments inline, a large one through an upload session), reply, reply all, forward,
 //! mark, move, delete to Deleted Items and for good; checked in the emulator's own state.
-#![cfg(feature = "emulator")]
 
 mod common_mail;
 

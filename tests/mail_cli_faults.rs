@@ -1,6 +1,5 @@
 //! `graphmail mail` against an emulator that misbehaves: throttling and unavailability during a
 //! full listing, and a connection dropped during `sendMail` before or after Graph acted on it.
-#![cfg(feature = "emulator")]
 
 mod common_mail;
 

@@ -1,7 +1,6 @@
 //! The access token behind `graphmail mail`, against the emulator's identity platform: a token
 //! Graph refuses is renewed once and the call retried, an expired one is renewed before the
 //! call without asking anything, and a renewal that fails too ends in "sign in again".
-#![cfg(feature = "emulator")]
 
 mod common_mail;
 

@@ -2,17 +2,16 @@
 //! `Retry-After` on 429 and 503, one refresh after a 401, at most four requests in flight per
 //! mailbox (the emulator answers 429 past four), and sends that are never repeated after an
 //! unknown outcome.
-#![cfg(feature = "emulator")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use graphmail::emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
 use graphmail::graph::{
     FolderRef, GraphClient, GraphError, ListQuery, Mailbox, OutgoingMessage, TokenError,
     TokenFuture, TokenSource, WellKnownFolder, http_client,
 };
+use graphmail_emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
 use secrecy::SecretString;
 
 async fn emulator(messages: Option<usize>, faults: &str) -> RunningEmulator {

@@ -1,6 +1,5 @@
 //! `graphmail sendmail` and `graphmail relay` end to end: the real binary, real SMTP clients
 //! (Python's smtplib, swaks), and the emulator's sent hook as the judge of what went out.
-#![cfg(feature = "emulator")]
 
 mod common_mail;
 

@@ -1,6 +1,5 @@
 //! Authorization code + PKCE through the real binary against the emulator: back through the
 //! loopback listener, back through a pasted address, and a wrong `state` refused.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 

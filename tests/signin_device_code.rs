@@ -1,5 +1,4 @@
 //! Device code through the real binary against the emulator: approved, declined, expired.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 
@@ -84,7 +83,7 @@ fn a_declined_device_code_is_explained_and_saves_nothing() {
 #[test]
 fn an_expired_device_code_is_explained_and_saves_nothing() {
     let emu = Emu::with(
-        graphmail::emulator::tenant::TenantSeed::demo(),
+        graphmail_emulator::tenant::TenantSeed::demo(),
         Clocks {
             device_expires_in: std::time::Duration::from_secs(2),
             ..Clocks::default()

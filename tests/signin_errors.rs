@@ -1,7 +1,6 @@
 //! Every AADSTS case the emulator produces for a sign-in: the decoded message and fix on
 //! stderr (and in the `--json` error event), a non-zero exit, and the vault byte for byte as
 //! it was.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 

@@ -1,5 +1,4 @@
 //! Tokens kept fresh without a person: renewal with rotation, concurrent callers, revocation.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 
@@ -8,7 +7,7 @@ use std::time::Duration;
 use common_signin::emu::{ADELE, Clocks, DAEMON_APP, Emu, PUBLIC_APP};
 use common_signin::{Env, connector, run};
 use graphmail::domain::Grant;
-use graphmail::emulator::tenant::TenantSeed;
+use graphmail_emulator::tenant::TenantSeed;
 
 /// Access tokens of one minute: always inside the five-minute renewal margin, so every
 /// `graphmail token` renews.

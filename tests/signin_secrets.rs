@@ -1,13 +1,12 @@
 //! Nothing secret leaves through the terminal or the log: sign in with distinctive secrets,
 //! then search everything graphmail wrote for them and for the tokens it got.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 
 use common_signin::emu::{ADELE, Clocks, DAEMON_APP, Emu, PUBLIC_APP, WEB_APP};
 use common_signin::{Env, LoginChild, Out, assert_not_in, connector, run};
 use graphmail::domain::Grant;
-use graphmail::emulator::tenant::TenantSeed;
+use graphmail_emulator::tenant::TenantSeed;
 
 const PASSWORD: &str = "Pw-Zq7-unmistakable-user-password-41";
 const WRONG_PASSWORD: &str = "Pw-Zq7-unmistakable-wrong-password-77";

@@ -1,5 +1,4 @@
 //! `graphmail refresh` and `graphmail connector status` against the emulator.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 

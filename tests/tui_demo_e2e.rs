@@ -2,7 +2,7 @@
 //! folders, open a message, search, reply and find the reply in Sent Items, delete a message and
 //! find it in Deleted Items, quit with the terminal restored and the demo's vault folder gone.
 
-#![cfg(feature = "emulator")]
+#![cfg(feature = "demo")]
 
 mod tui_support;
 

@@ -2,9 +2,7 @@
 //! only, choose permissions, sign it in with a device code against the emulator, see it listed
 //! with a valid token, quit, and find the terminal restored.
 
-#[cfg(feature = "emulator")]
-mod common_emulator;
-
+mod support;
 mod tui_support;
 
 use std::path::Path;
@@ -150,10 +148,9 @@ fn user_code_on(screen: &str) -> Option<String> {
         .filter(|code| code.len() == 9)
 }
 
-#[cfg(feature = "emulator")]
 #[test]
 fn a_device_code_sign_in_against_the_emulator_turns_the_token_valid() {
-    use common_emulator::Harness;
+    use support::emulator::Emulator;
 
     if !tmux_available() {
         return;
@@ -163,9 +160,9 @@ fn a_device_code_sign_in_against_the_emulator_turns_the_token_valid() {
         .enable_all()
         .build()
         .expect("a runtime for the emulator");
-    let emu = rt.block_on(Harness::start());
-    let login_url = emu.emu.login_url.clone();
-    let graph_url = emu.emu.graph_url.clone();
+    let emu = rt.block_on(Emulator::start());
+    let login_url = emu.login_url().to_owned();
+    let graph_url = emu.graph_url().to_owned();
     let tenant = emu.seed().tenant.domain.clone();
     let app = emu.public_app().client_id;
     let user = emu.admin().upn;
@@ -220,14 +217,10 @@ fn a_device_code_sign_in_against_the_emulator_turns_the_token_valid() {
     t.send(&["s"]);
     let screen = t.wait_until("a device code", |s| user_code_on(s).is_some());
     let code = user_code_on(&screen).expect("the user code is on the screen");
-    let approved = rt.block_on(async {
-        emu.post(
-            &format!("{login_url}/_emulator/device/approve"),
-            &[("user_code", code.as_str()), ("upn", user.as_str())],
-        )
-        .await
-        .status()
-    });
+    let approved = rt.block_on(emu.hook(
+        "/device/approve",
+        &[("user_code", code.as_str()), ("upn", user.as_str())],
+    ));
     assert!(
         approved.is_success(),
         "the emulator approved {code}: {approved}"

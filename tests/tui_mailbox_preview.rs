@@ -209,12 +209,10 @@ fn html_is_laid_out_for_the_preview_width_and_its_table_stays_whole() {
     );
 }
 
-#[cfg(feature = "emulator")]
-mod common_graph;
+mod support;
 
 /// The worker's read against the emulator: Graph's own text is not asked for, so the HTML of
 /// the access review arrives laid out for the width the app gave.
-#[cfg(feature = "emulator")]
 #[tokio::test]
 async fn the_graph_read_converts_html_at_the_width_asked_for() {
     use std::sync::Arc;
@@ -233,11 +231,14 @@ async fn the_graph_read_converts_html_at_the_width_asked_for() {
         }
     }
 
-    let s = common_graph::start().await;
-    let token = s.adele();
+    let s = support::emulator::Emulator::start().await;
+    let token = s.mint(&s.user(0), 600);
     let page: serde_json::Value = s
         .http
-        .get(s.graph("/me/messages?$search=\"access review\"&$select=id"))
+        .get(format!(
+            "{}/me/messages?$search=\"access review\"&$select=id",
+            s.graph_url()
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -248,7 +249,7 @@ async fn the_graph_read_converts_html_at_the_width_asked_for() {
     let id = page["value"][0]["id"].as_str().expect("the seeded review");
     let client = GraphClient::new(
         http_client().unwrap(),
-        &s.graph(""),
+        s.graph_url(),
         &Mailbox::Me,
         Arc::new(Token(token)),
     )

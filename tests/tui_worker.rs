@@ -2,7 +2,6 @@
 //! the screen gets the prompts under the sign-in's id, a pasted redirect URL reaches the flow,
 //! cancelling closes the loopback listener, refusals arrive decoded, and a test's outcome shows
 //! in the list's token health.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 
@@ -15,9 +14,9 @@ use graphmail::app::{
     SignedIn, TestReport, TokenHealth, UiError, UiErrorKind,
 };
 use graphmail::domain::Grant;
-use graphmail::emulator::tenant::TenantSeed;
 use graphmail::vault::ConnectorEntry;
 use graphmail::worker::{self, Services};
+use graphmail_emulator::tenant::TenantSeed;
 use secrecy::SecretString;
 use tokio::sync::mpsc;
 

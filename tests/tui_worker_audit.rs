@@ -1,7 +1,6 @@
 //! Changes made from the terminal app's mailbox go to the same audit log as the CLI's: each
 //! mark, move, delete, send, reply, reply-all and forward adds exactly one line, naming the
 //! connector, the mailbox, the message and the recipients, never a body or subject.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 

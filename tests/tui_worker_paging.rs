@@ -1,7 +1,6 @@
 //! Paging on after messages left the list: the service pages by offset, so a message read in
 //! the unread-only view (or moved, or deleted) would make the next page skip one the user never
 //! saw. The worker starts the next page as many messages earlier.
-#![cfg(feature = "emulator")]
 
 mod common_signin;
 

@@ -19,9 +19,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use graphmail::emulator::Emulator;
-use graphmail::emulator::tenant::AppKind;
 use graphmail::vault::{Unlock, Vault};
+use graphmail_emulator::Emulator;
+use graphmail_emulator::tenant::AppKind;
 use secrecy::SecretString;
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! The emulator served by a benchmark itself, with a layer that counts the Graph requests
 //! (`/v1.0/…`) it answers and times how long the emulator took to answer each one. Same state
-//! and routes as `graphmail::emulator::start`.
+//! and routes as `graphmail_emulator::start`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::middleware::Next;
-use graphmail::emulator::faults::Faults;
-use graphmail::emulator::graph::MailState;
-use graphmail::emulator::identity::IdentityState;
-use graphmail::emulator::tenant::TenantSeed;
-use graphmail::emulator::{Emulator, IdentitySettings, TokenSigner, router};
+use graphmail_emulator::faults::Faults;
+use graphmail_emulator::graph::MailState;
+use graphmail_emulator::identity::IdentityState;
+use graphmail_emulator::tenant::TenantSeed;
+use graphmail_emulator::{Emulator, IdentitySettings, TokenSigner, router};
 use tokio::sync::oneshot;
 
 /// One Graph request the emulator answered.

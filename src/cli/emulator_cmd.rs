@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{CliError, CliResult, EmulatorArgs, GlobalArgs};
-use crate::emulator::{self, EmulatorConfig, tenant::TenantSeed};
+use graphmail_emulator::{self as emulator, EmulatorConfig, tenant::TenantSeed};
 
 pub fn run(global: &GlobalArgs, args: EmulatorArgs) -> CliResult {
     let seed = match &args.seed {

@@ -3,7 +3,7 @@
 mod audit_cmd;
 mod config_cmd;
 mod connector;
-#[cfg(feature = "emulator")]
+#[cfg(feature = "demo")]
 mod emulator_cmd;
 mod health_cmd;
 mod mail;
@@ -82,9 +82,10 @@ pub enum Command {
     /// Use the mailbox behind a connector: folders, list, read, send, reply, move, delete…
     Mail(MailArgs),
     /// Run the emulated identity platform and Graph mail service on loopback
-    #[cfg(feature = "emulator")]
+    #[cfg(feature = "demo")]
     Emulator(EmulatorArgs),
     /// Try graphmail against a built-in emulated tenant (no Microsoft account needed)
+    #[cfg(feature = "demo")]
     Demo,
     /// Print a valid access token for a connector (renewed first when needed), for scripts
     Token {
@@ -346,7 +347,7 @@ pub struct GuideArgs {
     pub username: Option<String>,
 }
 
-#[cfg(feature = "emulator")]
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 picks a free one)
@@ -463,16 +464,10 @@ pub fn run(
         Some(Command::Sendmail { .. }) => Err(CliError::usage(
             "sendmail reports in sysexits codes and runs through main_entry",
         )),
-        #[cfg(feature = "emulator")]
+        #[cfg(feature = "demo")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
-        #[cfg(feature = "emulator")]
+        #[cfg(feature = "demo")]
         Some(Command::Demo) => crate::demo::run(),
-        #[cfg(not(feature = "emulator"))]
-        Some(Command::Demo) => Err(CliError::failure(
-            "not_available",
-            "this build of graphmail has no emulator, so `graphmail demo` cannot run",
-        )
-        .with_fix("build graphmail with its default features")),
         None => {
             let path = vault_cmd::vault_path(&global)?;
             // With an identity or passphrase file the vault opens before the screen does.

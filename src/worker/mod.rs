@@ -5,6 +5,7 @@
 //! `Cancel` aborts the task of that id.
 
 mod connectors;
+#[cfg(feature = "demo")]
 mod demo_browser;
 mod mail;
 mod signin;
@@ -28,6 +29,7 @@ pub struct Services {
     open_browser: bool,
     mail: mail::MailSessions,
     /// `graphmail demo`: the account its sign-in screen approves authorize URLs as.
+    #[cfg(feature = "demo")]
     demo_user: Option<(String, secrecy::SecretString)>,
 }
 
@@ -38,6 +40,7 @@ impl Services {
             vault: RwLock::new(vault.map(Arc::new)),
             open_browser: true,
             mail: mail::MailSessions::default(),
+            #[cfg(feature = "demo")]
             demo_user: None,
         })
     }
@@ -49,12 +52,14 @@ impl Services {
             vault: RwLock::new(vault.map(Arc::new)),
             open_browser: false,
             mail: mail::MailSessions::default(),
+            #[cfg(feature = "demo")]
             demo_user: None,
         })
     }
 
     /// Like [`Services::without_browser`], for `graphmail demo`: an authorize URL can be
     /// approved from the sign-in screen as `user`, the way a browser would.
+    #[cfg(feature = "demo")]
     pub fn for_demo(
         vault_path: PathBuf,
         vault: Option<Vault>,
@@ -110,6 +115,9 @@ pub async fn run(
                     let _ = tx.send(url).await;
                 }
             }
+            #[cfg(not(feature = "demo"))]
+            Cmd::DemoApprove { .. } => {}
+            #[cfg(feature = "demo")]
             Cmd::DemoApprove { id, url } => {
                 let (Some(tx), Some(user)) = (pastes.get(&id).cloned(), services.demo_user.clone())
                 else {

@@ -4,9 +4,9 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use graphmail::emulator::tenant::{AppKind, AppSeed, UserSeed};
-use graphmail::emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
 use graphmail::vault::{TokenCache, VaultError};
+use graphmail_emulator::tenant::{AppKind, AppSeed, UserSeed};
+use graphmail_emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
 use serde_json::Value;
 
 use super::{MailVault, run};

@@ -2,7 +2,6 @@
 //! the real binary run against it, and the check that nothing hostile reached stdout.
 #![allow(dead_code)] // each test file uses a different part of these helpers
 
-#[cfg(feature = "emulator")]
 pub mod emulated;
 
 use std::path::{Path, PathBuf};

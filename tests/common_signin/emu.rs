@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use graphmail::domain::Cloud;
-use graphmail::emulator::tenant::TenantSeed;
-use graphmail::emulator::{EmulatorConfig, IdentitySettings};
+use graphmail_emulator::tenant::TenantSeed;
+use graphmail_emulator::{EmulatorConfig, IdentitySettings};
 
 /// The demo tenant's apps and users the tests sign in with.
 pub const PUBLIC_APP: &str = "c2a15992-f9b8-42f5-a434-e52adae08363";
@@ -36,7 +36,7 @@ impl Default for Clocks {
 pub struct Emu {
     pub rt: tokio::runtime::Runtime,
     pub seed: TenantSeed,
-    running: graphmail::emulator::RunningEmulator,
+    running: graphmail_emulator::RunningEmulator,
     http: reqwest::Client,
 }
 
@@ -62,7 +62,7 @@ impl Emu {
             ..EmulatorConfig::default()
         };
         let running = rt
-            .block_on(graphmail::emulator::start(config))
+            .block_on(graphmail_emulator::start(config))
             .expect("the emulator starts on 127.0.0.1");
         let http = graphmail::http::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -8,7 +8,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
-#[cfg(feature = "emulator")]
 pub mod emu;
 
 use graphmail::domain::permissions::Preset;
