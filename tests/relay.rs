@@ -366,3 +366,58 @@ async fn swaks_sends_through_the_relay() {
         vec![colleague.to_lowercase()]
     );
 }
+
+const SMTPLIB_STARTTLS_AUTH: &str = r#"
+import smtplib, ssl, sys
+port, password, to = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+    s.ehlo("printer.lan")
+    s.starttls(context=ctx)
+    s.ehlo("printer.lan")
+    try:
+        s.login("scanner", "wrong password here")
+        print("wrong password accepted")
+    except smtplib.SMTPAuthenticationError as e:
+        print("wrong password refused", e.smtp_code)
+    s.login("scanner", password)
+    s.sendmail("scanner@lan", [to], "Subject: scan over starttls\r\n\r\npage 1\r\n")
+print("done")
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtplib_authenticates_under_starttls_from_an_untrusted_network() {
+    let s = Emulated::start().await;
+    let colleague = s.colleague().upn;
+    let dir = s.vault.path().join("tls");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    std::fs::write(dir.join("relay.crt"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("relay.key"), cert.signing_key.serialize_pem()).unwrap();
+    let password = "a long relay password";
+    std::fs::write(dir.join("password"), password).unwrap();
+    let pw_file = dir.join("password").display().to_string();
+    let (code, _, err) = tokio::task::block_in_place(|| {
+        run_with_stdin(&s, &["relay", "user", "add", "scanner", "--password-file", &pw_file], "")
+    });
+    assert_eq!(code, 0, "{err}");
+    write_config(
+        &s,
+        &format!(
+            "trusted_networks = []\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+            dir.join("relay.crt").display(),
+            dir.join("relay.key").display()
+        ),
+    );
+    let relay = Relay::start(&s);
+    let args = [relay.port.to_string(), password.to_string(), colleague.clone()];
+    let out = tokio::task::block_in_place(|| python(SMTPLIB_STARTTLS_AUTH, &args));
+    assert!(out.contains("wrong password refused 535"), "{out}");
+    assert!(out.contains("done"), "{out}");
+    let sent = wait_sent(&s, "scan over starttls", 1).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(addresses(&sent[0], "toRecipients"), Vec::<String>::new());
+    assert_eq!(addresses(&sent[0], "bccRecipients"), vec![colleague.to_lowercase()]);
+}
