@@ -400,7 +400,18 @@ async fn smtplib_authenticates_under_starttls_from_an_untrusted_network() {
     std::fs::write(dir.join("password"), password).unwrap();
     let pw_file = dir.join("password").display().to_string();
     let (code, _, err) = tokio::task::block_in_place(|| {
-        run_with_stdin(&s, &["relay", "user", "add", "scanner", "--password-file", &pw_file], "")
+        run_with_stdin(
+            &s,
+            &[
+                "relay",
+                "user",
+                "add",
+                "scanner",
+                "--password-file",
+                &pw_file,
+            ],
+            "",
+        )
     });
     assert_eq!(code, 0, "{err}");
     write_config(
@@ -412,12 +423,63 @@ async fn smtplib_authenticates_under_starttls_from_an_untrusted_network() {
         ),
     );
     let relay = Relay::start(&s);
-    let args = [relay.port.to_string(), password.to_string(), colleague.clone()];
+    let args = [
+        relay.port.to_string(),
+        password.to_string(),
+        colleague.clone(),
+    ];
     let out = tokio::task::block_in_place(|| python(SMTPLIB_STARTTLS_AUTH, &args));
     assert!(out.contains("wrong password refused 535"), "{out}");
     assert!(out.contains("done"), "{out}");
     let sent = wait_sent(&s, "scan over starttls", 1).await;
     assert_eq!(sent.len(), 1);
     assert_eq!(addresses(&sent[0], "toRecipients"), Vec::<String>::new());
-    assert_eq!(addresses(&sent[0], "bccRecipients"), vec![colleague.to_lowercase()]);
+    assert_eq!(
+        addresses(&sent[0], "bccRecipients"),
+        vec![colleague.to_lowercase()]
+    );
+}
+
+const SMTPLIB_TIMED: &str = r#"
+import smtplib, sys, time
+port, count, to = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+body = "Subject: bench\r\n\r\n" + ("y" * 76 + "\r\n") * 26
+with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
+    s.ehlo("bench")
+    t = time.monotonic()
+    for i in range(count):
+        s.sendmail("bench@lan", [to], body.replace("bench", f"bench {i}", 1))
+    print(count / (time.monotonic() - t))
+"#;
+
+/// The numbers in the README: run with `cargo test --release --test relay -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark, not a check"]
+async fn relay_benchmark() {
+    let s = Emulated::start().await;
+    let colleague = s.colleague().upn;
+    write_config(&s, "");
+    // Graph unavailable: everything stays queued while messages are accepted.
+    s.set_faults("503=600").await;
+    let relay = Relay::start(&s);
+    let args = [relay.port.to_string(), "1000".to_string(), colleague];
+    let rate = tokio::task::block_in_place(|| python(SMTPLIB_TIMED, &args));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", relay.child.id())).unwrap();
+    let peak = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("")
+        .to_string();
+    drop(relay);
+    s.set_faults("").await;
+    let started = Instant::now();
+    let _relay = Relay::start(&s);
+    let sent = wait_sent(&s, "bench ", 1000).await;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "accepted {} msg/s (2 KB, one connection); relay {peak} with 1000 queued; delivered {} in {secs:.1} s = {:.0} msg/s",
+        rate.trim(),
+        sent.len(),
+        sent.len() as f64 / secs
+    );
 }
