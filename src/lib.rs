@@ -18,6 +18,7 @@ pub mod graph;
 pub mod http;
 pub mod logging;
 pub mod output;
+pub mod relay;
 pub mod tui;
 pub mod ui;
 pub mod vault;

@@ -10,6 +10,9 @@ mod health_cmd;
 mod mail;
 mod meta_cmd;
 pub mod output;
+mod relay_cmd;
+mod relay_queue;
+mod sendmail_cmd;
 mod signin_cmd;
 mod token_cmd;
 mod vault_cmd;
@@ -93,6 +96,15 @@ pub enum Command {
     /// Renew connectors' tokens without a person (for cron or a systemd timer); exits 4
     /// naming the connectors that need a person to sign in again
     Refresh(RefreshArgs),
+    /// A drop-in for /usr/sbin/sendmail: queue the message on stdin and send it through Graph
+    /// (`sendmail -t`, `-i`, `-f ADDR`, `-F NAME`, `-bp`, `-c CONNECTOR`, recipients…)
+    #[command(disable_help_flag = true)]
+    Sendmail {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
+    /// The SMTP relay for the server's programs, sending through Graph; and its queue
+    Relay(relay_cmd::RelayArgs),
     /// Show the changes graphmail made to mailboxes (sends, replies, moves, deletes, marks)
     Audit(AuditArgs),
     /// The config file: `config path` prints where it is, `config show` the effective settings
@@ -363,10 +375,21 @@ pub struct EmulatorArgs {
 
 /// Parse arguments, run, print errors, and turn the outcome into an exit status.
 pub fn main_entry() -> ExitCode {
-    let parsed = Cli::command().try_get_matches().and_then(|matches| {
-        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
-        Ok((cli, matches))
-    });
+    // Run as `sendmail` (a symlink at /usr/sbin/sendmail): everything is sendmail's arguments.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = argv
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    if invoked_as.as_deref() == Some("sendmail") {
+        argv.insert(1, "sendmail".into());
+    }
+    let parsed = Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|matches| {
+            let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
+            Ok((cli, matches))
+        });
     let mut cli = match parsed {
         Ok((mut cli, matches)) => {
             cli.global.vault_source = match matches.value_source("vault") {
@@ -402,6 +425,14 @@ pub fn main_entry() -> ExitCode {
     let log_level = cli.global.config.log_level.as_ref();
     let _log_guard = crate::logging::init(log_level.map(|l| l.value.as_str()));
     let json = cli.global.json;
+    if let Some(Command::Sendmail { args }) = &cli.command {
+        // sendmail speaks in sysexits codes, not graphmail's: 75 when it cannot queue.
+        if let Some(bad) = &bad_config {
+            crate::output::stderr(&CliError::from(bad.clone()).human());
+            return ExitCode::from(75);
+        }
+        return sendmail_cmd::run(&cli.global, args);
+    }
     match run(cli, &location, bad_config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -441,6 +472,10 @@ pub fn run(
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
         Some(Command::Guide(args)) => connector::guide(&global, args),
         Some(Command::Mail(args)) => mail::run(&global, args),
+        Some(Command::Relay(args)) => relay_cmd::run(&global, args),
+        Some(Command::Sendmail { .. }) => Err(CliError::usage(
+            "sendmail reports in sysexits codes and runs through main_entry",
+        )),
         #[cfg(feature = "demo")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
         #[cfg(feature = "demo")]

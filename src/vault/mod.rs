@@ -22,7 +22,9 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-pub use document::{ConnectorEntry, ConnectorSecrets, SCHEMA_VERSION, TokenCache, VaultDocument};
+pub use document::{
+    ConnectorEntry, ConnectorSecrets, RelayUser, SCHEMA_VERSION, TokenCache, VaultDocument,
+};
 pub use keys::{
     DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, RecipientKey, WORK_FACTOR_ENV, set_scrypt_work_factor,
     terminal_available,
