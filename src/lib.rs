@@ -4,6 +4,7 @@
 //! `cli` the scriptable commands. The loopback identity platform + Graph mail emulator behind
 //! `graphmail demo` is the `graphmail-emulator` crate, present with the `demo` feature.
 
+pub mod agent;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod graph;
 pub mod http;
 pub mod logging;
 pub mod output;
+pub mod relay;
 pub mod tui;
 pub mod ui;
 pub mod vault;

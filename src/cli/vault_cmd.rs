@@ -62,6 +62,13 @@ pub(crate) fn unlock_vault(global: &GlobalArgs) -> CliResult<Vault> {
     }
     Vault::check_path(&path)?;
     let has_passphrase = Vault::has_passphrase(&path);
+    // A passphrase file or an identity given wins over the session agent.
+    if global.passphrase_file.is_none()
+        && global.identity.is_none()
+        && let Some(vault) = super::agent_cmd::open_through_agent(&path)
+    {
+        return Ok(vault);
+    }
     let unlock = match (&global.passphrase_file, &global.identity) {
         (Some(file), _) if has_passphrase => {
             Unlock::Passphrase(read_passphrase_file(file, Exit::Locked)?)
@@ -87,7 +94,7 @@ pub(crate) fn unlock_vault(global: &GlobalArgs) -> CliResult<Vault> {
 }
 
 /// The first line of a passphrase file, without its line ending (read with a bound).
-fn read_passphrase_file(file: &Path, exit: Exit) -> CliResult<SecretString> {
+pub(super) fn read_passphrase_file(file: &Path, exit: Exit) -> CliResult<SecretString> {
     let text = crate::bounded::read_file(file, crate::bounded::SECRET_LIMIT).map_err(|e| {
         let (exit, code, fix) = match e {
             crate::bounded::ReadError::TooLarge { .. } => (
@@ -133,7 +140,7 @@ fn read_passphrase_file(file: &Path, exit: Exit) -> CliResult<SecretString> {
     Ok(SecretString::from(line.to_string()))
 }
 
-fn prompt(question: &str, exit: Exit) -> CliResult<SecretString> {
+pub(super) fn prompt(question: &str, exit: Exit) -> CliResult<SecretString> {
     let answer = rpassword::prompt_password(question).map_err(|e| {
         CliError::new(
             exit,

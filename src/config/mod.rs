@@ -92,6 +92,8 @@ pub struct Config {
     pub log_level: Option<Setting<String>>,
     /// As written by [`parse`]; absolute after [`Config::resolve`].
     pub vault: Option<Setting<PathBuf>>,
+    /// The `[relay]` section (`graphmail relay`, `graphmail sendmail`).
+    pub relay: Option<Setting<crate::relay::RelaySettings>>,
 }
 
 /// A config file that cannot be used: which file, which line, which key, and what is wrong.
@@ -136,6 +138,7 @@ struct RawConfig {
     keymap: Option<Spanned<toml::Value>>,
     log_level: Option<Spanned<toml::Value>>,
     vault: Option<Spanned<toml::Value>>,
+    relay: Option<Spanned<toml::Value>>,
 }
 
 /// Parses and checks the text of a config file. `label` names the file in messages.
@@ -152,6 +155,7 @@ pub fn parse(text: &str, label: &str) -> Result<Config, ConfigError> {
         keymap: raw.keymap.map(|v| check.path("keymap", &v)).transpose()?,
         log_level: raw.log_level.map(|v| check.log_level(&v)).transpose()?,
         vault: raw.vault.map(|v| check.path("vault", &v)).transpose()?,
+        relay: raw.relay.map(|v| check.relay(&v)).transpose()?,
     })
 }
 
@@ -322,6 +326,26 @@ impl Checker<'_> {
             }),
             _ => Err(self.error(key, value, &format!("is not {what}; {fix}"))),
         }
+    }
+
+    /// The `[relay]` table, checked as a whole; a problem names the section's line.
+    fn relay(
+        &self,
+        value: &Spanned<toml::Value>,
+    ) -> Result<Setting<crate::relay::RelaySettings>, ConfigError> {
+        let problem = |p: String| ConfigError {
+            label: self.label.to_string(),
+            line: Some(line_of(self.text, value.span().start)),
+            key: Some("relay".to_string()),
+            problem: format!("[relay]: {p}"),
+        };
+        let settings: crate::relay::RelaySettings = value
+            .get_ref()
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| problem(e.message().to_string()))?;
+        settings.check().map_err(problem)?;
+        Ok(self.setting(value, settings))
     }
 
     fn setting<T>(&self, value: &Spanned<toml::Value>, inner: T) -> Setting<T> {

@@ -7,6 +7,7 @@
 
 mod actions;
 mod client;
+mod drafts;
 mod error;
 mod folders;
 mod messages;
@@ -19,6 +20,7 @@ pub use actions::{SavedAttachment, safe_file_name};
 pub use client::{
     GraphClient, MAILBOX_CONCURRENCY, Mailbox, TokenError, TokenFuture, TokenSource, http_client,
 };
+pub use drafts::KeyLookup;
 pub use error::{GraphError, INVALID_ID};
 pub use folders::{
     FolderRef, WELL_KNOWN_FOLDERS, WellKnownFolder, flatten_tree, folder_path, resolve_folder,

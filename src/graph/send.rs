@@ -174,7 +174,7 @@ impl GraphClient {
         self.done(send).await
     }
 
-    async fn attach_all(
+    pub(crate) async fn attach_all(
         &self,
         draft_id: &str,
         attachments: &[OutgoingAttachment],

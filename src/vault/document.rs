@@ -13,6 +13,16 @@ pub struct VaultDocument {
     pub schema: u32,
     #[serde(default)]
     pub connectors: Vec<ConnectorEntry>,
+    /// Users the SMTP relay accepts with AUTH: names and argon2 PHC hashes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relay_users: Vec<RelayUser>,
+}
+
+/// A relay user: the name and the argon2 hash of the password (never the password).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RelayUser {
+    pub name: String,
+    pub hash: String,
 }
 
 impl VaultDocument {
@@ -20,6 +30,7 @@ impl VaultDocument {
         VaultDocument {
             schema: SCHEMA_VERSION,
             connectors: Vec::new(),
+            relay_users: Vec::new(),
         }
     }
 

@@ -209,7 +209,7 @@ fn newer_schema_is_refused_and_left_untouched() {
     let (_, access) = vault.load().unwrap();
     let future = VaultDocument {
         schema: SCHEMA_VERSION + 1,
-        connectors: vec![],
+        ..VaultDocument::new()
     };
     let sealed = format::seal(&access, &format::plaintext(&future, &access).unwrap()).unwrap();
     std::fs::write(&path, sealed).unwrap();

@@ -104,6 +104,11 @@ pub enum Cond {
     Importance(Cmp, Importance),
     Flag(Cmp, FlagStatus),
     Category(String),
+    /// `singleValueExtendedProperties/any(ep: ep/id eq 'ID' and ep/value eq 'VALUE')`.
+    Extended {
+        id: String,
+        value: String,
+    },
 }
 
 impl Cond {
@@ -119,6 +124,7 @@ impl Cond {
             Cond::Importance(..) => "importance",
             Cond::Flag(..) => "flag/flagStatus",
             Cond::Category(_) => "categories",
+            Cond::Extended { .. } => "singleValueExtendedProperties",
         }
     }
 
@@ -146,6 +152,12 @@ impl Cond {
                 _ => m.flag == *f,
             },
             Cond::Category(s) => m.categories.iter().any(|c| c.eq_ignore_ascii_case(s)),
+            // The name in the id is compared exactly, the value without regard to case, as
+            // Graph documents for string extended properties.
+            Cond::Extended { id, value } => m
+                .extended
+                .iter()
+                .any(|(i, v)| i == id && v.eq_ignore_ascii_case(value)),
         }
     }
 }
@@ -453,6 +465,25 @@ fn parse_cond(term: &str) -> Option<Cond> {
             return Some(make(string_literal(lit.trim())?.to_lowercase()));
         }
     }
+    if let Some(rest) = lower.strip_prefix("singlevalueextendedproperties/any(") {
+        // Literals keep their case: read them from the term as written.
+        let body = term[term.len() - rest.len()..].strip_suffix(')')?;
+        let (_, cond) = body.split_once(':')?;
+        let (mut id, mut value) = (None, None);
+        for part in split_keyword(cond.trim(), "and") {
+            let (lhs, lit) = part.trim().split_once(" eq ")?;
+            let lit = string_literal(lit.trim())?;
+            match lhs.trim().rsplit('/').next()?.to_ascii_lowercase().as_str() {
+                "id" => id = Some(lit),
+                "value" => value = Some(lit),
+                _ => return None,
+            }
+        }
+        return Some(Cond::Extended {
+            id: id?,
+            value: value?,
+        });
+    }
     if let Some(rest) = lower.strip_prefix("categories/any(") {
         // categories/any(c:c eq 'Red')
         let (_, cond) = rest.strip_suffix(')')?.split_once(':')?;
@@ -516,6 +547,22 @@ mod tests {
 
     fn q(s: &str) -> Result<ListQuery, GraphError> {
         ListQuery::parse(Some(s))
+    }
+
+    #[test]
+    fn extended_properties_are_filtered_by_id_and_value() {
+        let f = q("$filter=singleValueExtendedProperties/any(ep: ep/id eq 'String {6f1d3a52-8c2e-4b7a-9d41-5e0c7b2a9f13} Name X-Key' and ep/value eq 'Ab-1')")
+            .unwrap()
+            .filter;
+        let mut m = Message::blank(0);
+        assert!(!f.matches(&m));
+        m.extended.push((
+            "String {6f1d3a52-8c2e-4b7a-9d41-5e0c7b2a9f13} Name X-Key".into(),
+            "ab-1".into(),
+        ));
+        assert!(f.matches(&m));
+        m.extended[0].0 = "String {6f1d3a52-8c2e-4b7a-9d41-5e0c7b2a9f13} Name x-key".into();
+        assert!(!f.matches(&m), "the name is compared exactly");
     }
 
     #[test]

@@ -69,6 +69,16 @@ pub fn message_from_json(v: &Value, owner: &Mailbox) -> Result<Message, GraphErr
         .and_then(|mut l| l.pop());
     m.from = Some(from.unwrap_or_else(|| me.clone()));
     m.sender = Some(me);
+    if let Some(list) = v["singleValueExtendedProperties"].as_array() {
+        for p in list {
+            let (Some(id), Some(value)) = (p["id"].as_str(), p["value"].as_str()) else {
+                return Err(GraphError::bad_request(
+                    "An extended property needs a string id and value.".to_string(),
+                ));
+            };
+            m.extended.push((id.to_owned(), value.to_owned()));
+        }
+    }
     if let Some(list) = v["attachments"].as_array() {
         for a in list {
             let bytes = STANDARD
@@ -174,6 +184,11 @@ fn dispatch(boxes: &mut [Mailbox], mailbox: usize, mut m: Message, action: &str,
         "action": action,
         "savedToSentItems": save,
         "message": record,
+        "singleValueExtendedProperties": stored
+            .extended
+            .iter()
+            .map(|(id, value)| json!({ "id": id, "value": value }))
+            .collect::<Vec<_>>(),
     });
     mbx.sent.push(record);
     if !save {

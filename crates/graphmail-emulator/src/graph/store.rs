@@ -185,6 +185,8 @@ pub struct Message {
     pub conversation_id: Arc<str>,
     pub internet_message_id: String,
     pub attachments: Vec<Attachment>,
+    /// `singleValueExtendedProperties`: (id, value), kept through send.
+    pub extended: Vec<(String, String)>,
     pub focused: bool,
     /// Mailbox version of the last change (for `delta`).
     pub change: u64,
@@ -220,6 +222,7 @@ impl Message {
             conversation_id: "".into(),
             internet_message_id: String::new(),
             attachments: vec![],
+            extended: vec![],
             focused: true,
             change: 0,
         }

@@ -1,0 +1,510 @@
+//! The durable spool: every accepted message with its envelope, fsync'd before it is
+//! acknowledged, and the delivery state beside it.
+//!
+//! ```text
+//! spool/            0700
+//!   tmp/            messages being written (removed or renamed)
+//!   queue/ID.msg    envelope (one JSON line) + the message as received; never changed
+//!   queue/ID.state  delivery state (JSON), replaced atomically
+//!   failed/ID.msg   messages that will not be delivered, with ID.state saying why
+//!   relay.lock      held by a running relay
+//! ```
+//! A process delivering an entry holds an exclusive lock on its `.msg` file, so the relay,
+//! `graphmail sendmail` and `relay flush` never work on one entry at the same time.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Who a message is from and to, as given by SMTP or sendmail's arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// `MAIL FROM` / `-f`; empty for the null sender.
+    pub sender: String,
+    /// `RCPT TO` / the arguments / the headers with `-t`; bare local names as given.
+    pub recipients: Vec<String>,
+    /// Unix seconds.
+    pub received_at: i64,
+    /// The connector chosen at acceptance (`-c NAME`), if one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector: Option<String>,
+    /// The relay user that authenticated, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_user: Option<String>,
+    /// Where it came from: `sendmail` or the SMTP client's address.
+    pub source: String,
+}
+
+/// Where delivery of an entry stands. Before each request that may change the mailbox, the
+/// stage saying so is written, so a crash right after the request is treated as an ambiguous
+/// failure (looked up) and never as "not tried".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    /// Nothing sent to Graph yet (or a lookup proved nothing was kept).
+    #[default]
+    New,
+    /// The draft-creating request went out; its outcome is not recorded.
+    Creating,
+    /// The draft exists; large attachments are being uploaded.
+    Uploading { draft_id: String },
+    /// The draft is complete; `send` went out (or is about to).
+    Sending { draft_id: String },
+    /// An ambiguous failure: look the key up before doing anything else.
+    Unknown {
+        /// Unix seconds of the failure.
+        since: i64,
+        /// Lookups so far that found the key nowhere.
+        nowhere: u32,
+        /// The failed request was `send` (else: creating the draft).
+        #[serde(default)]
+        sent: bool,
+    },
+}
+
+/// The mutable part of an entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryState {
+    #[serde(flatten)]
+    pub stage: Stage,
+    pub attempts: u32,
+    /// Unix seconds before which no attempt is made.
+    pub next_attempt: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Why the entry is in `failed/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_reason: Option<String>,
+}
+
+/// One spool entry as listed.
+#[derive(Debug, Clone)]
+pub struct EntrySummary {
+    pub id: String,
+    pub envelope: Envelope,
+    pub state: DeliveryState,
+    pub size: u64,
+}
+
+/// The spool folder.
+#[derive(Debug, Clone)]
+pub struct Spool {
+    root: PathBuf,
+}
+
+/// Which list of the spool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    Queue,
+    Failed,
+}
+
+impl Area {
+    fn dir(self) -> &'static str {
+        match self {
+            Area::Queue => "queue",
+            Area::Failed => "failed",
+        }
+    }
+}
+
+/// An entry's `.msg` file locked for delivery; the lock goes with the value.
+pub struct Claimed {
+    pub id: String,
+    file: File,
+}
+
+impl Claimed {
+    /// The envelope and the message bytes.
+    pub fn read(&mut self) -> io::Result<(Envelope, Vec<u8>)> {
+        use std::io::Seek;
+        self.file.seek(io::SeekFrom::Start(0))?;
+        read_entry(&mut self.file)
+    }
+}
+
+fn read_entry(file: &mut File) -> io::Result<(Envelope, Vec<u8>)> {
+    let mut reader = BufReader::new(file);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let envelope: Envelope = serde_json::from_str(line.trim_end())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let mut message = Vec::new();
+    reader.read_to_end(&mut message)?;
+    Ok((envelope, message))
+}
+
+/// A new entry's name: sortable by time, unique by 64 random bits. Lower case only, because
+/// Graph compares extended property values without regard to case.
+pub fn new_id() -> String {
+    let millis = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    format!("{millis:013}-{:016x}", rand::random::<u64>())
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn private_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let meta = fs::metadata(dir)?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in `tmp`, durably.
+fn write_atomic(tmp: &Path, path: &Path, parts: &[&[u8]]) -> io::Result<()> {
+    let name = format!("w-{:016x}", rand::random::<u64>());
+    let tmp_path = tmp.join(name);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp_path)?;
+    for part in parts {
+        file.write_all(part)?;
+    }
+    file.sync_all()?;
+    drop(file);
+    if let Err(e) = fs::rename(&tmp_path, path) {
+        let _ = fs::remove_file(&tmp_path);
+        return Err(e);
+    }
+    sync_dir(path.parent().unwrap_or(tmp))
+}
+
+impl Spool {
+    /// Opens (creating) the spool at `root`, its folders 0700.
+    pub fn open(root: &Path) -> io::Result<Spool> {
+        for sub in ["", "tmp", "queue", "failed"] {
+            private_dir(&root.join(sub))?;
+        }
+        Ok(Spool {
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, area: Area, id: &str, ext: &str) -> PathBuf {
+        self.root.join(area.dir()).join(format!("{id}.{ext}"))
+    }
+
+    /// Stores a message durably and returns its id. When this returns `Ok`, the message
+    /// survives a crash or power loss.
+    pub fn enqueue(&self, envelope: &Envelope, message: &[u8]) -> io::Result<String> {
+        let id = new_id();
+        let mut head = serde_json::to_vec(envelope).map_err(io::Error::other)?;
+        head.push(b'\n');
+        write_atomic(
+            &self.root.join("tmp"),
+            &self.path(Area::Queue, &id, "msg"),
+            &[&head, message],
+        )?;
+        Ok(id)
+    }
+
+    /// The ids in an area, oldest first.
+    pub fn ids(&self, area: Area) -> io::Result<Vec<String>> {
+        let mut ids: Vec<String> = fs::read_dir(self.root.join(area.dir()))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let id = name.strip_suffix(".msg")?;
+                valid_id(id).then(|| id.to_string())
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// An entry's delivery state (the default for one never tried).
+    pub fn state(&self, area: Area, id: &str) -> DeliveryState {
+        fs::read(self.path(area, id, "state"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Replaces an entry's delivery state durably.
+    pub fn set_state(&self, id: &str, state: &DeliveryState) -> io::Result<()> {
+        let body = serde_json::to_vec(state).map_err(io::Error::other)?;
+        write_atomic(
+            &self.root.join("tmp"),
+            &self.path(Area::Queue, id, "state"),
+            &[&body],
+        )
+    }
+
+    /// Lists an area with envelopes and states.
+    pub fn list(&self, area: Area) -> io::Result<Vec<EntrySummary>> {
+        let mut out = Vec::new();
+        for id in self.ids(area)? {
+            let path = self.path(area, &id, "msg");
+            let Ok(mut file) = File::open(&path) else {
+                continue; // delivered meanwhile
+            };
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let Ok((envelope, _)) = read_entry(&mut file) else {
+                continue;
+            };
+            out.push(EntrySummary {
+                state: self.state(area, &id),
+                id,
+                envelope,
+                size,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Locks a queued entry for delivery; `None` when another process holds it or it is gone.
+    pub fn claim(&self, id: &str) -> Option<Claimed> {
+        if !valid_id(id) {
+            return None;
+        }
+        let file = File::open(self.path(Area::Queue, id, "msg")).ok()?;
+        file.try_lock().ok()?;
+        // Delivered (and removed) between listing and locking: nothing to do.
+        if !self.path(Area::Queue, id, "msg").exists() {
+            return None;
+        }
+        Some(Claimed {
+            id: id.to_string(),
+            file,
+        })
+    }
+
+    /// Removes a delivered entry.
+    pub fn remove(&self, claimed: Claimed) -> io::Result<()> {
+        let _ = fs::remove_file(self.path(Area::Queue, &claimed.id, "state"));
+        fs::remove_file(self.path(Area::Queue, &claimed.id, "msg"))?;
+        sync_dir(&self.root.join("queue"))
+    }
+
+    /// Moves an entry to `failed/` with the reason.
+    pub fn fail(&self, claimed: Claimed, mut state: DeliveryState, reason: &str) -> io::Result<()> {
+        state.failed_reason = Some(reason.to_string());
+        let body = serde_json::to_vec(&state).map_err(io::Error::other)?;
+        let id = &claimed.id;
+        write_atomic(
+            &self.root.join("tmp"),
+            &self.path(Area::Failed, id, "state"),
+            &[&body],
+        )?;
+        fs::rename(
+            self.path(Area::Queue, id, "msg"),
+            self.path(Area::Failed, id, "msg"),
+        )?;
+        let _ = fs::remove_file(self.path(Area::Queue, id, "state"));
+        sync_dir(&self.root.join("queue"))?;
+        sync_dir(&self.root.join("failed"))
+    }
+
+    /// Puts a failed entry back in the queue, due now, its history kept but its failure
+    /// cleared. False when there is no such failed entry.
+    pub fn retry(&self, id: &str) -> io::Result<bool> {
+        if !valid_id(id) || !self.path(Area::Failed, id, "msg").exists() {
+            // A queued entry: make it due now.
+            if valid_id(id) && self.path(Area::Queue, id, "msg").exists() {
+                let mut state = self.state(Area::Queue, id);
+                state.next_attempt = 0;
+                self.set_state(id, &state)?;
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+        let mut state = self.state(Area::Failed, id);
+        state.failed_reason = None;
+        state.next_attempt = 0;
+        // The delivery history says what Graph may hold; keep the stage so a retry looks
+        // the key up first when the last attempt was ambiguous.
+        self.set_state(id, &state)?;
+        fs::rename(
+            self.path(Area::Failed, id, "msg"),
+            self.path(Area::Queue, id, "msg"),
+        )?;
+        let _ = fs::remove_file(self.path(Area::Failed, id, "state"));
+        sync_dir(&self.root.join("failed"))?;
+        sync_dir(&self.root.join("queue"))?;
+        Ok(true)
+    }
+
+    /// Deletes an entry from the queue or the failed list. False when there is none.
+    pub fn drop_entry(&self, id: &str) -> io::Result<bool> {
+        if !valid_id(id) {
+            return Ok(false);
+        }
+        for area in [Area::Queue, Area::Failed] {
+            let msg = self.path(area, id, "msg");
+            if msg.exists() {
+                if area == Area::Queue {
+                    // Not while a deliverer holds it.
+                    let file = File::open(&msg)?;
+                    file.try_lock().map_err(|_| {
+                        io::Error::new(
+                            io::ErrorKind::WouldBlock,
+                            "the message is being delivered right now",
+                        )
+                    })?;
+                }
+                let _ = fs::remove_file(self.path(area, id, "state"));
+                fs::remove_file(&msg)?;
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Takes the relay lock: `None` when a relay already runs on this spool.
+    pub fn relay_lock(&self) -> io::Result<Option<File>> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(self.root.join("relay.lock"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+
+    /// Whether a relay is running on this spool.
+    pub fn relay_running(&self) -> bool {
+        matches!(self.relay_lock(), Ok(None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> Envelope {
+        Envelope {
+            sender: "cron@host".into(),
+            recipients: vec!["root".into()],
+            received_at: 1,
+            connector: None,
+            auth_user: None,
+            source: "sendmail".into(),
+        }
+    }
+
+    #[test]
+    fn an_entry_round_trips_and_its_folders_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(&dir.path().join("spool")).unwrap();
+        let id = spool
+            .enqueue(&envelope(), b"Subject: x\r\n\r\nbody\r\n")
+            .unwrap();
+        assert!(valid_id(&id));
+        let mode = fs::metadata(spool.root().join("queue"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+        let file_mode = fs::metadata(spool.path(Area::Queue, &id, "msg"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(file_mode & 0o777, 0o600);
+        let mut claimed = spool.claim(&id).unwrap();
+        let (env, msg) = claimed.read().unwrap();
+        assert_eq!(env, envelope());
+        assert_eq!(msg, b"Subject: x\r\n\r\nbody\r\n");
+        assert!(spool.tmp_is_empty());
+    }
+
+    impl Spool {
+        fn tmp_is_empty(&self) -> bool {
+            fs::read_dir(self.root.join("tmp"))
+                .unwrap()
+                .next()
+                .is_none()
+        }
+    }
+
+    #[test]
+    fn a_claimed_entry_cannot_be_claimed_or_dropped_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        let id = spool.enqueue(&envelope(), b"x").unwrap();
+        let claimed = spool.claim(&id).unwrap();
+        assert!(spool.claim(&id).is_none());
+        assert!(spool.drop_entry(&id).is_err());
+        spool.remove(claimed).unwrap();
+        assert!(spool.claim(&id).is_none());
+        assert!(spool.ids(Area::Queue).unwrap().is_empty());
+    }
+
+    #[test]
+    fn failed_entries_keep_their_reason_and_can_be_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        let id = spool.enqueue(&envelope(), b"x").unwrap();
+        let state = DeliveryState {
+            stage: Stage::Unknown {
+                since: 5,
+                nowhere: 1,
+                sent: false,
+            },
+            attempts: 3,
+            ..Default::default()
+        };
+        spool.set_state(&id, &state).unwrap();
+        let claimed = spool.claim(&id).unwrap();
+        spool.fail(claimed, state.clone(), "bad recipient").unwrap();
+        let failed = spool.list(Area::Failed).unwrap();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(
+            failed[0].state.failed_reason.as_deref(),
+            Some("bad recipient")
+        );
+        assert!(spool.ids(Area::Queue).unwrap().is_empty());
+        assert!(spool.retry(&id).unwrap());
+        let back = spool.state(Area::Queue, &id);
+        assert_eq!(back.stage, state.stage, "an ambiguous history is kept");
+        assert_eq!(back.failed_reason, None);
+        assert!(!spool.retry("no-such-id").unwrap());
+    }
+
+    #[test]
+    fn only_one_relay_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        assert!(!spool.relay_running());
+        let held = spool.relay_lock().unwrap().unwrap();
+        assert!(spool.relay_running());
+        drop(held);
+        assert!(!spool.relay_running());
+    }
+
+    #[test]
+    fn ids_refuse_paths() {
+        assert!(!valid_id("../x"));
+        assert!(!valid_id("A"));
+        assert!(valid_id(&new_id()));
+    }
+}
