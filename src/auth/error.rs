@@ -11,6 +11,9 @@ pub enum AuthError {
     Identity(Box<DecodedError>),
     #[error("cannot reach the identity platform: {0}")]
     Network(String),
+    /// The identity platform answered 5xx or 429 (down or throttling).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Protocol(String),
     /// The connector lacks something the grant needs.
@@ -63,6 +66,7 @@ impl AuthError {
         match self {
             AuthError::Identity(_) => "identity_error",
             AuthError::Network(_) => "network",
+            AuthError::Unavailable(_) => "identity_unavailable",
             AuthError::Protocol(_) => "identity_protocol",
             AuthError::Config { .. } => "connector_incomplete",
             AuthError::StateMismatch => "state_mismatch",
@@ -101,6 +105,7 @@ impl AuthError {
             AuthError::Network(_) => {
                 "check the network and the connector's cloud (`graphmail connector show NAME`), then try again".into()
             }
+            AuthError::Unavailable(_) => "nothing was changed: try again in a few minutes".into(),
             AuthError::Protocol(_) => "try again; if it keeps failing check the connector's cloud and login URL".into(),
             AuthError::Config { fix, .. } => fix.clone(),
             AuthError::StateMismatch => {

@@ -244,42 +244,28 @@ fn print_report(name: &str, r: &CheckReport, error: Option<&CliError>, json: boo
             "missing_disables": r.missing.iter().map(|s| json!({"scope": s, "disables": scopes::what_it_disables(s)})).collect::<Vec<_>>(),
             "mailbox_ok": r.mailbox_ok,
             "expires_at": r.expires_at.map(rfc3339),
+            "checks": r.checks.iter().map(|c| json!({"name": c.name, "ok": c.ok, "detail": c.detail})).collect::<Vec<_>>(),
             "error": error.map(|e| json!({"code": e.code, "message": e.message, "fix": e.fix})),
         }));
         return;
     }
-    println!("Connector '{name}'");
-    println!(
-        "  user:      {}",
-        r.user.as_deref().unwrap_or("(app-only or unknown)")
-    );
-    println!("  requested: {}", r.requested.join(" "));
-    println!(
-        "  granted:   {}",
-        if r.granted.is_empty() {
-            "(none reported)".to_string()
-        } else {
-            r.granted.join(" ")
-        }
-    );
-    for m in &r.missing {
-        println!(
-            "  missing:   {m} (needed to {})",
-            scopes::what_it_disables(m)
-        );
+    let mut out = format!("Connector '{name}'\n");
+    out.push_str(&format!("  requested: {}\n", r.requested.join(" ")));
+    let granted = if r.granted.is_empty() {
+        "(none reported)".to_string()
+    } else {
+        r.granted.join(" ")
+    };
+    out.push_str(&format!("  granted:   {granted}\n"));
+    for c in &r.checks {
+        let mark = if c.ok { "ok  " } else { "FAIL" };
+        out.push_str(&format!("  {mark} {:<8} {}\n", c.name, c.detail));
     }
-    println!(
-        "  mailbox:   {}",
-        if r.mailbox_ok {
-            "Inbox opened"
-        } else {
-            "not reached"
-        }
-    );
     if let Some(exp) = r.expires_at {
-        println!("  token:     valid until {}", rfc3339(exp));
+        out.push_str(&format!("  token valid until {}\n", rfc3339(exp)));
     }
     if error.is_none() {
-        println!("OK");
+        out.push_str("OK\n");
     }
+    crate::output::stdout(out.trim_end());
 }
