@@ -90,6 +90,7 @@ pub fn login(global: &GlobalArgs, name: &str, no_browser: bool) -> CliResult {
                 "event": "error",
                 "code": err.decoded().map(|d| d.error.clone()).unwrap_or_else(|| err.code().to_string()),
                 "aadsts": err.aadsts(),
+                "description": err.decoded().and_then(|d| d.description.clone()),
                 "message": err.to_string(),
                 "fix": err.fix(),
             });

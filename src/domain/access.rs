@@ -87,10 +87,14 @@ impl Access {
     }
 
     /// What connector `c` may do: the `granted` scopes when a sign-in reported them, else
-    /// those it requests (its presets and additional scopes).
+    /// those it requests (its presets and additional scopes). A connector that requests
+    /// nothing graphmail can read (none recorded) gets no verdict: everything is allowed.
     pub fn of(c: &Connector, granted: &[String]) -> Access {
         if !granted.is_empty() {
             return Access::from_scopes(granted);
+        }
+        if c.presets.is_empty() && c.extra_scopes.is_empty() {
+            return Access::ALL;
         }
         let mut wanted: Vec<String> = c
             .presets
