@@ -172,7 +172,10 @@ pub async fn check_connector(
     report.checks.push(Check::new(
         "token",
         true,
-        format!("renewed through the {} grant", entry.connector.grant.label()),
+        format!(
+            "renewed through the {} grant",
+            entry.connector.grant.label()
+        ),
     ));
     report.expires_at = Some(token.expires_at);
     report.user = token.user.clone();
@@ -181,7 +184,11 @@ pub async fn check_connector(
     if delegated {
         report.missing = scopes::missing_scopes(&requested, &token.granted_scopes);
         let who = match &report.user {
-            Some(u) => Check::new("user", true, format!("signed in as {u} (from the ID token)")),
+            Some(u) => Check::new(
+                "user",
+                true,
+                format!("signed in as {u} (from the ID token)"),
+            ),
             None => Check::new("user", false, "the ID token named no user"),
         };
         report.checks.push(who);
@@ -189,9 +196,11 @@ pub async fn check_connector(
     let access = Access::of(&entry.connector, &token.granted_scopes);
     let result = probe_graph(entry, &token, access, &mut report).await;
     if report.missing.is_empty() {
-        report
-            .checks
-            .push(Check::new("scopes", true, "every requested permission was granted"));
+        report.checks.push(Check::new(
+            "scopes",
+            true,
+            "every requested permission was granted",
+        ));
     } else {
         for m in &report.missing {
             report.checks.push(Check::new(

@@ -226,7 +226,10 @@ pub fn test(global: &GlobalArgs, name: &str) -> CliResult {
     let http = http()?;
     let rt = runtime()?;
     let mut report = rt.block_on(auth::check_connector(vault.clone(), &entry, http));
-    let error = report.error.take().map(CliError::from);
+    let error = report
+        .error
+        .take()
+        .map(|e| CliError::from(e).for_connector(name));
     print_report(name, &report, error.as_ref(), global.json);
     match error {
         Some(e) => Err(e),

@@ -2,8 +2,8 @@
 //! at sign-in decide (the requested ones stand in until the first sign-in), so an action the
 //! token cannot do is refused with the fix before any request is made.
 
-use super::permissions::Preset;
 use super::Connector;
+use super::permissions::Preset;
 
 /// What an action needs from Microsoft Graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,11 @@ mod tests {
             r.app_fix("e"),
             "needs Mail.ReadWrite: press e to add Read and write mail, then sign in again"
         );
-        assert!(r.cli_fix("box").contains("readwrite"), "{}", r.cli_fix("box"));
+        assert!(
+            r.cli_fix("box").contains("readwrite"),
+            "{}",
+            r.cli_fix("box")
+        );
         assert!(r.message("box").contains("Mail.ReadWrite"));
     }
 }

@@ -59,7 +59,12 @@ pub fn suggest(name: &str, extra: &[&'static str]) -> Option<&'static str> {
         .iter()
         .map(|p| p.name.as_str())
         .chain(extra.iter().copied())
-        .map(|known| (strsim::damerau_levenshtein(&typed, &known.to_ascii_lowercase()), known))
+        .map(|known| {
+            (
+                strsim::damerau_levenshtein(&typed, &known.to_ascii_lowercase()),
+                known,
+            )
+        })
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, known)| known)
@@ -76,7 +81,10 @@ mod tests {
         assert_eq!(cal.name, "Calendars.Read");
         assert_eq!(cal.delegated.as_ref().map(|d| d.admin_consent), Some(false));
         let all_users = find("User.Read.All").expect("User.Read.All is published");
-        assert_eq!(all_users.delegated.as_ref().map(|d| d.admin_consent), Some(true));
+        assert_eq!(
+            all_users.delegated.as_ref().map(|d| d.admin_consent),
+            Some(true)
+        );
         assert_eq!(
             find("Mail.Send")
                 .and_then(|p| p.application.as_ref())
