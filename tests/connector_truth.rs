@@ -336,3 +336,187 @@ fn a_fetch_only_connector_refuses_delete_with_exit_5_before_any_request() {
         "no request reached Graph or the identity platform"
     );
 }
+
+/// One row of the health table: a grant, what the vault holds, and the words both show.
+struct HealthCase {
+    name: &'static str,
+    grant: graphmail::domain::Grant,
+    password: bool,
+    /// Seconds the access token has left; `None`: no access token.
+    access_left: Option<i64>,
+    refresh: bool,
+    last_error: bool,
+    expected: &'static str,
+}
+
+#[test]
+fn the_app_and_connector_status_say_the_same_token_health_for_every_grant_and_state() {
+    use graphmail::domain::Grant;
+    use graphmail::vault::{TokenCache, Unlock, Vault};
+
+    let case = |name, grant, password, access_left, refresh, last_error, expected| HealthCase {
+        name,
+        grant,
+        password,
+        access_left,
+        refresh,
+        last_error,
+        expected,
+    };
+    let table = [
+        case(
+            "ac-new",
+            Grant::AuthCode,
+            false,
+            None,
+            false,
+            false,
+            "needs sign-in",
+        ),
+        case(
+            "ac-valid",
+            Grant::AuthCode,
+            false,
+            Some(3600),
+            true,
+            false,
+            "valid",
+        ),
+        case(
+            "ac-soon",
+            Grant::AuthCode,
+            false,
+            Some(300),
+            true,
+            false,
+            "expires in 5 min",
+        ),
+        case(
+            "ac-renew",
+            Grant::AuthCode,
+            false,
+            Some(-60),
+            true,
+            false,
+            "renews on use",
+        ),
+        case(
+            "dc-gone",
+            Grant::DeviceCode,
+            false,
+            Some(-60),
+            false,
+            false,
+            "needs sign-in",
+        ),
+        case(
+            "dc-error",
+            Grant::DeviceCode,
+            false,
+            Some(-60),
+            true,
+            true,
+            "error",
+        ),
+        case(
+            "ropc-pw",
+            Grant::Ropc,
+            true,
+            None,
+            false,
+            false,
+            "renews by itself",
+        ),
+        case(
+            "ropc-nopw",
+            Grant::Ropc,
+            false,
+            None,
+            false,
+            false,
+            "needs sign-in",
+        ),
+        case(
+            "cc-new",
+            Grant::ClientCredentials,
+            false,
+            None,
+            false,
+            false,
+            "renews by itself",
+        ),
+        case(
+            "cc-valid",
+            Grant::ClientCredentials,
+            false,
+            Some(3600),
+            false,
+            false,
+            "valid",
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_private(&dir.path().join("pass"), &format!("{PASSPHRASE}\n"));
+    let (code, _, err) = run(&mut cmd_for(dir.path(), &["vault", "init"]));
+    assert_eq!(code, 0, "{err}");
+    let vault = Vault::open(
+        &dir.path().join("data").join("vault.age"),
+        Unlock::Passphrase(secrecy::SecretString::from(PASSPHRASE)),
+    )
+    .expect("the vault opens");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let entries: Vec<_> = table
+        .iter()
+        .map(|c| {
+            let mut e = support::vault::entry(c.name, "app-secret");
+            e.connector.grant = c.grant;
+            if c.grant != Grant::ClientCredentials {
+                e.secrets.client_secret = None;
+                e.connector.mailbox = None;
+            }
+            if c.password {
+                e.secrets.username = Some("ana@contoso.com".into());
+                e.secrets.password = Some("pw".into());
+            }
+            if c.access_left.is_some() || c.refresh || c.last_error {
+                let mut t = TokenCache::default();
+                if let Some(left) = c.access_left {
+                    t.access_token = Some("at".into());
+                    t.expires_at = Some(now + left);
+                }
+                if c.refresh {
+                    t.refresh_token = Some("rt".into());
+                    t.refresh_issued_at = Some(now - 3 * 86_400);
+                }
+                if c.last_error {
+                    t.last_error = Some("the refresh token was revoked".into());
+                }
+                e.tokens = Some(t);
+            }
+            e
+        })
+        .collect();
+    vault
+        .update(|doc| {
+            doc.connectors.extend(entries.iter().cloned());
+            Ok::<_, graphmail::vault::VaultError>(())
+        })
+        .expect("the connectors are saved");
+
+    let (code, human, err) = run(&mut cmd_for(dir.path(), &["connector", "status"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&mut cmd_for(dir.path(), &["--json", "connector", "status"]));
+    assert_eq!(code, 0, "{err}");
+    let list: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON array");
+    let list = list.as_array().expect("a bare array");
+    for (c, e) in table.iter().zip(&entries) {
+        let in_app =
+            graphmail::app::TokenHealth::of(&graphmail::worker::connector_row(e).token, now)
+                .label();
+        assert_eq!(in_app, c.expected, "the app's words for {}", c.name);
+        let line = format!("{} ({}): {}", c.name, c.grant.as_str(), c.expected);
+        assert!(human.contains(&line), "{line} in:\n{human}");
+        let json = list.iter().find(|j| j["name"] == c.name).expect("listed");
+        assert_eq!(json["token_health"], c.expected, "{json}");
+    }
+}

@@ -24,9 +24,12 @@ pub struct TokenFacts {
     /// Unix seconds of the last successful sign-in, refresh or test.
     pub last_check: Option<i64>,
     pub last_error: Option<String>,
+    /// Renews without a person while its credentials are stored: client credentials, or
+    /// ROPC with a stored password. Never "needs sign-in" then.
+    pub self_renewing: bool,
 }
 
-/// The token-health column.
+/// The token health the connector list, its details and `graphmail connector status` show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenHealth {
     Valid,
@@ -35,6 +38,8 @@ pub enum TokenHealth {
     },
     /// The access token expired, a refresh token renews it on next use.
     Renewable,
+    /// No usable access token, but the stored credentials get one without a person.
+    RenewsItself,
     NeedsSignIn,
     Error(String),
 }
@@ -49,6 +54,7 @@ impl TokenHealth {
             Some(exp) if exp > now => TokenHealth::ExpiresIn {
                 minutes: ((exp - now) + 59) / 60,
             },
+            _ if facts.self_renewing => TokenHealth::RenewsItself,
             _ if facts.has_refresh_token => TokenHealth::Renewable,
             _ => TokenHealth::NeedsSignIn,
         }
@@ -59,6 +65,7 @@ impl TokenHealth {
             TokenHealth::Valid => "valid".into(),
             TokenHealth::ExpiresIn { minutes } => format!("expires in {minutes} min"),
             TokenHealth::Renewable => "renews on use".into(),
+            TokenHealth::RenewsItself => "renews by itself".into(),
             TokenHealth::NeedsSignIn => "needs sign-in".into(),
             TokenHealth::Error(_) => "error".into(),
         }
