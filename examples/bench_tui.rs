@@ -41,6 +41,7 @@ fn rows(n: usize) -> Vec<ConnectorRow> {
                 user: None,
                 last_check: Some(NOW - 300),
                 last_error: None,
+                self_renewing: false,
             },
         })
         .collect()

@@ -62,6 +62,7 @@ pub fn rows() -> Vec<ConnectorRow> {
                 user: Some("ana@contoso.com".into()),
                 last_check: Some(NOW - 120),
                 last_error: None,
+                self_renewing: false,
             },
         ),
         row(
@@ -74,6 +75,7 @@ pub fn rows() -> Vec<ConnectorRow> {
                 user: Some("alerts@contoso.com".into()),
                 last_check: Some(NOW - 3 * 3600),
                 last_error: None,
+                self_renewing: false,
             },
         ),
         row("scanner", Grant::Ropc, TokenFacts::default()),
@@ -87,6 +89,7 @@ pub fn rows() -> Vec<ConnectorRow> {
                 user: None,
                 last_check: Some(NOW - 86_400 * 2),
                 last_error: Some("AADSTS7000215: the client secret is wrong or expired".into()),
+                self_renewing: false,
             },
         ),
         row(
@@ -99,6 +102,7 @@ pub fn rows() -> Vec<ConnectorRow> {
                 user: Some("archive@contoso.com".into()),
                 last_check: Some(NOW - 600),
                 last_error: None,
+                self_renewing: false,
             },
         ),
     ]
