@@ -20,6 +20,7 @@ const NOW: i64 = 1_800_000_000;
 fn rows(n: usize) -> Vec<ConnectorRow> {
     (0..n)
         .map(|i| ConnectorRow {
+            access: graphmail::domain::access::Access::ALL,
             connector: Connector {
                 name: format!("connector-{i:02}"),
                 cloud: Cloud::Global,

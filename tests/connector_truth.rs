@@ -3,6 +3,7 @@
 //! checked as typed, and an action the permissions do not allow is refused before any request.
 
 mod support;
+mod tui_support;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -519,4 +520,101 @@ fn the_app_and_connector_status_say_the_same_token_health_for_every_grant_and_st
         let json = list.iter().find(|j| j["name"] == c.name).expect("listed");
         assert_eq!(json["token_health"], c.expected, "{json}");
     }
+}
+
+#[test]
+fn a_read_only_connector_opens_messages_without_an_error_and_says_why_delete_is_unavailable() {
+    use graphmail::domain::permissions::Preset;
+    use graphmail::domain::{Cloud, Grant};
+    use graphmail::vault::{TokenCache, Unlock, Vault};
+    use graphmail_emulator::AccessClaims;
+    use tui_support::tmux::{start_session, tmux_available};
+
+    if !tmux_available() {
+        return;
+    }
+    let s = Setup::new();
+    let user = s.emu.user(0);
+    // A token that can only read: the emulator refuses any change made with it (403).
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let tid = s.emu.seed().tenant.id.clone();
+    let token = s.emu.running.state.signer.sign(&AccessClaims {
+        iss: format!("{}/{tid}/v2.0", s.emu.login_url()),
+        tid: tid.clone(),
+        appid: s.emu.public_app().client_id,
+        oid: Some(user.id.clone()),
+        upn: Some(user.upn.clone()),
+        scp: "Mail.Read".into(),
+        roles: vec![],
+        aud: "https://graph.microsoft.com".into(),
+        iat: now - 60,
+        nbf: now - 60,
+        exp: now + 3600,
+    });
+    let mut entry = support::vault::entry("reader", "unused");
+    entry.connector.cloud = Cloud::Custom {
+        login_url: s.emu.login_url().to_string(),
+        graph_url: s.emu.graph_url().to_string(),
+    };
+    entry.connector.tenant = tid;
+    entry.connector.client_id = s.emu.public_app().client_id;
+    entry.connector.grant = Grant::DeviceCode;
+    entry.connector.presets = vec![Preset::Fetch, Preset::Offline];
+    entry.connector.mailbox = None;
+    entry.secrets.client_secret = None;
+    let mut cache = TokenCache::default();
+    cache.access_token = Some(token);
+    cache.expires_at = Some(now + 3600);
+    cache.granted_scopes = vec!["Mail.Read".into()];
+    cache.user = Some(user.upn.clone());
+    entry.tokens = Some(cache);
+    Vault::open(
+        &s.path("data").join("vault.age"),
+        Unlock::Passphrase(secrecy::SecretString::from(PASSPHRASE)),
+    )
+    .expect("the vault opens")
+    .update(|doc| {
+        doc.connectors.push(entry);
+        Ok::<_, graphmail::vault::VaultError>(())
+    })
+    .expect("the connector is saved");
+
+    let bin = env!("CARGO_BIN_EXE_graphmail");
+    let cmd = format!(
+        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE GRAPHMAIL_VAULT={v} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={l} {bin}; sleep 60",
+        v = s.path("data").join("vault.age").display(),
+        l = s.path("logs").display(),
+    );
+    let t = start_session("truth-readonly", 120, 36, &cmd);
+    t.wait_for("Unlock the vault");
+    t.type_text(PASSPHRASE);
+    t.send(&["Enter"]);
+    t.wait_for("reader");
+    t.send(&["Enter"]);
+    t.wait_until("the Inbox listed", |s| {
+        s.contains("Inbox (") && !s.contains("Inbox (0)") && !s.contains("Loading")
+    });
+    let mut screen = String::new();
+    for i in 0..3 {
+        if i > 0 {
+            t.send(&["j"]);
+        }
+        t.send(&["Enter"]);
+        screen = t.wait_until("the message opened", |s| {
+            !s.contains("Enter opens the selected message here") && !s.contains("Loading")
+        });
+    }
+    for refused in ["ErrorAccessDenied", "403", "Access is denied"] {
+        assert!(
+            !screen.contains(refused),
+            "no error after opening:\n{screen}"
+        );
+    }
+    t.send(&["d"]);
+    let said = t.wait_for("Unavailable");
+    assert!(said.contains("Mail.ReadWrite"), "{said}");
+    assert!(
+        !said.contains("Delete message"),
+        "no confirmation is asked: {said}"
+    );
 }

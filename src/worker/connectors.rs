@@ -32,7 +32,9 @@ pub fn create(services: &Services, passphrase: SecretString) -> Result<Vec<Conne
 /// A vault entry as the connector list (and `graphmail connector status`) sees it.
 pub fn row(e: &ConnectorEntry) -> ConnectorRow {
     let t = e.tokens.as_ref();
+    let granted = t.map(|t| t.granted_scopes.as_slice()).unwrap_or_default();
     ConnectorRow {
+        access: crate::domain::access::Access::of(&e.connector, granted),
         connector: e.connector.clone(),
         client_secret_set: e.secrets.client_secret.is_some(),
         password_set: e.secrets.password.is_some(),

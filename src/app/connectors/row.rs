@@ -1,6 +1,7 @@
 //! A connector as the list shows it, and its token health: names and status, never a secret.
 
 use crate::domain::Connector;
+use crate::domain::access::Access;
 
 /// A connector as the list shows it: no secrets, only whether they are set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +11,8 @@ pub struct ConnectorRow {
     pub password_set: bool,
     pub username: Option<String>,
     pub token: TokenFacts,
+    /// What its permissions allow (granted at sign-in, else requested).
+    pub access: Access,
 }
 
 /// What is known about a connector's tokens, without the tokens.
