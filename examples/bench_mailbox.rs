@@ -74,6 +74,7 @@ fn mailbox_model(rows: Vec<MessageRow>) -> Model {
     );
     let id = cmds[0].id().expect("open has an id");
     let row = ConnectorRow {
+        access: graphmail::domain::access::Access::ALL,
         connector: Connector {
             name: "bench".into(),
             cloud: Cloud::Global,

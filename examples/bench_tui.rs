@@ -20,6 +20,7 @@ const NOW: i64 = 1_800_000_000;
 fn rows(n: usize) -> Vec<ConnectorRow> {
     (0..n)
         .map(|i| ConnectorRow {
+            access: graphmail::domain::access::Access::ALL,
             connector: Connector {
                 name: format!("connector-{i:02}"),
                 cloud: Cloud::Global,
@@ -41,6 +42,7 @@ fn rows(n: usize) -> Vec<ConnectorRow> {
                 user: None,
                 last_check: Some(NOW - 300),
                 last_error: None,
+                self_renewing: false,
             },
         })
         .collect()

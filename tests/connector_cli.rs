@@ -580,7 +580,7 @@ fn permissions_prints_a_summary_and_saves_nothing() {
     assert!(
         s["warnings"]
             .to_string()
-            .contains("Not.AScope is not a permission graphmail knows")
+            .contains("Not.AScope is not a Microsoft Graph permission graphmail knows")
     );
     assert_eq!(s["redirect_uri"], Value::Null);
 

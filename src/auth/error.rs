@@ -11,6 +11,9 @@ pub enum AuthError {
     Identity(Box<DecodedError>),
     #[error("cannot reach the identity platform: {0}")]
     Network(String),
+    /// The identity platform answered 5xx or 429 (down or throttling).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Protocol(String),
     /// The connector lacks something the grant needs.
@@ -63,6 +66,7 @@ impl AuthError {
         match self {
             AuthError::Identity(_) => "identity_error",
             AuthError::Network(_) => "network",
+            AuthError::Unavailable(_) => "identity_unavailable",
             AuthError::Protocol(_) => "identity_protocol",
             AuthError::Config { .. } => "connector_incomplete",
             AuthError::StateMismatch => "state_mismatch",
@@ -101,6 +105,7 @@ impl AuthError {
             AuthError::Network(_) => {
                 "check the network and the connector's cloud (`graphmail connector show NAME`), then try again".into()
             }
+            AuthError::Unavailable(_) => "nothing was changed: try again in a few minutes".into(),
             AuthError::Protocol(_) => "try again; if it keeps failing check the connector's cloud and login URL".into(),
             AuthError::Config { fix, .. } => fix.clone(),
             AuthError::StateMismatch => {
@@ -136,6 +141,13 @@ impl From<AuthError> for UserError {
         };
         let app_fix = match &err {
             AuthError::NotSignedIn(_) => Some(SIGN_IN_IN_APP.to_string()),
+            // Signing in again with the same stored password or grant fails the same way.
+            AuthError::Identity(d) if d.aadsts == Some(50126) => Some(format!(
+                "change the stored user name or password: {EDIT_IN_APP}, then sign in again"
+            )),
+            AuthError::Identity(d) if matches!(d.aadsts, Some(50076 | 50079)) => Some(format!(
+                "switch the grant to authorization code or device code: {EDIT_IN_APP}, then sign in again"
+            )),
             e if e.needs_sign_in() => Some(SIGN_IN_AGAIN_IN_APP.to_string()),
             // The app shows the service's ids on a line of their own, not in the fix.
             AuthError::Identity(d) => Some(d.fix.clone()),
@@ -143,11 +155,21 @@ impl From<AuthError> for UserError {
         };
         let detail = err.decoded().map(support_line);
         let fix = err.fix();
+        let said = err.decoded().map(|d| {
+            serde_json::json!({ "aadsts": d.aadsts, "error_code": d.error, "description": d.description })
+        });
+        let message = match err.decoded() {
+            Some(d) => with_code(d),
+            None => err.to_string(),
+        };
         let mut out = match err {
             AuthError::Vault(v) => return v.into(),
-            other => UserError::new(exit, other.code(), other.to_string()),
+            other => UserError::new(exit, other.code(), message),
         }
         .with_optional_fix(fix);
+        if let Some(said) = said {
+            out = out.with_json_fields(serde_json::json!({ "identity": said }));
+        }
         if let Some(f) = app_fix {
             out = out.with_app_fix(f);
         }
@@ -155,6 +177,22 @@ impl From<AuthError> for UserError {
             out = out.with_detail(d);
         }
         out
+    }
+}
+
+/// How the terminal app says "edit the connector".
+const EDIT_IN_APP: &str = "edit the connector in the connector list (e by default)";
+
+/// The decoded message with the code and Microsoft's own words: `The user name or password is
+/// wrong. [AADSTS50126: "Error validating credentials due to invalid username or password."]`
+fn with_code(d: &DecodedError) -> String {
+    let code = match d.aadsts {
+        Some(n) => format!("AADSTS{n}"),
+        None => d.error.clone(),
+    };
+    match &d.description {
+        Some(said) => format!("{} [{code}: Microsoft says \"{said}\"]", d.message),
+        None => format!("{} [{code}]", d.message),
     }
 }
 

@@ -255,11 +255,18 @@ fn lookup_oidc(name: &str) -> bool {
     super::permissions::lookup(name).is_some_and(|e| e.oidc)
 }
 
+/// A permission outside graphmail's mail catalog: its admin-consent flag from Microsoft's
+/// published catalog when it is there (application permissions always need it).
 fn unknown_line(name: String, kind: PermissionKind, origin: ScopeOrigin) -> ScopeLine {
+    let published = crate::domain::permissions::graph_catalog::find(&name);
+    let admin_consent = published.and_then(|p| match kind {
+        PermissionKind::Application => p.application.as_ref().map(|_| true),
+        _ => p.delegated.as_ref().map(|d| d.admin_consent),
+    });
     ScopeLine {
         name,
         kind,
-        admin_consent: None,
+        admin_consent,
         enables: String::new(),
         known: false,
         origin,

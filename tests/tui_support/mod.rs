@@ -41,6 +41,8 @@ pub fn connector(name: &str, grant: Grant) -> Connector {
 
 pub fn row(name: &str, grant: Grant, token: TokenFacts) -> ConnectorRow {
     ConnectorRow {
+        // The fixtures' tokens were granted everything their actions use.
+        access: graphmail::domain::access::Access::ALL,
         connector: connector(name, grant),
         client_secret_set: grant == Grant::ClientCredentials,
         password_set: grant == Grant::Ropc,
@@ -62,6 +64,7 @@ pub fn rows() -> Vec<ConnectorRow> {
                 user: Some("ana@contoso.com".into()),
                 last_check: Some(NOW - 120),
                 last_error: None,
+                self_renewing: false,
             },
         ),
         row(
@@ -74,6 +77,7 @@ pub fn rows() -> Vec<ConnectorRow> {
                 user: Some("alerts@contoso.com".into()),
                 last_check: Some(NOW - 3 * 3600),
                 last_error: None,
+                self_renewing: false,
             },
         ),
         row("scanner", Grant::Ropc, TokenFacts::default()),
@@ -87,6 +91,7 @@ pub fn rows() -> Vec<ConnectorRow> {
                 user: None,
                 last_check: Some(NOW - 86_400 * 2),
                 last_error: Some("AADSTS7000215: the client secret is wrong or expired".into()),
+                self_renewing: false,
             },
         ),
         row(
@@ -99,6 +104,7 @@ pub fn rows() -> Vec<ConnectorRow> {
                 user: Some("archive@contoso.com".into()),
                 last_check: Some(NOW - 600),
                 last_error: None,
+                self_renewing: false,
             },
         ),
     ]
