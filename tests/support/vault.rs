@@ -1,5 +1,4 @@
 //! Helpers shared by the vault integration tests.
-#![allow(dead_code)] // each test file uses a different part of these helpers
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
