@@ -7,20 +7,9 @@ use std::process::Command;
 use crate::support::vault::{graphmail, write_private};
 use serde_json::Value;
 
+use crate::support::signin::Out;
+
 const CLIENT: &str = "c2a15992-f9b8-42f5-a434-e52adae08363";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}{}", self.stdout, self.stderr))
-    }
-}
 
 /// A home, a config folder and a log folder in a temp dir, and nothing from the caller's
 /// environment that could change what graphmail reads.

@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::support::signin::Out;
+
 const TENANT: &str = "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b";
 const CLIENT: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
@@ -16,19 +18,6 @@ struct Env {
     root: PathBuf,
     /// Everything the commands printed, stdout and stderr.
     transcript: String,
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
 }
 
 impl Env {

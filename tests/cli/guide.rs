@@ -11,22 +11,11 @@ use serde_json::Value;
 const TENANT: &str = "contoso.onmicrosoft.com";
 const CLIENT: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
+/// The real binary with a clean environment and nothing of its own to read.
 fn graphmail(args: &[&str]) -> crate::support::signin::Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_graphmail"));
-    cmd.args(args)
-        .env_remove("GRAPHMAIL_VAULT")
-        .env_remove("GRAPHMAIL_PASSPHRASE_FILE")
-        .env_remove("GRAPHMAIL_IDENTITY")
-        .env(
-            "GRAPHMAIL_LOG_DIR",
-            std::env::temp_dir().join("graphmail-guide-test-logs"),
-        )
-        // No config file: a developer's own must not change what the tests see.
-        .env(
-            "GRAPHMAIL_CONFIG_DIR",
-            std::env::temp_dir().join("graphmail-guide-test-logs"),
-        )
-        .env_remove("GRAPHMAIL_CONFIG");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::support::vault::graphmail(dir.path());
+    cmd.args(args);
     run(cmd)
 }
 

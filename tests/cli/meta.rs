@@ -12,27 +12,15 @@ fn graphmail(args: &[&str]) -> std::process::Output {
         .expect("the graphmail binary runs")
 }
 
-/// Whether `program` can be run; when not, says so (or fails when CI requires the tools).
-fn have(program: &str, probe: &str) -> bool {
-    let found = Command::new(program)
-        .arg(probe)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var("GRAPHMAIL_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "`{program}` is required (GRAPHMAIL_REQUIRE_TOOLS=1) but is not installed"
-        );
-        eprintln!("skipped: `{program}` is not installed");
-    }
-    found
+/// Whether `program` is installed; when not, says so (or fails when CI requires the tools).
+fn have(program: &str) -> bool {
+    crate::support::vault::require_program(program, "check what is installed around the binary")
+        .is_some()
 }
 
 #[test]
 fn bash_completions_load_without_errors_and_complete_subcommands() {
-    if !have("bash", "--version") {
+    if !have("bash") {
         return;
     }
     let bin = env!("CARGO_BIN_EXE_graphmail");
@@ -71,7 +59,7 @@ fn every_shell_gets_a_completion_script_naming_the_commands() {
 
 #[test]
 fn the_manual_page_renders_with_man_without_warnings() {
-    if !have("man", "--version") {
+    if !have("man") {
         return;
     }
     let page = graphmail(&["man"]);

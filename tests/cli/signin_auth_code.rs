@@ -5,19 +5,13 @@ use std::io::Write;
 use std::process::Stdio;
 
 use crate::support::emu::{ADELE, Emu, PUBLIC_APP, WEB_APP};
-use crate::support::signin::{Env, LoginChild, connector, free_port};
+use crate::support::signin::{Env, LoginChild, free_port};
 use graphmail::domain::Grant;
 
 fn auth_code_env(emu: &Emu, client_id: &str, secret: Option<String>) -> (Env, u16) {
     let env = Env::new();
     let port = free_port();
-    let mut entry = connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "web",
-        Grant::AuthCode,
-        client_id,
-    );
+    let mut entry = emu.connector("web", Grant::AuthCode, client_id);
     entry.connector.redirect_port = port;
     entry.secrets.client_secret = secret;
     env.add(entry);

@@ -1,20 +1,14 @@
 //! Device code through the real binary against the emulator: approved, declined, expired.
 
 use crate::support::emu::{ADELE, Clocks, Emu, PUBLIC_APP};
-use crate::support::signin::{Env, LoginChild, connector};
+use crate::support::signin::{Env, LoginChild};
 use graphmail::domain::Grant;
 
 #[test]
 fn device_code_signs_in_once_approved_and_keeps_the_tokens() {
     let emu = Emu::start();
     let env = Env::new();
-    env.add(connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "dev",
-        Grant::DeviceCode,
-        PUBLIC_APP,
-    ));
+    env.add(emu.connector("dev", Grant::DeviceCode, PUBLIC_APP));
 
     let mut child = LoginChild::start(env.cmd(&["--json", "connector", "login", "dev"]));
     let shown = child.next_event();
@@ -53,13 +47,7 @@ fn device_code_signs_in_once_approved_and_keeps_the_tokens() {
 fn a_declined_device_code_is_explained_and_saves_nothing() {
     let emu = Emu::start();
     let env = Env::new();
-    env.add(connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "dev",
-        Grant::DeviceCode,
-        PUBLIC_APP,
-    ));
+    env.add(emu.connector("dev", Grant::DeviceCode, PUBLIC_APP));
     let before = env.vault_files();
 
     let mut child = LoginChild::start(env.cmd(&["--json", "connector", "login", "dev"]));
@@ -88,13 +76,7 @@ fn an_expired_device_code_is_explained_and_saves_nothing() {
         },
     );
     let env = Env::new();
-    env.add(connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "dev",
-        Grant::DeviceCode,
-        PUBLIC_APP,
-    ));
+    env.add(emu.connector("dev", Grant::DeviceCode, PUBLIC_APP));
     let before = env.vault_files();
     let mut cmd = env.cmd(&["connector", "login", "dev"]);
     cmd.stdout(std::process::Stdio::piped());

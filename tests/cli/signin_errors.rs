@@ -3,7 +3,7 @@
 //! it was.
 
 use crate::support::emu::{ADELE, DAEMON_APP, Emu, LEE_MFA, PUBLIC_APP, UNCONSENTED_APP, WEB_APP};
-use crate::support::signin::{Env, connector, run};
+use crate::support::signin::{Env, run};
 use graphmail::domain::Grant;
 use graphmail::vault::ConnectorEntry;
 
@@ -15,20 +15,14 @@ struct Case {
 }
 
 fn ropc(emu: &Emu, client_id: &str, upn: &str, password: &str) -> ConnectorEntry {
-    let mut e = connector(emu.cloud(), &emu.tenant(), "c", Grant::Ropc, client_id);
+    let mut e = emu.connector("c", Grant::Ropc, client_id);
     e.secrets.username = Some(upn.into());
     e.secrets.password = Some(password.into());
     e
 }
 
 fn client_credentials(emu: &Emu, secret: &str) -> ConnectorEntry {
-    let mut e = connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "c",
-        Grant::ClientCredentials,
-        DAEMON_APP,
-    );
+    let mut e = emu.connector("c", Grant::ClientCredentials, DAEMON_APP);
     e.secrets.client_secret = Some(secret.into());
     e.connector.mailbox = Some(ADELE.into());
     e

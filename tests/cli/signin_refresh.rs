@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::support::emu::{ADELE, Clocks, DAEMON_APP, Emu, PUBLIC_APP};
-use crate::support::signin::{Env, connector, run};
+use crate::support::signin::{Env, run};
 use graphmail::domain::Grant;
 use graphmail_emulator::tenant::TenantSeed;
 
@@ -21,7 +21,7 @@ fn short_lived() -> Emu {
 
 fn signed_in_ropc(emu: &Emu) -> Env {
     let env = Env::new();
-    let mut entry = connector(emu.cloud(), &emu.tenant(), "ro", Grant::Ropc, PUBLIC_APP);
+    let mut entry = emu.connector("ro", Grant::Ropc, PUBLIC_APP);
     entry.secrets.username = Some(ADELE.into());
     entry.secrets.password = Some(emu.password(ADELE));
     env.add(entry);
@@ -96,13 +96,7 @@ fn a_revoked_sign_in_asks_for_a_new_one_with_exit_4_and_leaves_the_vault() {
 fn client_credentials_get_a_new_token_with_the_secret_and_test_the_mailbox() {
     let emu = short_lived();
     let env = Env::new();
-    let mut entry = connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "daemon",
-        Grant::ClientCredentials,
-        DAEMON_APP,
-    );
+    let mut entry = emu.connector("daemon", Grant::ClientCredentials, DAEMON_APP);
     entry.secrets.client_secret = Some(emu.secret(DAEMON_APP));
     entry.connector.mailbox = Some(ADELE.into());
     env.add(entry);

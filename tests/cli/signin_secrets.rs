@@ -2,7 +2,7 @@
 //! then search everything graphmail wrote for them and for the tokens it got.
 
 use crate::support::emu::{ADELE, Clocks, DAEMON_APP, Emu, PUBLIC_APP, WEB_APP};
-use crate::support::signin::{Env, LoginChild, Out, assert_not_in, connector, run};
+use crate::support::signin::{Env, LoginChild, Out, assert_not_in, run};
 use graphmail::domain::Grant;
 use graphmail_emulator::tenant::TenantSeed;
 
@@ -34,33 +34,21 @@ fn no_secret_or_token_appears_in_output_or_logs() {
     let emu = Emu::with(seed(), Clocks::default());
     let env = Env::new();
 
-    let mut ropc = connector(emu.cloud(), &emu.tenant(), "ropc", Grant::Ropc, WEB_APP);
+    let mut ropc = emu.connector("ropc", Grant::Ropc, WEB_APP);
     ropc.secrets.username = Some(ADELE.into());
     ropc.secrets.password = Some(PASSWORD.into());
     ropc.secrets.client_secret = Some(WEB_SECRET.into());
     env.add(ropc);
-    let mut wrong = connector(emu.cloud(), &emu.tenant(), "wrong", Grant::Ropc, WEB_APP);
+    let mut wrong = emu.connector("wrong", Grant::Ropc, WEB_APP);
     wrong.secrets.username = Some(ADELE.into());
     wrong.secrets.password = Some(WRONG_PASSWORD.into());
     wrong.secrets.client_secret = Some(WEB_SECRET.into());
     env.add(wrong);
-    let mut daemon = connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "daemon",
-        Grant::ClientCredentials,
-        DAEMON_APP,
-    );
+    let mut daemon = emu.connector("daemon", Grant::ClientCredentials, DAEMON_APP);
     daemon.secrets.client_secret = Some(DAEMON_SECRET.into());
     daemon.connector.mailbox = Some(ADELE.into());
     env.add(daemon);
-    env.add(connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "dev",
-        Grant::DeviceCode,
-        PUBLIC_APP,
-    ));
+    env.add(emu.connector("dev", Grant::DeviceCode, PUBLIC_APP));
 
     let mut outputs: Vec<Out> = Vec::new();
     for json in [false, true] {

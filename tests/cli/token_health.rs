@@ -1,11 +1,11 @@
 //! `graphmail refresh` and `graphmail connector status` against the emulator.
 
 use crate::support::emu::{ADELE, Emu, PUBLIC_APP};
-use crate::support::signin::{Env, assert_not_in, connector, run};
+use crate::support::signin::{Env, assert_not_in, run};
 use graphmail::domain::Grant;
 
 fn add_ropc(emu: &Emu, env: &Env, name: &str) {
-    let mut entry = connector(emu.cloud(), &emu.tenant(), name, Grant::Ropc, PUBLIC_APP);
+    let mut entry = emu.connector(name, Grant::Ropc, PUBLIC_APP);
     entry.secrets.username = Some(ADELE.into());
     entry.secrets.password = Some(emu.password(ADELE));
     env.add(entry);
@@ -95,13 +95,7 @@ fn status_shows_expiry_refresh_age_last_use_and_last_error_for_every_connector()
     let env = Env::new();
     add_ropc(&emu, &env, "alpha");
     add_ropc(&emu, &env, "gamma");
-    env.add(connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "fresh",
-        Grant::DeviceCode,
-        PUBLIC_APP,
-    ));
+    env.add(emu.connector("fresh", Grant::DeviceCode, PUBLIC_APP));
     emu.revoke_user(ADELE);
     let out = run(env.cmd(&["refresh", "gamma"]));
     assert_eq!(out.code, 4, "{}", out.all());

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use graphmail::domain::Cloud;
+use graphmail::domain::{Cloud, Grant};
+use graphmail::vault::ConnectorEntry;
 use graphmail_emulator::tenant::TenantSeed;
 use graphmail_emulator::{EmulatorConfig, IdentitySettings};
 
@@ -71,6 +72,11 @@ impl Emu {
             login_url: self.emulator.running.login_url.clone(),
             graph_url: self.emulator.running.graph_url.clone(),
         }
+    }
+
+    /// A connector of the demo tenant in this emulator's cloud.
+    pub fn connector(&self, name: &str, grant: Grant, client_id: &str) -> ConnectorEntry {
+        super::signin::connector(self.cloud(), &self.tenant(), name, grant, client_id)
     }
 
     pub fn tenant(&self) -> String {

@@ -184,16 +184,9 @@ impl Emulated {
 
     /// GET on the owner's Graph (`/me…`) with a fresh token, as a script would.
     pub async fn graph(&self, path: &str) -> Value {
-        let resp = self
-            .emu
-            .http
-            .get(format!("{}/me{path}", self.emu.graph_url()))
-            .bearer_auth(self.mint(600))
-            .send()
+        self.emu
+            .graph_get(&format!("/me{path}"), &self.mint(600))
             .await
-            .expect("the emulator answers");
-        assert_eq!(resp.status(), 200, "GET /me{path}");
-        resp.json().await.expect("a JSON answer")
     }
 
     /// What `/_emulator/sent` lists for the owner.

@@ -89,18 +89,9 @@ impl Env {
 
     /// Every file of the vault folder with its bytes.
     pub fn vault_files(&self) -> BTreeMap<String, Vec<u8>> {
-        let dir = self.vault_path().parent().unwrap().to_path_buf();
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| {
-                let e = e.unwrap();
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    std::fs::read(e.path()).unwrap_or_default(),
-                )
-            })
-            .filter(|(name, _)| !name.ends_with(".lock"))
-            .collect()
+        let mut files = super::vault::snapshot(&self.path("data"));
+        files.retain(|name, _| !name.ends_with(".lock"));
+        files
     }
 
     /// Everything written to the log folder.
@@ -132,6 +123,12 @@ impl Out {
             .lines()
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect()
+    }
+
+    /// Stdout as one JSON document.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}{}", self.stdout, self.stderr))
     }
 
     pub fn event(&self, name: &str) -> Option<serde_json::Value> {

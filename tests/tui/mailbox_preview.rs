@@ -229,19 +229,9 @@ async fn the_graph_read_converts_html_at_the_width_asked_for() {
 
     let s = crate::support::emulator::Emulator::start().await;
     let token = s.mint(&s.user(0), 600);
-    let page: serde_json::Value = s
-        .http
-        .get(format!(
-            "{}/me/messages?$search=\"access review\"&$select=id",
-            s.graph_url()
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = s
+        .graph_get("/me/messages?$search=\"access review\"&$select=id", &token)
+        .await;
     let id = page["value"][0]["id"].as_str().expect("the seeded review");
     let client = GraphClient::new(
         http_client().unwrap(),

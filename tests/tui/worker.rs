@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::emu::{ADELE, Clocks, DAEMON_APP, Emu, PUBLIC_APP};
-use crate::support::signin::{Env, connector, free_port};
+use crate::support::signin::{Env, free_port};
 use graphmail::app::{
     AuthorizePrompt, Cmd, ConnectorRow, DeviceCodePrompt, Event, EventBody, ReqId, SignInUpdate,
     SignedIn, TestReport, TokenHealth, UiError, UiErrorKind,
@@ -133,19 +133,13 @@ fn health(rows: &[ConnectorRow], name: &str) -> TokenHealth {
 
 fn auth_code_entry(emu: &Emu) -> (ConnectorEntry, u16) {
     let port = free_port();
-    let mut e = connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "web",
-        Grant::AuthCode,
-        PUBLIC_APP,
-    );
+    let mut e = emu.connector("web", Grant::AuthCode, PUBLIC_APP);
     e.connector.redirect_port = port;
     (e, port)
 }
 
 fn ropc_entry(emu: &Emu, password: &str) -> ConnectorEntry {
-    let mut e = connector(emu.cloud(), &emu.tenant(), "ro", Grant::Ropc, PUBLIC_APP);
+    let mut e = emu.connector("ro", Grant::Ropc, PUBLIC_APP);
     e.secrets.username = Some(ADELE.into());
     e.secrets.password = Some(password.into());
     e
@@ -249,13 +243,7 @@ fn cancelling_an_auth_code_sign_in_closes_its_listener() {
 fn a_device_code_is_shown_with_its_countdown_and_signs_in_once_approved() {
     let emu = Emu::start();
     let env = Env::new();
-    env.add(connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "dev",
-        Grant::DeviceCode,
-        PUBLIC_APP,
-    ));
+    env.add(emu.connector("dev", Grant::DeviceCode, PUBLIC_APP));
     let mut w = Worker::start(&emu, &env);
 
     let id = w.sign_in("dev");
@@ -276,13 +264,7 @@ fn a_device_code_is_shown_with_its_countdown_and_signs_in_once_approved() {
 fn a_declined_device_code_ends_with_the_decoded_reason() {
     let emu = Emu::start();
     let env = Env::new();
-    env.add(connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "dev",
-        Grant::DeviceCode,
-        PUBLIC_APP,
-    ));
+    env.add(emu.connector("dev", Grant::DeviceCode, PUBLIC_APP));
     let mut w = Worker::start(&emu, &env);
 
     let id = w.sign_in("dev");
@@ -300,13 +282,7 @@ fn ropc_and_client_credentials_sign_in_without_a_prompt() {
     let emu = Emu::start();
     let env = Env::new();
     env.add(ropc_entry(&emu, &emu.password(ADELE)));
-    let mut daemon = connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "daemon",
-        Grant::ClientCredentials,
-        DAEMON_APP,
-    );
+    let mut daemon = emu.connector("daemon", Grant::ClientCredentials, DAEMON_APP);
     daemon.secrets.client_secret = Some(emu.secret(DAEMON_APP));
     daemon.connector.mailbox = Some(ADELE.into());
     env.add(daemon);
@@ -356,13 +332,7 @@ fn a_test_reports_the_user_and_inbox_and_a_revoked_sign_in_turns_the_health_to_e
         },
     );
     let env = Env::new();
-    let mut entry = connector(
-        emu.cloud(),
-        &emu.tenant(),
-        "dev",
-        Grant::DeviceCode,
-        PUBLIC_APP,
-    );
+    let mut entry = emu.connector("dev", Grant::DeviceCode, PUBLIC_APP);
     entry
         .connector
         .presets

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::emu::{ADELE, Emu, PUBLIC_APP};
-use crate::support::signin::{Env, assert_not_in, connector};
+use crate::support::signin::{Env, assert_not_in};
 use graphmail::app::compose::ComposeState;
 use graphmail::app::{
     Cmd, ComposeKind, Event, EventBody, MailAction, MailOutcome, MailQuery, MessageView,
@@ -186,7 +186,7 @@ fn audit_lines(env: &Env) -> Vec<AuditRecord> {
 fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
     let emu = Emu::start();
     let env = Env::new();
-    let mut entry = connector(emu.cloud(), &emu.tenant(), "ops", Grant::Ropc, PUBLIC_APP);
+    let mut entry = emu.connector("ops", Grant::Ropc, PUBLIC_APP);
     entry.connector.presets = vec![Preset::Readwrite, Preset::Send, Preset::Offline];
     entry.secrets.username = Some(ADELE.into());
     let password = emu.password(ADELE);

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::emu::{ADELE, Emu, PUBLIC_APP};
-use crate::support::signin::{Env, connector};
+use crate::support::signin::Env;
 use graphmail::app::{Cmd, EventBody, MailAction, MailQuery, MessagePage, ReqId, SignInUpdate};
 use graphmail::domain::Grant;
 use graphmail::domain::permissions::Preset;
@@ -45,7 +45,7 @@ fn ids(p: &MessagePage) -> Vec<String> {
 fn reading_messages_in_the_unread_only_view_skips_none_on_the_next_page() {
     let emu = Emu::start();
     let env = Env::new();
-    let mut entry = connector(emu.cloud(), &emu.tenant(), "ops", Grant::Ropc, PUBLIC_APP);
+    let mut entry = emu.connector("ops", Grant::Ropc, PUBLIC_APP);
     entry.connector.presets = vec![Preset::Readwrite, Preset::Offline];
     entry.secrets.username = Some(ADELE.into());
     entry.secrets.password = Some(emu.password(ADELE));
