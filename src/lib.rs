@@ -4,6 +4,7 @@
 //! `cli` the scriptable commands. The loopback identity platform + Graph mail emulator behind
 //! `graphmail demo` is the `graphmail-emulator` crate, present with the `demo` feature.
 
+pub mod agent;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -79,7 +79,12 @@ impl Clocks {
 /// Runs the TUI on this terminal. `vault` is already open when an identity or passphrase file
 /// was given; otherwise the unlock (or create) screen asks.
 pub fn run(vault_path: PathBuf, vault: Option<Vault>, config: &Config) -> UserResult {
-    run_with(vault_path, vault, None, config)
+    run_with(vault_path, vault, None, config, false)
+}
+
+/// Runs the TUI with a vault opened through the session agent (the header says so; `L` locks).
+pub fn run_through_agent(vault_path: PathBuf, vault: Vault, config: &Config) -> UserResult {
+    run_with(vault_path, Some(vault), None, config, true)
 }
 
 /// Runs the app for `graphmail demo`: the sign-in screen can approve an authorize URL as
@@ -92,7 +97,7 @@ pub fn run_demo(
 ) -> UserResult {
     // The file was checked before the demo started; its theme and keymap apply here too.
     let config = crate::config::load(&crate::config::locate()).unwrap_or_default();
-    run_with(vault_path, Some(vault), Some(user), &config)
+    run_with(vault_path, Some(vault), Some(user), &config, false)
 }
 
 fn run_with(
@@ -100,6 +105,7 @@ fn run_with(
     vault: Option<Vault>,
     demo_user: Option<(String, secrecy::SecretString)>,
     config: &Config,
+    through_agent: bool,
 ) -> UserResult {
     let keymap = load_keymap(config)?;
     let start = if vault.is_some() {
@@ -125,6 +131,7 @@ fn run_with(
     );
     model.shared.no_color = config.no_color();
     model.shared.demo = demo_user.is_some();
+    model.shared.through_agent = through_agent;
     if !model.shared.demo {
         model.shared.select = config.default_connector.as_ref().map(|d| d.value.clone());
     }

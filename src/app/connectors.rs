@@ -98,6 +98,7 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
             shared.busy = Some((id, format!("Testing {name}…")));
             vec![Cmd::Test { id, name }]
         }
+        (Some(Action::LockAgent), _) => lock_agent(shared),
         (Some(Action::Guide), Some(row)) => {
             let input = GuideInput::saved(row.connector, row.client_secret_set)
                 .with_username(row.username.as_deref());
@@ -189,4 +190,25 @@ pub fn on_busy_done(shared: &mut Shared, body: EventBody) -> Vec<Cmd> {
         _ => shared.changed = false,
     }
     Vec::new()
+}
+
+/// `L`: the agent forgets the vault key; the app closes the vault and asks for the passphrase.
+fn lock_agent(shared: &mut Shared) -> Vec<Cmd> {
+    if !shared.through_agent {
+        shared.toast(
+            ToastLevel::Info,
+            "The vault was not opened through the session agent; nothing to lock.",
+        );
+        return Vec::new();
+    }
+    shared.through_agent = false;
+    shared.connectors.clear();
+    shared.nav = Some(Nav::Reset(Screen::Unlock(
+        super::unlock::UnlockState::unlock(),
+    )));
+    shared.toast(
+        ToastLevel::Info,
+        "The session agent forgot the vault key; type the passphrase to open it again.",
+    );
+    vec![Cmd::LockAgent]
 }

@@ -65,7 +65,7 @@ impl Context {
         match self {
             Context::Global => &[Quit, Help],
             Context::List => &[
-                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Guide, Quit,
+                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Guide, LockAgent, Quit,
             ],
             Context::Wizard => &[
                 NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel, Guide,
@@ -136,6 +136,8 @@ pub enum Action {
     DemoApprove,
     /// Open the app-registration guide.
     Guide,
+    /// Make the session agent forget the vault key, and lock the app.
+    LockAgent,
 }
 
 impl Action {

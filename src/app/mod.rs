@@ -78,6 +78,8 @@ pub struct Shared {
     pub no_color: bool,
     /// `graphmail demo`: the sign-in screen can approve an authorize URL by itself.
     pub demo: bool,
+    /// The vault was opened through the session agent (`graphmail unlock`).
+    pub through_agent: bool,
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
     next_id: u64,
@@ -175,6 +177,7 @@ pub fn init(keymap: Keymap, start: Start, vault_label: String, now: Clock) -> (M
         confirmed: None,
         no_color: false,
         demo: false,
+        through_agent: false,
         frame: 0,
         next_id: 0,
     };

@@ -117,6 +117,8 @@ pub enum Cmd {
         id: ReqId,
         path: String,
     },
+    /// Make the session agent forget the vault key and close the vault.
+    LockAgent,
     /// Put text on the clipboard through the terminal (OSC 52).
     Copy(String),
     Quit,
@@ -143,7 +145,7 @@ impl Cmd {
             | Cmd::SendMail { id, .. }
             | Cmd::CheckAttachment { id, .. }
             | Cmd::Cancel { id } => Some(*id),
-            Cmd::Copy(_) | Cmd::Quit => None,
+            Cmd::LockAgent | Cmd::Copy(_) | Cmd::Quit => None,
         }
     }
 }

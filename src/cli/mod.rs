@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch. Each command family lives in its own file.
 
+mod agent_cmd;
 mod audit_cmd;
 mod config_cmd;
 mod connector;
@@ -103,6 +104,14 @@ pub enum Command {
     /// wins over the built-in default.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Unlock the vault once for this session: an agent keeps its key in memory, so later
+    /// commands and the app open the vault without a passphrase (`eval "$(graphmail unlock)"`)
+    Unlock(agent_cmd::UnlockArgs),
+    /// Make the session agent forget the vault key now
+    Lock,
+    /// The session agent itself, started by `graphmail unlock`
+    #[command(hide = true)]
+    AgentServe(agent_cmd::AgentServeArgs),
     /// Print a shell completion script (e.g. `source <(graphmail completions bash)`)
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -423,6 +432,9 @@ pub fn run(
         Some(Command::Token { name }) => token_cmd::run(&global, name.as_deref()),
         Some(Command::Refresh(args)) => health_cmd::refresh(&global, args),
         Some(Command::Audit(args)) => audit_cmd::run(&global, args),
+        Some(Command::Unlock(args)) => agent_cmd::unlock(&global, args),
+        Some(Command::Lock) => agent_cmd::lock(&global),
+        Some(Command::AgentServe(args)) => agent_cmd::serve(&global, args),
         Some(Command::Completions { shell }) => meta_cmd::completions(shell),
         Some(Command::Man) => meta_cmd::man(),
         Some(Command::Connector(cmd)) => connector::run(&global, cmd),
@@ -435,6 +447,13 @@ pub fn run(
         Some(Command::Demo) => crate::demo::run(),
         None => {
             let path = vault_cmd::vault_path(&global)?;
+            if global.identity.is_none()
+                && global.passphrase_file.is_none()
+                && path.exists()
+                && let Some(vault) = agent_cmd::open_through_agent(&path)
+            {
+                return crate::tui::run_through_agent(path, vault, &global.config);
+            }
             // With an identity or passphrase file the vault opens before the screen does.
             let opened = (global.identity.is_some() || global.passphrase_file.is_some())
                 .then(|| vault_cmd::unlock_vault(&global))

@@ -62,6 +62,13 @@ pub(crate) fn unlock_vault(global: &GlobalArgs) -> CliResult<Vault> {
         });
     }
     let has_passphrase = Vault::has_passphrase(&path);
+    // A passphrase file or an identity given wins over the session agent.
+    if global.passphrase_file.is_none()
+        && global.identity.is_none()
+        && let Some(vault) = super::agent_cmd::open_through_agent(&path)
+    {
+        return Ok(vault);
+    }
     let unlock = match (&global.passphrase_file, &global.identity) {
         (Some(file), _) if has_passphrase => {
             Unlock::Passphrase(read_passphrase_file(file, Exit::Locked)?)
@@ -87,7 +94,7 @@ pub(crate) fn unlock_vault(global: &GlobalArgs) -> CliResult<Vault> {
 }
 
 /// The first line of a passphrase file, without its line ending.
-fn read_passphrase_file(file: &Path, exit: Exit) -> CliResult<SecretString> {
+pub(super) fn read_passphrase_file(file: &Path, exit: Exit) -> CliResult<SecretString> {
     let text = std::fs::read(file).map(Zeroizing::new).map_err(|e| {
         CliError::new(
             exit,
@@ -112,7 +119,7 @@ fn read_passphrase_file(file: &Path, exit: Exit) -> CliResult<SecretString> {
     Ok(SecretString::from(line.to_string()))
 }
 
-fn prompt(question: &str, exit: Exit) -> CliResult<SecretString> {
+pub(super) fn prompt(question: &str, exit: Exit) -> CliResult<SecretString> {
     let answer = rpassword::prompt_password(question).map_err(|e| {
         CliError::new(
             exit,

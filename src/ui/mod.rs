@@ -79,7 +79,10 @@ fn title_bar(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
         Screen::Compose(s) => format!("{} › {}", s.connector, s.title()),
     };
     let left = format!(" graphmail  {where_}");
-    let right = format!("{} ", model.shared.vault_label);
+    let right = match model.shared.through_agent {
+        true => format!("unlocked by agent · {} ", model.shared.vault_label),
+        false => format!("{} ", model.shared.vault_label),
+    };
     let width = area.width as usize;
     let room = width.saturating_sub(left.chars().count() + 2);
     let right = if right.chars().count() > room {

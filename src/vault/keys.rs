@@ -112,6 +112,37 @@ fn open_sealed(
     bytes: &[u8],
     passphrase: &SecretString,
 ) -> Result<Vec<BoxedIdentity>, VaultError> {
+    let text = decrypt_sealed(path, bytes, passphrase)?;
+    parse_age_identities(path, &text)
+}
+
+/// Reads the vault key file with the passphrase into the vault's X25519 identity itself (for
+/// the session agent, which holds it in memory).
+pub(crate) fn unseal_vault_identity(
+    path: &Path,
+    passphrase: &SecretString,
+) -> Result<age::x25519::Identity, VaultError> {
+    let bytes = std::fs::read(path).map_err(storage::io_error(format!(
+        "cannot read the vault key {}",
+        path.display()
+    )))?;
+    let text = decrypt_sealed(path, &bytes, passphrase)?;
+    let text = std::str::from_utf8(&text).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("AGE-SECRET-KEY-"))
+        .and_then(|line| line.parse::<age::x25519::Identity>().ok())
+        .ok_or_else(|| VaultError::IdentityUnusable {
+            path: path.to_path_buf(),
+            detail: "it holds no X25519 identity".into(),
+        })
+}
+
+fn decrypt_sealed(
+    path: &Path,
+    bytes: &[u8],
+    passphrase: &SecretString,
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     let damaged = |detail: String| VaultError::Corrupt {
         path: path.to_path_buf(),
         detail,
@@ -136,7 +167,7 @@ fn open_sealed(
     reader
         .read_to_end(&mut text)
         .map_err(|e| damaged(e.to_string()))?;
-    parse_age_identities(path, &text)
+    Ok(text)
 }
 
 fn parse_age_identities(path: &Path, text: &[u8]) -> Result<Vec<BoxedIdentity>, VaultError> {

@@ -45,6 +45,9 @@ pub enum Unlock {
         path: PathBuf,
         passphrase: SecretString,
     },
+    /// An identity the caller already holds (the session agent's client, which asks the agent
+    /// to unwrap the file key).
+    Identity(Box<dyn age::Identity + Send + Sync>),
 }
 
 /// What `vault init` protects the new vault with.
@@ -137,6 +140,22 @@ impl Vault {
         Self::key_path(path).exists()
     }
 
+    /// The vault's own X25519 identity, read from its key file with the passphrase (scrypt).
+    /// Only the session agent keeps it; everything else opens the vault with [`Vault::open`].
+    pub fn unseal_identity(
+        path: &Path,
+        passphrase: &SecretString,
+    ) -> Result<age::x25519::Identity, VaultError> {
+        let key_path = Self::key_path(path);
+        if !key_path.exists() {
+            return Err(VaultError::NoPassphrase {
+                path: path.to_path_buf(),
+            });
+        }
+        storage::check_private(&key_path)?;
+        keys::unseal_vault_identity(&key_path, passphrase)
+    }
+
     /// Creates a new, empty vault. The folder is created private (0700) when missing.
     pub fn init(path: &Path, opts: InitOptions) -> Result<(), VaultError> {
         if path.exists() {
@@ -204,6 +223,7 @@ impl Vault {
                 path: file,
                 passphrase,
             } => keys::load_identity_file(&file, KeyPassphrase::Given(passphrase))?,
+            Unlock::Identity(identity) => vec![identity],
         };
         let vault = Vault {
             path: path.to_path_buf(),

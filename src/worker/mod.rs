@@ -80,6 +80,18 @@ impl Services {
         }
     }
 
+    /// Closes the vault and tells the session agent to forget its key.
+    fn lock_agent(&self) {
+        if let Ok(mut v) = self.vault.write() {
+            *v = None;
+        }
+        if let Some(socket) = crate::agent::client::socket_from_env()
+            && let Err(e) = crate::agent::client::lock(&socket)
+        {
+            tracing::warn!(error = %e, "the session agent could not be locked");
+        }
+    }
+
     fn vault(&self) -> Result<Arc<Vault>, UiError> {
         self.vault
             .read()
@@ -143,6 +155,10 @@ pub async fn run(
                 });
             }
             Cmd::Copy(_) | Cmd::Quit => {}
+            Cmd::LockAgent => {
+                let services = services.clone();
+                tokio::task::spawn_blocking(move || services.lock_agent());
+            }
             other => {
                 let Some(id) = other.id() else { continue };
                 let services = services.clone();
@@ -233,6 +249,7 @@ async fn execute(
         Cmd::Cancel { .. }
         | Cmd::SubmitRedirect { .. }
         | Cmd::DemoApprove { .. }
+        | Cmd::LockAgent
         | Cmd::Copy(_)
         | Cmd::Quit => return None,
     })
