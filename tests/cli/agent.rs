@@ -2,15 +2,12 @@
 //! the vault through the agent without a passphrase until it forgets, other users are refused,
 //! and the key stays in the agent's memory only.
 
-mod support;
-mod tui_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::vault::{graphmail_without_terminal, require_program, run, write_private};
+use crate::support::vault::{graphmail_without_terminal, require_program, run, write_private};
 
 const PASSPHRASE: &str = "unlock-once 9f3c7e horse battery";
 
@@ -457,9 +454,9 @@ fn the_agent_never_holds_the_passphrase_and_no_file_holds_the_key() {
 
 #[test]
 fn the_app_says_the_agent_opened_the_vault_and_l_makes_it_forget() {
+    use crate::support::tui::{list_model, press, rows, screen_text};
     use graphmail::app::keys::Key;
     use graphmail::app::{Cmd, Screen};
-    use tui_support::{list_model, press, rows, screen_text};
 
     let header = |m: &graphmail::app::Model| {
         let text = screen_text(m, 120, 40);
