@@ -2,6 +2,11 @@
 //! summaries loaded; and what 100,000 summaries cost in memory, counted by the allocator.
 //!
 //! cargo run --release --example bench_mailbox
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly"
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};

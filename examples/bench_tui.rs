@@ -2,6 +2,11 @@
 //! off-screen buffer, on the permission picker and on a list of 50 connectors.
 //!
 //! cargo run --release --example bench_tui
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly"
+)]
 
 use std::time::{Duration, Instant};
 

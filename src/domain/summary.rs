@@ -104,6 +104,10 @@ pub fn summarize(
     };
     for &preset in presets {
         for name in preset.scopes() {
+            #[expect(
+                clippy::expect_used,
+                reason = "every preset's scopes are in the catalog, as a unit test checks"
+            )]
             let entry = super::permissions::lookup(name).expect("preset scopes are in the catalog");
             add(ScopeRef::Known(entry), ScopeOrigin::Preset(preset));
         }
@@ -112,6 +116,10 @@ pub fn summarize(
         add(scope, ScopeOrigin::Additional);
     }
     if grant.is_delegated() {
+        #[expect(
+            clippy::expect_used,
+            reason = "offline_access is a fixed entry of the catalog"
+        )]
         let offline =
             super::permissions::lookup("offline_access").expect("catalog has offline_access");
         add(ScopeRef::Known(offline), ScopeOrigin::Automatic);
