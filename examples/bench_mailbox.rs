@@ -2,6 +2,11 @@
 //! summaries loaded; and what 100,000 summaries cost in memory, counted by the allocator.
 //!
 //! cargo run --release --example bench_mailbox
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly"
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,6 +79,7 @@ fn mailbox_model(rows: Vec<MessageRow>) -> Model {
     );
     let id = cmds[0].id().expect("open has an id");
     let row = ConnectorRow {
+        access: graphmail::domain::access::Access::ALL,
         connector: Connector {
             name: "bench".into(),
             cloud: Cloud::Global,

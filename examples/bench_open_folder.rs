@@ -13,6 +13,11 @@
 //! folder's rows. The emulator's own time for the list request is measured inside it (arrival
 //! to finished response) and a bare client's round trip for the same URL and token is timed
 //! too; the difference is what graphmail adds.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly"
+)]
 
 #[path = "bench_list/served.rs"]
 mod served;

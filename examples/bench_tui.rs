@@ -2,6 +2,11 @@
 //! off-screen buffer, on the permission picker and on a list of 50 connectors.
 //!
 //! cargo run --release --example bench_tui
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly"
+)]
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +25,7 @@ const NOW: i64 = 1_800_000_000;
 fn rows(n: usize) -> Vec<ConnectorRow> {
     (0..n)
         .map(|i| ConnectorRow {
+            access: graphmail::domain::access::Access::ALL,
             connector: Connector {
                 name: format!("connector-{i:02}"),
                 cloud: Cloud::Global,
@@ -41,6 +47,7 @@ fn rows(n: usize) -> Vec<ConnectorRow> {
                 user: None,
                 last_check: Some(NOW - 300),
                 last_error: None,
+                self_renewing: false,
             },
         })
         .collect()

@@ -1,6 +1,7 @@
 //! graphmail under hostile input and misbehaving servers: every input has a bound, every wait
 //! an end, tokens are checked before they are kept, and nothing reaches the terminal raw.
 //! The misbehaving services are small loopback servers in this file.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod support;
 

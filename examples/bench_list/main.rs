@@ -11,6 +11,11 @@
 //! cargo build --release && cargo run --release --example bench_list            # 10k and 100k
 //! cargo run --release --example bench_list -- 10000 50000 100000                # other sizes
 //! ```
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly"
+)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

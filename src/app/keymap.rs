@@ -181,6 +181,10 @@ struct Entry {
 
 impl Keymap {
     /// The built-in table.
+    #[expect(
+        clippy::expect_used,
+        reason = "the defaults are compiled in and a unit test parses them"
+    )]
     pub fn defaults() -> Keymap {
         // The defaults are compiled in and covered by a test, so this cannot fail at run time.
         Keymap::parse(DEFAULTS, "the built-in keymap", None).expect("built-in keymap is valid")

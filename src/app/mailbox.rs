@@ -17,6 +17,7 @@ use super::msg::ReqId;
 use super::overlay::{ConfirmAction, Overlay, ToastLevel};
 use super::text_field::TextField;
 use super::{Cmd, Nav, Screen, Shared};
+use crate::domain::access::{Access, Need};
 use crate::domain::mail::{
     AttachmentRow, FolderItem, FolderRef, MailAction, MailQuery, MessageRow, MessageView,
     WellKnownFolder,
@@ -71,6 +72,8 @@ pub struct Pending {
 
 #[derive(Debug)]
 pub struct MailboxState {
+    /// What the connector's permissions allow: an action they do not is never tried.
+    pub access: Access,
     pub connector: String,
     pub folders: Vec<FolderItem>,
     pub folder_sel: usize,
@@ -130,7 +133,13 @@ impl MailboxState {
     /// Opens `connector`'s Inbox: the tree and the first page are asked for at once, so the
     /// first rows arrive after one round trip.
     pub fn open(shared: &mut Shared, connector: &str) -> (MailboxState, Vec<Cmd>) {
+        let access = shared
+            .connectors
+            .iter()
+            .find(|r| r.connector.name == connector)
+            .map_or(Access::ALL, |r| r.access);
         let mut s = MailboxState {
+            access,
             connector: connector.to_string(),
             folders: Vec::new(),
             folder_sel: 0,
@@ -281,8 +290,9 @@ impl MailboxState {
             message_id: row.id.clone(),
             text_width: layout::preview_text_width(shared.size).max(MIN_TEXT_WIDTH),
         }];
-        if row.unread {
-            // Opening a message marks it read, as every mail client does.
+        if row.unread && self.access.write {
+            // Opening a message marks it read, as every mail client does (when the
+            // permissions allow changing mail).
             cmds.extend(self.request(
                 shared,
                 MailAction::SetRead {
@@ -474,6 +484,7 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Some(Action::NewMail) if refused(shared, s, Need::Send) => Vec::new(),
         Some(Action::NewMail) => {
             shared.nav = Some(Nav::Push(Screen::Compose(Box::new(ComposeState::new(
                 &s.connector,
@@ -484,7 +495,30 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
     }
 }
 
+/// Says why an action the connector's permissions do not allow is unavailable, with the fix
+/// (the key taken from the keymap). True when it was refused.
+fn refused(shared: &mut Shared, s: &MailboxState, need: Need) -> bool {
+    let Some(refusal) = s.access.refusal(need) else {
+        return false;
+    };
+    let edit = shared.keymap.key_name(Context::List, Action::Edit);
+    let text = format!(
+        "Unavailable: {}; {}.",
+        refusal.message(&s.connector),
+        refusal.app_fix(&edit)
+    );
+    shared.toast(ToastLevel::Info, text);
+    true
+}
+
 fn on_message_action(shared: &mut Shared, s: &mut MailboxState, action: Action) -> Vec<Cmd> {
+    let need = match action {
+        Action::MarkRead | Action::Move | Action::Delete => Need::Write,
+        _ => Need::Send,
+    };
+    if refused(shared, s, need) {
+        return Vec::new();
+    }
     let Some(row) = s.selected_row().cloned() else {
         shared.toast(ToastLevel::Info, "No message selected.");
         return Vec::new();

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::domain::access::Access;
 use crate::error::{Exit, SIGN_IN_AGAIN_IN_APP, UserError};
 use crate::vault::{ConnectorEntry, Vault};
 
@@ -22,6 +23,8 @@ pub struct CheckReport {
     pub mailbox_ok: bool,
     /// Unix seconds at which the access token used expires.
     pub expires_at: Option<i64>,
+    /// Each thing checked, in order.
+    pub checks: Vec<Check>,
     pub error: Option<CheckError>,
 }
 
@@ -32,6 +35,8 @@ pub enum CheckError {
     Token(AuthError),
     /// Microsoft Graph could not be reached, or refused.
     Graph(GraphFailure),
+    /// Requested permissions that were not granted.
+    Missing(Vec<String>),
 }
 
 /// A Graph request that failed, in words, with the fix.
@@ -66,6 +71,7 @@ impl std::fmt::Display for CheckError {
         match self {
             CheckError::Token(e) => e.fmt(f),
             CheckError::Graph(g) => f.write_str(&g.message),
+            CheckError::Missing(m) => write!(f, "{}", missing_message(m)),
         }
     }
 }
@@ -83,12 +89,49 @@ impl From<CheckError> for UserError {
             CheckError::Graph(g) => {
                 UserError::new(Exit::Failure, g.code, g.message).with_optional_fix(g.fix)
             }
+            CheckError::Missing(m) => {
+                UserError::new(Exit::NoPermission, "permission_missing", missing_message(&m))
+                    .with_fix(
+                        "add the missing permissions in the Azure portal → App registrations → API permissions (with admin consent where it is needed), then sign in again with `graphmail connector login NAME`",
+                    )
+                    .with_app_fix(
+                        "add the missing permissions in the Azure portal → App registrations → API permissions, then sign it in again from the connector list (s by default)",
+                    )
+            }
         }
     }
 }
 
-/// Tests connector `entry` (as stored in `vault`): renews its token when needed (saving the
-/// renewal), then reads the user and opens the Inbox.
+/// One thing a test checked, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(name: &'static str, ok: bool, detail: impl Into<String>) -> Check {
+        Check {
+            name,
+            ok,
+            detail: detail.into(),
+        }
+    }
+}
+
+fn missing_message(missing: &[String]) -> String {
+    format!(
+        "the identity platform did not grant {} that the connector requests",
+        missing.join(", ")
+    )
+}
+
+/// Tests connector `entry` (as stored in `vault`) as it works now: renews its access token
+/// through its grant (refresh token, client credentials or the stored ROPC password; the
+/// renewal is saved), then checks only what the connector requested: the user named by the ID
+/// token, `/me` when `User.Read` was granted, the Inbox when a read permission was granted.
+/// Sending is reported as granted but never exercised.
 pub async fn check_connector(
     vault: Arc<Vault>,
     entry: &ConnectorEntry,
@@ -102,29 +145,90 @@ pub async fn check_connector(
         missing: Vec::new(),
         mailbox_ok: false,
         expires_at: None,
+        checks: Vec::new(),
         error: None,
     };
     let name = entry.connector.name.clone();
-    match super::fresh_access_token_async(vault, name, http).await {
-        Err(e) => report.error = Some(CheckError::Token(e)),
-        Ok(token) => {
-            report.expires_at = Some(token.expires_at);
-            report.user = token.user.clone();
-            report.granted = token.granted_scopes.clone();
-            if entry.connector.grant.is_delegated() {
-                report.missing = scopes::missing_scopes(&requested, &token.granted_scopes);
-            }
-            if let Err(e) = probe_graph(entry, &token, &mut report).await {
-                report.error = Some(CheckError::Graph(e));
-            }
+    // Passing the cached access token as the refused one makes the renewal happen even
+    // while that token has time left: a revoked refresh token shows now, not in an hour.
+    let cached = entry
+        .tokens
+        .as_ref()
+        .and_then(|t| t.access_token.clone())
+        .unwrap_or_default();
+    let renewed =
+        super::renew_access_token_async(vault, name, http, secrecy::SecretString::from(cached))
+            .await;
+    let token = match renewed {
+        Err(e) => {
+            report
+                .checks
+                .push(Check::new("token", false, sentence_of(&e.to_string())));
+            report.error = Some(CheckError::Token(e));
+            return report;
+        }
+        Ok(token) => token,
+    };
+    report.checks.push(Check::new(
+        "token",
+        true,
+        format!(
+            "renewed through the {} grant",
+            entry.connector.grant.label()
+        ),
+    ));
+    report.expires_at = Some(token.expires_at);
+    report.user = token.user.clone();
+    report.granted = token.granted_scopes.clone();
+    let delegated = entry.connector.grant.is_delegated();
+    if delegated {
+        report.missing = scopes::missing_scopes(&requested, &token.granted_scopes);
+        let who = match &report.user {
+            Some(u) => Check::new(
+                "user",
+                true,
+                format!("signed in as {u} (from the ID token)"),
+            ),
+            None => Check::new("user", false, "the ID token named no user"),
+        };
+        report.checks.push(who);
+    }
+    let access = Access::of(&entry.connector, &token.granted_scopes);
+    let result = probe_graph(entry, &token, access, &mut report).await;
+    if report.missing.is_empty() {
+        report.checks.push(Check::new(
+            "scopes",
+            true,
+            "every requested permission was granted",
+        ));
+    } else {
+        for m in &report.missing {
+            report.checks.push(Check::new(
+                "scopes",
+                false,
+                format!(
+                    "{m} was requested but not granted, so graphmail cannot {}",
+                    scopes::what_it_disables(m)
+                ),
+            ));
         }
     }
+    if let Err(e) = result {
+        report.error = Some(CheckError::Graph(e));
+    } else if !report.missing.is_empty() {
+        report.error = Some(CheckError::Missing(report.missing.clone()));
+    }
     report
+}
+
+fn sentence_of(text: &str) -> String {
+    crate::domain::sanitize::line(text).into_owned()
 }
 
 async fn probe_graph(
     entry: &ConnectorEntry,
     token: &FreshToken,
+    access: Access,
     report: &mut CheckReport,
 ) -> Result<(), GraphFailure> {
     let client = crate::http::graph_client().map_err(|e| {
@@ -134,7 +238,10 @@ async fn probe_graph(
     let app_only = !entry.connector.grant.is_delegated();
     let base = if app_only {
         match &entry.connector.mailbox {
-            Some(mailbox) => format!("{api}/users/{}", url_segment(mailbox)),
+            Some(mailbox) => {
+                report.user = Some(mailbox.clone());
+                format!("{api}/users/{}", url_segment(mailbox))
+            }
             None => {
                 return Err(GraphFailure::new(
                     "connector_incomplete",
@@ -147,26 +254,43 @@ async fn probe_graph(
     } else {
         format!("{api}/me")
     };
-    match graph_get(&client, &base, token).await {
-        // Reading a user's profile needs User.Read.All, which a mail-only app may rightly
-        // lack; the Inbox below is what matters.
-        Err(e) if app_only && e.status == Some(403) => {
-            report.user = entry.connector.mailbox.clone();
-        }
-        Ok(user) => {
-            let upn = user
-                .get("userPrincipalName")
-                .or_else(|| user.get("mail"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
-            if upn.is_some() {
-                report.user = upn;
+    if !app_only && access.profile {
+        match graph_get(&client, &base, token).await {
+            Ok(user) => {
+                let upn = user
+                    .get("userPrincipalName")
+                    .or_else(|| user.get("mail"))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("(no name)");
+                report
+                    .checks
+                    .push(Check::new("profile", true, format!("/me answered: {upn}")));
+            }
+            Err(e) => {
+                report.checks.push(Check::new("profile", false, &e.message));
+                return Err(e);
             }
         }
-        Err(e) => return Err(e),
     }
-    graph_get(&client, &format!("{base}/mailFolders/inbox"), token).await?;
-    report.mailbox_ok = true;
+    if access.read {
+        match graph_get(&client, &format!("{base}/mailFolders/inbox"), token).await {
+            Ok(_) => {
+                report.mailbox_ok = true;
+                report
+                    .checks
+                    .push(Check::new("mailbox", true, "the Inbox opened"));
+            }
+            Err(e) => {
+                report.checks.push(Check::new("mailbox", false, &e.message));
+                return Err(e);
+            }
+        }
+    }
+    if access.send {
+        report
+            .checks
+            .push(Check::new("send", true, "granted, not exercised"));
+    }
     Ok(())
 }
 

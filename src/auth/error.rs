@@ -11,14 +11,14 @@ pub enum AuthError {
     Identity(Box<DecodedError>),
     #[error("cannot reach the identity platform: {0}")]
     Network(String),
+    /// The identity platform answered 5xx or 429 (down or throttling).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Protocol(String),
     /// 429 from the token endpoint, without an identity error in the body.
     #[error("the identity platform is throttling graphmail (429 Too Many Requests)")]
     Throttled,
-    /// A 5xx from the token endpoint, without an identity error in the body.
-    #[error("the identity platform is unavailable (it answered {0})")]
-    Unavailable(u16),
     /// The connector lacks something the grant needs.
     #[error("{message}")]
     Config { message: String, fix: String },
@@ -51,21 +51,7 @@ const SIGN_IN_AGAIN: [&str; 6] = [
     "authorization_declined",
 ];
 
-/// How [`crate::auth::oauth::OAuthHttp`] hands an identity-platform status without an error
-/// body to [`AuthError::from_status_marker`].
-pub(crate) const STATUS_MARKER: &str = "identity platform status ";
-
 impl AuthError {
-    /// The error for a status that [`STATUS_MARKER`] carried: 429 throttled, 5xx unavailable.
-    pub(crate) fn from_status_marker(text: &str) -> Option<AuthError> {
-        let status: u16 = text.strip_prefix(STATUS_MARKER)?.parse().ok()?;
-        match status {
-            429 => Some(AuthError::Throttled),
-            500..=599 => Some(AuthError::Unavailable(status)),
-            _ => None,
-        }
-    }
-
     pub(crate) fn identity(decoded: DecodedError) -> AuthError {
         AuthError::Identity(Box::new(decoded))
     }
@@ -83,9 +69,9 @@ impl AuthError {
         match self {
             AuthError::Identity(_) => "identity_error",
             AuthError::Network(_) => "network",
+            AuthError::Unavailable(_) => "identity_unavailable",
             AuthError::Protocol(_) => "identity_protocol",
             AuthError::Throttled => "identity_throttled",
-            AuthError::Unavailable(_) => "identity_unavailable",
             AuthError::Config { .. } => "connector_incomplete",
             AuthError::StateMismatch => "state_mismatch",
             AuthError::BadRedirect(_) => "bad_redirect",
@@ -123,12 +109,12 @@ impl AuthError {
             AuthError::Network(_) => {
                 "check the network and the connector's cloud (`graphmail connector show NAME`), then try again".into()
             }
+            AuthError::Unavailable(_) => {
+                "nothing was changed: try again in a few minutes; https://status.cloud.microsoft shows Microsoft outages".into()
+            }
             AuthError::Protocol(_) => "try again; if it keeps failing check the connector's cloud and login URL".into(),
             AuthError::Throttled => {
                 "wait a minute before trying again; if scripts renew tokens in a loop, space them out".into()
-            }
-            AuthError::Unavailable(_) => {
-                "try again in a few minutes; https://status.cloud.microsoft shows Microsoft outages".into()
             }
             AuthError::Config { fix, .. } => fix.clone(),
             AuthError::StateMismatch => {
@@ -164,6 +150,13 @@ impl From<AuthError> for UserError {
         };
         let app_fix = match &err {
             AuthError::NotSignedIn(_) => Some(SIGN_IN_IN_APP.to_string()),
+            // Signing in again with the same stored password or grant fails the same way.
+            AuthError::Identity(d) if d.aadsts == Some(50126) => Some(format!(
+                "change the stored user name or password: {EDIT_IN_APP}, then sign in again"
+            )),
+            AuthError::Identity(d) if matches!(d.aadsts, Some(50076 | 50079)) => Some(format!(
+                "switch the grant to authorization code or device code: {EDIT_IN_APP}, then sign in again"
+            )),
             e if e.needs_sign_in() => Some(SIGN_IN_AGAIN_IN_APP.to_string()),
             // The app shows the service's ids on a line of their own, not in the fix.
             AuthError::Identity(d) => Some(d.fix.clone()),
@@ -171,11 +164,21 @@ impl From<AuthError> for UserError {
         };
         let detail = err.decoded().map(support_line);
         let fix = err.fix();
+        let said = err.decoded().map(|d| {
+            serde_json::json!({ "aadsts": d.aadsts, "error_code": d.error, "description": d.description })
+        });
+        let message = match err.decoded() {
+            Some(d) => with_code(d),
+            None => err.to_string(),
+        };
         let mut out = match err {
             AuthError::Vault(v) => return v.into(),
-            other => UserError::new(exit, other.code(), other.to_string()),
+            other => UserError::new(exit, other.code(), message),
         }
         .with_optional_fix(fix);
+        if let Some(said) = said {
+            out = out.with_json_fields(serde_json::json!({ "identity": said }));
+        }
         if let Some(f) = app_fix {
             out = out.with_app_fix(f);
         }
@@ -183,6 +186,22 @@ impl From<AuthError> for UserError {
             out = out.with_detail(d);
         }
         out
+    }
+}
+
+/// How the terminal app says "edit the connector".
+const EDIT_IN_APP: &str = "edit the connector in the connector list (e by default)";
+
+/// The decoded message with the code and Microsoft's own words: `The user name or password is
+/// wrong. [AADSTS50126: "Error validating credentials due to invalid username or password."]`
+fn with_code(d: &DecodedError) -> String {
+    let code = match d.aadsts {
+        Some(n) => format!("AADSTS{n}"),
+        None => d.error.clone(),
+    };
+    match &d.description {
+        Some(said) => format!("{} [{code}: Microsoft says \"{said}\"]", d.message),
+        None => format!("{} [{code}]", d.message),
     }
 }
 

@@ -28,7 +28,7 @@ pub use cache::{
     FreshToken, REFRESH_MARGIN_SECS, forget_tokens, fresh_access_token, fresh_access_token_async,
     renew_access_token, renew_access_token_async, save_sign_in,
 };
-pub use check::{CheckError, CheckReport, GraphFailure, check_connector};
+pub use check::{Check, CheckError, CheckReport, GraphFailure, check_connector};
 pub use environment::{BrowserChoice, browser_choice, ssh_forward_hint};
 pub use error::AuthError;
 pub(crate) use error::network_message;

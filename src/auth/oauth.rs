@@ -50,22 +50,28 @@ impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
             }
             let status = response.status();
             let body = response.bytes().await.map_err(Box::new)?;
-            // A 429 or 5xx without the identity platform's error JSON (a gateway's page, an
-            // empty body) is named for what it is, not as a reply that cannot be read.
-            if (status.as_u16() == 429 || status.is_server_error())
-                && serde_json::from_slice::<EntraErrorResponse>(&body).is_err()
-            {
-                return Err(oauth2::HttpClientError::Other(format!(
-                    "{}{}",
-                    super::error::STATUS_MARKER,
-                    status.as_u16()
-                )));
+            if let Some(why) = unavailable(status.as_u16(), &body) {
+                return Err(oauth2::HttpClientError::Other(why));
             }
             builder
                 .body(body.to_vec())
                 .map_err(oauth2::HttpClientError::Http)
         })
     }
+}
+
+/// A 5xx or 429 reply that is not the identity platform's error JSON: the platform is down or
+/// throttling, which the person should hear as such (not as an unreadable reply).
+fn unavailable(status: u16, body: &[u8]) -> Option<String> {
+    let down = status >= 500 || status == 429;
+    if !down || serde_json::from_slice::<EntraErrorResponse>(body).is_ok() {
+        return None;
+    }
+    Some(if status == 429 {
+        "the identity platform is throttling requests (HTTP 429)".to_string()
+    } else {
+        format!("the identity platform is unavailable (HTTP {status})")
+    })
 }
 
 /// The identity platform's error JSON. Unlike `BasicErrorResponse` it keeps the AADSTS numbers.
@@ -218,9 +224,10 @@ pub fn request_error(
     use oauth2::RequestTokenError as R;
     match err {
         R::ServerResponse(resp) => ctx.identity_error(&resp),
-        R::Request(oauth2::HttpClientError::Other(text)) => {
-            AuthError::from_status_marker(&text).unwrap_or(AuthError::Network(text))
+        R::Request(oauth2::HttpClientError::Other(why)) if why.contains("HTTP 429") => {
+            AuthError::Throttled
         }
+        R::Request(oauth2::HttpClientError::Other(why)) => AuthError::Unavailable(why),
         R::Request(e) => AuthError::Network(transport_message(&e)),
         R::Parse(..) => {
             AuthError::Protocol("the identity platform sent a reply graphmail cannot read".into())

@@ -27,12 +27,18 @@ fn facts(entry: &ConnectorEntry) -> TokenFacts {
     }
 }
 
-fn status_json(entry: &ConnectorEntry, f: &TokenFacts, h: &TokenHealth) -> Value {
+/// The token health as the terminal app's connector list words it: one model for both.
+fn health_text(entry: &ConnectorEntry, now: i64) -> String {
+    crate::app::TokenHealth::of(&crate::worker::connector_row(entry).token, now).label()
+}
+
+fn status_json(entry: &ConnectorEntry, f: &TokenFacts, h: &TokenHealth, now: i64) -> Value {
     let t: Option<&TokenCache> = entry.tokens.as_ref();
     json!({
         "name": entry.connector.name,
         "grant": entry.connector.grant.as_str(),
         "health": h.health,
+        "token_health": health_text(entry, now),
         "user": t.and_then(|t| t.user.clone()),
         "access_token": {
             "present": f.has_access_token,
@@ -67,12 +73,12 @@ fn duration(secs: i64) -> String {
     }
 }
 
-fn status_human(entry: &ConnectorEntry, f: &TokenFacts, h: &TokenHealth) -> String {
+fn status_human(entry: &ConnectorEntry, f: &TokenFacts, h: &TokenHealth, now: i64) -> String {
     let mut out = format!(
         "{} ({}): {}\n",
         sanitize::line(&entry.connector.name),
         entry.connector.grant.as_str(),
-        h.health.as_str()
+        health_text(entry, now)
     );
     let access = match h.access_expires_in {
         Some(s) => duration(s),
@@ -116,12 +122,19 @@ pub fn status(global: &GlobalArgs) -> CliResult {
         })
         .collect();
     if global.json {
-        let list: Vec<Value> = rows.iter().map(|(e, f, h)| status_json(e, f, h)).collect();
-        output::print_json(&json!({ "connectors": list }));
+        // A bare array, like every list-like `--json` output.
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|(e, f, h)| status_json(e, f, h, now))
+            .collect();
+        output::print_json(&json!(list));
     } else if rows.is_empty() {
         crate::output::stdout("no connectors yet; add one with `graphmail connector add NAME …`");
     } else {
-        let text: Vec<String> = rows.iter().map(|(e, f, h)| status_human(e, f, h)).collect();
+        let text: Vec<String> = rows
+            .iter()
+            .map(|(e, f, h)| status_human(e, f, h, now))
+            .collect();
         crate::output::print(&text.join("\n"));
     }
     Ok(())

@@ -90,6 +90,7 @@ pub fn login(global: &GlobalArgs, name: &str, no_browser: bool) -> CliResult {
                 "event": "error",
                 "code": err.decoded().map(|d| d.error.clone()).unwrap_or_else(|| err.code().to_string()),
                 "aadsts": err.aadsts(),
+                "description": err.decoded().and_then(|d| d.description.clone()),
                 "message": err.to_string(),
                 "fix": err.fix(),
             });
@@ -240,7 +241,10 @@ pub fn test(global: &GlobalArgs, name: &str) -> CliResult {
     let http = http()?;
     let rt = runtime()?;
     let mut report = rt.block_on(auth::check_connector(vault.clone(), &entry, http));
-    let error = report.error.take().map(CliError::from);
+    let error = report
+        .error
+        .take()
+        .map(|e| CliError::from(e).for_connector(name));
     print_report(name, &report, error.as_ref(), global.json);
     match error {
         Some(e) => Err(e),
@@ -259,42 +263,28 @@ fn print_report(name: &str, r: &CheckReport, error: Option<&CliError>, json: boo
             "missing_disables": r.missing.iter().map(|s| json!({"scope": s, "disables": scopes::what_it_disables(s)})).collect::<Vec<_>>(),
             "mailbox_ok": r.mailbox_ok,
             "expires_at": r.expires_at.map(rfc3339),
+            "checks": r.checks.iter().map(|c| json!({"name": c.name, "ok": c.ok, "detail": c.detail})).collect::<Vec<_>>(),
             "error": error.map(|e| json!({"code": e.code, "message": e.message, "fix": e.fix})),
         }));
         return;
     }
-    crate::output::stdout(&format!("Connector '{name}'"));
-    crate::output::stdout(&format!(
-        "  user:      {}",
-        r.user.as_deref().unwrap_or("(app-only or unknown)")
-    ));
-    crate::output::stdout(&format!("  requested: {}", r.requested.join(" ")));
-    crate::output::stdout(&format!(
-        "  granted:   {}",
-        if r.granted.is_empty() {
-            "(none reported)".to_string()
-        } else {
-            r.granted.join(" ")
-        }
-    ));
-    for m in &r.missing {
-        crate::output::stdout(&format!(
-            "  missing:   {m} (needed to {})",
-            scopes::what_it_disables(m)
-        ));
+    let mut out = format!("Connector '{name}'\n");
+    out.push_str(&format!("  requested: {}\n", r.requested.join(" ")));
+    let granted = if r.granted.is_empty() {
+        "(none reported)".to_string()
+    } else {
+        r.granted.join(" ")
+    };
+    out.push_str(&format!("  granted:   {granted}\n"));
+    for c in &r.checks {
+        let mark = if c.ok { "ok  " } else { "FAIL" };
+        out.push_str(&format!("  {mark} {:<8} {}\n", c.name, c.detail));
     }
-    crate::output::stdout(&format!(
-        "  mailbox:   {}",
-        if r.mailbox_ok {
-            "Inbox opened"
-        } else {
-            "not reached"
-        }
-    ));
     if let Some(exp) = r.expires_at {
-        crate::output::stdout(&format!("  token:     valid until {}", rfc3339(exp)));
+        out.push_str(&format!("  token valid until {}\n", rfc3339(exp)));
     }
     if error.is_none() {
-        crate::output::stdout("OK");
+        out.push_str("OK\n");
     }
+    crate::output::stdout(out.trim_end());
 }

@@ -56,6 +56,9 @@ pub struct DecodedError {
     /// For unknown codes and for support: the service's own description, trace and correlation ids.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Microsoft's own description: its first sentence, without the code, made inert.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// The raw error as the identity platform sent it.
@@ -81,6 +84,16 @@ impl RawIdentityError {
             .take_while(char::is_ascii_digit)
             .collect();
         digits.parse().ok()
+    }
+
+    /// The first sentence of the description without the `AADSTSnnnn: ` prefix, made inert
+    /// (it is the service's text) and bounded in length.
+    pub fn first_sentence(&self) -> Option<String> {
+        let summary = self.summary()?;
+        let end = summary.find(". ").map_or(summary.len(), |i| i + 1);
+        let sentence: String = summary[..end].chars().take(300).collect();
+        let clean = super::sanitize::line(sentence.trim()).into_owned();
+        (!clean.is_empty()).then_some(clean)
     }
 
     /// The first line of the description without the `AADSTSnnnn: ` prefix.
@@ -124,6 +137,7 @@ pub fn decode(raw: &RawIdentityError, ctx: &ErrorContext) -> DecodedError {
         message,
         fix,
         detail,
+        description: raw.first_sentence(),
     }
 }
 

@@ -136,3 +136,40 @@ fn url_host(u: &str) -> Option<String> {
     let rest = u.split_once("://")?.1;
     Some(rest.split(['/', '?', '#']).next()?.to_string())
 }
+
+/// A Graph API root with its version segment: `http://127.0.0.1:8080` becomes
+/// `http://127.0.0.1:8080/v1.0`. Returns the root and whether `/v1.0` was added.
+pub fn with_graph_version(url: &str) -> (String, bool) {
+    let trimmed = url.trim_end_matches('/');
+    let last = trimmed.rsplit('/').next().unwrap_or("");
+    let versioned = last.eq_ignore_ascii_case("beta")
+        || last
+            .strip_prefix(['v', 'V'])
+            .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    if versioned || !trimmed.contains("://") {
+        (trimmed.to_string(), false)
+    } else {
+        (format!("{trimmed}/v1.0"), true)
+    }
+}
+
+#[cfg(test)]
+mod graph_version_tests {
+    use super::with_graph_version;
+
+    #[test]
+    fn a_graph_url_without_a_version_gets_v1() {
+        assert_eq!(
+            with_graph_version("http://127.0.0.1:9000"),
+            ("http://127.0.0.1:9000/v1.0".to_string(), true)
+        );
+        assert_eq!(
+            with_graph_version("https://graph.example.com/v1.0/"),
+            ("https://graph.example.com/v1.0".to_string(), false)
+        );
+        assert_eq!(
+            with_graph_version("https://graph.example.com/beta"),
+            ("https://graph.example.com/beta".to_string(), false)
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Pure types and rules. Nothing in here does IO or holds a secret.
 
 pub mod aadsts;
+pub mod access;
 pub mod cloud;
 pub mod connector;
 pub mod grant;

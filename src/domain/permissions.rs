@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Cloud, Grant};
 
+pub mod graph_catalog;
+
 /// A predefined permission offered by the picker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -370,15 +372,23 @@ fn parse_one(word: &str, resource: &str, warnings: &mut Vec<String>) -> ScopeRef
     if short.eq_ignore_ascii_case(".default") {
         return ScopeRef::Default;
     }
-    match lookup(short) {
-        Some(entry) => ScopeRef::Known(entry),
-        None => {
-            warnings.push(format!(
-                "{short} is not a permission graphmail knows; it is requested as typed: check the spelling against the Graph permissions reference"
-            ));
-            ScopeRef::Unknown(short.to_string())
-        }
+    if let Some(entry) = lookup(short) {
+        return ScopeRef::Known(entry);
     }
+    // A published Graph permission graphmail has no use for is still a real one.
+    if let Some(published) = graph_catalog::find(short) {
+        return ScopeRef::Unknown(published.name.clone());
+    }
+    let names: Vec<&'static str> = CATALOG.iter().map(|e| e.name).collect();
+    match graph_catalog::suggest(short, &names) {
+        Some(meant) => warnings.push(format!(
+            "{short} is not a Microsoft Graph permission: did you mean {meant}?"
+        )),
+        None => warnings.push(format!(
+            "{short} is not a Microsoft Graph permission graphmail knows; it is requested as typed: check the spelling against the Graph permissions reference"
+        )),
+    }
+    ScopeRef::Unknown(short.to_string())
 }
 
 #[cfg(test)]

@@ -104,6 +104,10 @@ pub fn summarize(
     };
     for &preset in presets {
         for name in preset.scopes() {
+            #[expect(
+                clippy::expect_used,
+                reason = "every preset's scopes are in the catalog, as a unit test checks"
+            )]
             let entry = super::permissions::lookup(name).expect("preset scopes are in the catalog");
             add(ScopeRef::Known(entry), ScopeOrigin::Preset(preset));
         }
@@ -112,6 +116,10 @@ pub fn summarize(
         add(scope, ScopeOrigin::Additional);
     }
     if grant.is_delegated() {
+        #[expect(
+            clippy::expect_used,
+            reason = "offline_access is a fixed entry of the catalog"
+        )]
         let offline =
             super::permissions::lookup("offline_access").expect("catalog has offline_access");
         add(ScopeRef::Known(offline), ScopeOrigin::Automatic);
@@ -255,11 +263,18 @@ fn lookup_oidc(name: &str) -> bool {
     super::permissions::lookup(name).is_some_and(|e| e.oidc)
 }
 
+/// A permission outside graphmail's mail catalog: its admin-consent flag from Microsoft's
+/// published catalog when it is there (application permissions always need it).
 fn unknown_line(name: String, kind: PermissionKind, origin: ScopeOrigin) -> ScopeLine {
+    let published = crate::domain::permissions::graph_catalog::find(&name);
+    let admin_consent = published.and_then(|p| match kind {
+        PermissionKind::Application => p.application.as_ref().map(|_| true),
+        _ => p.delegated.as_ref().map(|d| d.admin_consent),
+    });
     ScopeLine {
         name,
         kind,
-        admin_consent: None,
+        admin_consent,
         enables: String::new(),
         known: false,
         origin,

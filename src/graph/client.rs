@@ -147,6 +147,10 @@ impl Call {
         }
     }
 
+    #[expect(
+        clippy::expect_used,
+        reason = "a serde_json::Value has string keys only, so it always serialises"
+    )]
     pub fn json(mut self, value: &serde_json::Value) -> Call {
         let bytes = serde_json::to_vec(value).expect("a JSON value always serialises");
         self.body = Some(Body::Json(bytes.into()));
@@ -183,6 +187,10 @@ impl GraphClient {
             )));
         }
         let mut mailbox_root = root.clone();
+        #[expect(
+            clippy::expect_used,
+            reason = "checked just above: the root can be a base"
+        )]
         {
             let mut segs = mailbox_root
                 .path_segments_mut()
@@ -226,6 +234,10 @@ impl GraphClient {
     }
 
     /// `{mailbox root}/seg/seg…`, each segment percent-encoded.
+    #[expect(
+        clippy::expect_used,
+        reason = "the constructor refuses a root that cannot be a base"
+    )]
     pub(crate) fn endpoint(&self, segments: &[&str]) -> Url {
         let mut url = self.inner.mailbox_root.clone();
         url.path_segments_mut()
@@ -264,6 +276,10 @@ impl GraphClient {
             if call.bearer && token.is_none() {
                 token = Some(inner.tokens.token().await?);
             }
+            #[expect(
+                clippy::expect_used,
+                reason = "the client never closes its mailbox semaphore"
+            )]
             let permit = inner
                 .limit
                 .clone()

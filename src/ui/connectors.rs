@@ -26,7 +26,7 @@ fn grant_short(g: Grant) -> &'static str {
 
 fn health_style(h: &TokenHealth, theme: &Theme) -> ratatui::style::Style {
     match h {
-        TokenHealth::Valid | TokenHealth::Renewable => theme.ok(),
+        TokenHealth::Valid | TokenHealth::Renewable | TokenHealth::RenewsItself => theme.ok(),
         TokenHealth::ExpiresIn { .. } | TokenHealth::NeedsSignIn => theme.warn(),
         TokenHealth::Error(_) => theme.error(),
     }

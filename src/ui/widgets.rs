@@ -84,7 +84,10 @@ pub fn dialog(f: &mut Frame, area: Rect, title: Line<'_>, border: ratatui::style
 
 /// One input line: `label  value`, with the cursor placed when focused.
 /// `placeholder` shows, dimmed, while the field is empty.
-#[allow(clippy::too_many_arguments)] // a flat call reads better at the many call sites than a builder
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a flat call reads better at the many call sites than a builder"
+)]
 pub fn input_line(
     f: &mut Frame,
     area: Rect,

@@ -29,9 +29,12 @@ pub fn create(services: &Services, passphrase: SecretString) -> Result<Vec<Conne
     unlock(services, passphrase)
 }
 
+/// A vault entry as the connector list (and `graphmail connector status`) sees it.
 pub fn row(e: &ConnectorEntry) -> ConnectorRow {
     let t = e.tokens.as_ref();
+    let granted = t.map(|t| t.granted_scopes.as_slice()).unwrap_or_default();
     ConnectorRow {
+        access: crate::domain::access::Access::of(&e.connector, granted),
         connector: e.connector.clone(),
         client_secret_set: e.secrets.client_secret.is_some(),
         password_set: e.secrets.password.is_some(),
@@ -43,6 +46,9 @@ pub fn row(e: &ConnectorEntry) -> ConnectorRow {
             user: t.and_then(|t| t.user.clone()),
             last_check: t.and_then(|t| t.last_success),
             last_error: t.and_then(|t| t.last_error.clone()),
+            self_renewing: e.connector.grant == crate::domain::Grant::ClientCredentials
+                || (e.connector.grant == crate::domain::Grant::Ropc
+                    && e.secrets.password.is_some()),
         },
     }
 }

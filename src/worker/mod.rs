@@ -11,6 +11,8 @@ mod mail;
 mod signin;
 mod ui_error;
 
+pub use connectors::row as connector_row;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};

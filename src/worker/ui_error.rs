@@ -32,7 +32,7 @@ pub fn vault_error(e: VaultError) -> UiError {
 pub fn auth_error(e: AuthError, name: &str) -> UiError {
     let kind = match e {
         AuthError::Vault(v) => return vault_error(v),
-        AuthError::Network(_) => UiErrorKind::Network,
+        AuthError::Network(_) | AuthError::Unavailable(_) => UiErrorKind::Network,
         AuthError::Cancelled | AuthError::UnknownConnector(_) => UiErrorKind::Other,
         _ => UiErrorKind::Identity,
     };
@@ -54,6 +54,10 @@ pub fn check_error(e: CheckError, name: &str) -> UiError {
                 UserError::from(CheckError::Graph(g)).for_connector(name),
             )
         }
+        missing @ CheckError::Missing(_) => shown(
+            UiErrorKind::Other,
+            UserError::from(missing).for_connector(name),
+        ),
     }
 }
 

@@ -1,9 +1,10 @@
 //! The README pictures in `assets/readme/` are drawn from the real model and view: this test
 //! draws every screen again and fails when a committed picture differs from what the current
 //! code draws. `GRAPHMAIL_WRITE_PICTURES=1` (or `scripts/readme-pictures`) writes them instead.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-#[path = "../tui_support/mod.rs"]
-mod tui_support;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod glyphs;
 mod screens;
@@ -34,7 +35,7 @@ fn pictures() -> Vec<(&'static str, String)> {
     screens::all(SIZE)
         .into_iter()
         .map(|s| {
-            let text = tui_support::screen_text(&s.model, w, h);
+            let text = support::tui::screen_text(&s.model, w, h);
             for want in s.shows {
                 assert!(
                     text.contains(want),
@@ -43,7 +44,7 @@ fn pictures() -> Vec<(&'static str, String)> {
                     s.file
                 );
             }
-            let t = tui_support::render(&s.model, w, h);
+            let t = support::tui::render(&s.model, w, h);
             let b = t.backend();
             let cursor = b.cursor_visible().then(|| b.cursor_position());
             let picture = svg::to_svg(b.buffer(), cursor, s.title);

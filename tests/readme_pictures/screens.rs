@@ -6,8 +6,8 @@ use graphmail::app::{
     MessageView, Model, Person, SignInUpdate,
 };
 
-use crate::tui_support::mailbox::{folder, open_mailbox, open_selected};
-use crate::tui_support::*;
+use crate::support::tui::*;
+use crate::support::tui_mailbox::{folder, open_mailbox, open_selected};
 
 /// One picture: its file name under `assets/readme/`, its title, text the screen must show
 /// (so a changed key or flow cannot silently draw the wrong screen), and the model drawn.

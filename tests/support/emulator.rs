@@ -94,6 +94,20 @@ impl Emulator {
         })
     }
 
+    /// GET on Graph (`path` from `/me` or `/users`) with `token`, as a script would; the JSON
+    /// answer, which must be a success.
+    pub async fn graph_get(&self, path: &str, token: &str) -> serde_json::Value {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.running.graph_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the emulator answers");
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.json().await.expect("a JSON answer")
+    }
+
     /// POSTs a form to a test hook under `/_emulator/`; the status.
     pub async fn hook(&self, path: &str, form: &[(&str, &str)]) -> reqwest::StatusCode {
         self.http

@@ -1,5 +1,16 @@
-//! What the product's integration tests share.
-#![allow(dead_code)] // each test binary uses a different part of these helpers
+//! What the product's integration tests share: the emulator started in-process, vaults, the
+//! real binary run with a clean environment, TUI models and screens, and tmux driving.
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of these helpers"
+)]
 
+pub mod emu;
+pub mod emulated;
 pub mod emulator;
+pub mod mail;
+pub mod signin;
+pub mod tmux;
+pub mod tui;
+pub mod tui_mailbox;
 pub mod vault;

@@ -1,13 +1,27 @@
 //! Helpers shared by the vault integration tests.
-#![allow(dead_code)] // each test file uses a different part of these helpers
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// The real `graphmail` binary, isolated from the caller's environment: no vault, passphrase or
 /// identity from the environment, logs in `dir`, and a fast scrypt work factor.
 pub fn graphmail(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_graphmail"));
+    isolate(&mut cmd, dir);
+    cmd
+}
+
+/// The same, started in a new session so that it has no controlling terminal to prompt on.
+/// Returns None (after saying the test is skipped) when `setsid` is not installed.
+pub fn graphmail_without_terminal(dir: &Path) -> Option<Command> {
+    let setsid = require_program("setsid", "run graphmail without a terminal")?;
+    let mut cmd = Command::new(setsid);
+    cmd.arg(env!("CARGO_BIN_EXE_graphmail"));
+    isolate(&mut cmd, dir);
+    Some(cmd)
+}
+
+fn isolate(cmd: &mut Command, dir: &Path) {
     cmd.env_remove("GRAPHMAIL_VAULT")
         .env_remove("GRAPHMAIL_PASSPHRASE_FILE")
         .env_remove("GRAPHMAIL_IDENTITY")
@@ -17,38 +31,12 @@ pub fn graphmail(dir: &Path) -> Command {
         .env("GRAPHMAIL_CONFIG_DIR", dir.join("logs"))
         .env_remove("GRAPHMAIL_CONFIG")
         .stdin(std::process::Stdio::null());
-    cmd
 }
 
-/// The same, started in a new session so that it has no controlling terminal to prompt on.
-/// Returns None (after saying the test is skipped) when `setsid` is not installed.
-pub fn graphmail_without_terminal(dir: &Path) -> Option<Command> {
-    let setsid = require_program("setsid", "run graphmail without a terminal")?;
-    let mut cmd = Command::new(setsid);
-    cmd.arg(env!("CARGO_BIN_EXE_graphmail"))
-        .env_remove("GRAPHMAIL_VAULT")
-        .env_remove("GRAPHMAIL_PASSPHRASE_FILE")
-        .env_remove("GRAPHMAIL_IDENTITY")
-        .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
-        .env("GRAPHMAIL_LOG_DIR", dir.join("logs"))
-        // No config file: a developer's own must not change what the tests see.
-        .env("GRAPHMAIL_CONFIG_DIR", dir.join("logs"))
-        .env_remove("GRAPHMAIL_CONFIG")
-        .stdin(std::process::Stdio::null());
-    Some(cmd)
-}
-
+/// Exit code, stdout and stderr as text.
 pub fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("the graphmail binary runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
+    let (code, stdout, stderr) = super::mail::run(cmd);
+    (code, String::from_utf8_lossy(&stdout).into_owned(), stderr)
 }
 
 pub fn find_program(name: &str) -> Option<PathBuf> {

@@ -1,5 +1,6 @@
 //! The vault through the real binary: `graphmail vault …`, crash safety and concurrent updates,
 //! and interoperability with the reference `age` CLI and OpenSSH keys.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -196,7 +196,9 @@ impl Faults {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultSet> {
-        self.set.lock().expect("fault lock is never poisoned")
+        self.set
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -385,6 +387,10 @@ impl PendingLatency {
 }
 
 /// Middleware for the whole emulator: applies the faults in force to each request.
+#[expect(
+    clippy::expect_used,
+    reason = "the fault parser accepts only statuses from 100 to 599"
+)]
 pub async fn inject(State(emu): State<Arc<Emulator>>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if path == "/_emulator" || path.starts_with("/_emulator/") {

@@ -67,6 +67,10 @@ pub struct AppSeed {
 
 impl TenantSeed {
     /// The built-in demo tenant: Contoso (demo), three users, four app registrations.
+    #[expect(
+        clippy::expect_used,
+        reason = "the demo tenant is compiled in and a test loads it"
+    )]
     pub fn demo() -> TenantSeed {
         TenantSeed::from_json(DEMO_TENANT).expect("the bundled demo tenant is valid (tested)")
     }

@@ -1,6 +1,7 @@
 //! A connector as the list shows it, and its token health: names and status, never a secret.
 
 use crate::domain::Connector;
+use crate::domain::access::Access;
 
 /// A connector as the list shows it: no secrets, only whether they are set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +11,8 @@ pub struct ConnectorRow {
     pub password_set: bool,
     pub username: Option<String>,
     pub token: TokenFacts,
+    /// What its permissions allow (granted at sign-in, else requested).
+    pub access: Access,
 }
 
 /// What is known about a connector's tokens, without the tokens.
@@ -24,9 +27,12 @@ pub struct TokenFacts {
     /// Unix seconds of the last successful sign-in, refresh or test.
     pub last_check: Option<i64>,
     pub last_error: Option<String>,
+    /// Renews without a person while its credentials are stored: client credentials, or
+    /// ROPC with a stored password. Never "needs sign-in" then.
+    pub self_renewing: bool,
 }
 
-/// The token-health column.
+/// The token health the connector list, its details and `graphmail connector status` show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenHealth {
     Valid,
@@ -35,6 +41,8 @@ pub enum TokenHealth {
     },
     /// The access token expired, a refresh token renews it on next use.
     Renewable,
+    /// No usable access token, but the stored credentials get one without a person.
+    RenewsItself,
     NeedsSignIn,
     Error(String),
 }
@@ -49,6 +57,7 @@ impl TokenHealth {
             Some(exp) if exp > now => TokenHealth::ExpiresIn {
                 minutes: ((exp - now) + 59) / 60,
             },
+            _ if facts.self_renewing => TokenHealth::RenewsItself,
             _ if facts.has_refresh_token => TokenHealth::Renewable,
             _ => TokenHealth::NeedsSignIn,
         }
@@ -59,6 +68,7 @@ impl TokenHealth {
             TokenHealth::Valid => "valid".into(),
             TokenHealth::ExpiresIn { minutes } => format!("expires in {minutes} min"),
             TokenHealth::Renewable => "renews on use".into(),
+            TokenHealth::RenewsItself => "renews by itself".into(),
             TokenHealth::NeedsSignIn => "needs sign-in".into(),
             TokenHealth::Error(_) => "error".into(),
         }

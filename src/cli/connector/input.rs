@@ -216,8 +216,26 @@ pub fn cloud_from(
     })?;
     Ok(Cloud::Custom {
         login_url: login.trim().to_string(),
-        graph_url: graph.trim().to_string(),
+        graph_url: crate::domain::cloud::with_graph_version(graph.trim()).0,
     })
+}
+
+/// What the command says about the flags as it read them: a Graph URL given its version,
+/// additional permissions it does not know (with the one probably meant).
+pub fn notes(fields: &ConnectorFields, cloud: &Cloud) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(graph) = &fields.graph_url {
+        let (fixed, added) = crate::domain::cloud::with_graph_version(graph.trim());
+        if added {
+            out.push(format!(
+                "--graph-url has no version segment, so graphmail uses {fixed}"
+            ));
+        }
+    }
+    if let Some(text) = &fields.scopes {
+        out.extend(parse_scopes(text, cloud).warnings);
+    }
+    out
 }
 
 /// Presets from `--permissions`; `None` when the flag is absent.

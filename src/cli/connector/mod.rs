@@ -50,6 +50,9 @@ fn not_found(name: &str) -> CliError {
 fn add(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult {
     let secrets = SecretInput::read(fields)?;
     let connector = input::new_connector(name, fields, &secrets).map_err(invalid)?;
+    for note in input::notes(fields, &connector.cloud) {
+        crate::output::stderr(&format!("note: {note}"));
+    }
     let vault = unlock_vault(global)?;
     let entry = vault.update(|doc| -> CliResult<ConnectorEntry> {
         let others = doc.connectors.iter().map(|e| e.connector.name.as_str());
@@ -116,6 +119,9 @@ fn edit(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult 
         Ok((entry.clone(), dropped))
     })?;
     tracing::info!(connector = %name, "connector changed");
+    for note in input::notes(fields, &entry.connector.cloud) {
+        crate::output::stderr(&format!("note: {note}"));
+    }
     if global.json {
         print_json(&view::connector_detail_json(&entry));
     } else {

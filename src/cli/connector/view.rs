@@ -132,15 +132,14 @@ pub fn table(style: &Style, headers: &[&str], rows: &[Vec<String>]) -> String {
     let gap = 2;
     // Shrink the widest leading columns until the last one has room for at least 16 characters.
     while fixed_width(&widths, gap) + 16.min(widths[n - 1]) > style.width {
-        let (i, w) = widths[..n - 1]
+        let widest = widths[..n - 1]
             .iter()
             .copied()
             .enumerate()
-            .max_by_key(|&(_, w)| w)
-            .expect("tables have columns");
-        if w <= 8 {
+            .max_by_key(|&(_, w)| w);
+        let Some((i, w)) = widest.filter(|&(_, w)| w > 8) else {
             break;
-        }
+        };
         widths[i] = w - 1;
     }
     let last_width = style

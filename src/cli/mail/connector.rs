@@ -1,6 +1,7 @@
 //! Which connector `graphmail mail` uses, and the access tokens for it (from the sign-in
 //! module: renewed before they expire, and once more when Graph refuses one).
 
+use crate::domain::access::{Access, Need};
 use std::sync::Arc;
 
 use crate::auth::{OAuthHttp, VaultTokens};
@@ -18,12 +19,27 @@ pub(super) struct Session {
 
 /// Unlocks the vault and picks the connector (`name`, the config file's `default_connector`,
 /// or the only one). A connector that was never signed in, and cannot sign in on its own, is
-/// refused before anything goes out.
-pub(super) fn open(global: &GlobalArgs, name: Option<&str>) -> CliResult<Session> {
+/// refused before anything goes out, and so is an action its permissions do not allow
+/// (`need`): the granted scopes decide, the requested ones until the first sign-in.
+pub(super) fn open(global: &GlobalArgs, name: Option<&str>, need: Need) -> CliResult<Session> {
     let vault = crate::cli::vault_cmd::unlock_vault(global)?;
     let doc = vault.read()?;
     let entry = crate::cli::config_cmd::with_connector(global, name, |n| pick_connector(&doc, n))?;
     let connector = entry.connector.clone();
+    let granted = entry
+        .tokens
+        .as_ref()
+        .map(|t| t.granted_scopes.clone())
+        .unwrap_or_default();
+    if let Some(refusal) = Access::of(&connector, &granted).refusal(need) {
+        let name = &connector.name;
+        return Err(CliError::new(
+            Exit::NoPermission,
+            "permission_missing",
+            refusal.message(name),
+        )
+        .with_fix(refusal.cli_fix(name)));
+    }
     let user = entry.tokens.as_ref().and_then(|t| t.user.clone());
     let signed_in = entry.tokens.as_ref().is_some_and(|t| {
         t.access_token.is_some() || t.refresh_token.as_deref().is_some_and(|r| !r.is_empty())

@@ -1,5 +1,6 @@
 //! `graphmail mail …`: the mailbox behind a connector, from the command line.
 
+use crate::domain::access::Need;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -121,6 +122,22 @@ impl MailCommand {
             MailCommand::Folders | MailCommand::List(_) | MailCommand::Send(_) => None,
         }
     }
+
+    /// What the command needs the connector's permissions to allow.
+    fn need(&self) -> Need {
+        match self {
+            MailCommand::Folders
+            | MailCommand::List(_)
+            | MailCommand::Read { .. }
+            | MailCommand::Attachments { .. } => Need::Read,
+            MailCommand::Move { .. } | MailCommand::Delete { .. } | MailCommand::Mark { .. } => {
+                Need::Write
+            }
+            MailCommand::Send(_) | MailCommand::Reply { .. } | MailCommand::Forward { .. } => {
+                Need::Send
+            }
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -165,7 +182,7 @@ pub fn run(global: &GlobalArgs, args: MailArgs) -> CliResult {
         )
         .with_fix("copy the id from `graphmail mail list --json` (the \"id\" field)"));
     }
-    let session = connector::open(global, args.connector.as_deref())?;
+    let session = connector::open(global, args.connector.as_deref(), args.command.need())?;
     let name = session.connector.name.clone();
     let audit = MailAudit {
         path: crate::audit::log_path(&super::vault_cmd::vault_path(global)?),

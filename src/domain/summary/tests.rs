@@ -85,15 +85,17 @@ fn every_delegated_grant_gets_offline_access() {
 }
 
 #[test]
-fn unknown_scope_is_requested_with_a_warning() {
+fn a_published_permission_is_requested_without_a_warning_and_a_made_up_one_with_one() {
     let s = sum(Grant::AuthCode, &[Preset::Fetch], "Calendars.Read");
     assert_eq!(s.request, ["Mail.Read", "offline_access", "Calendars.Read"]);
     let l = line(&s, "Calendars.Read");
     assert!(!l.known);
-    assert_eq!(l.admin_consent, None);
+    assert_eq!(l.admin_consent, Some(false));
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let s = sum(Grant::AuthCode, &[Preset::Fetch], "Widgets.Frobnicate");
     assert!(has_warning(
         &s,
-        "Calendars.Read is not a permission graphmail knows"
+        "Widgets.Frobnicate is not a Microsoft Graph permission graphmail knows"
     ));
 }
 

@@ -137,6 +137,10 @@ impl RequestIds {
     }
 
     /// Adds the id headers and, when the response is a [`GraphError`], the JSON envelope.
+    #[expect(
+        clippy::expect_used,
+        reason = "a serde_json::Value has string keys only, so it always serialises"
+    )]
     pub fn stamp(&self, mut resp: Response) -> Response {
         if let Some(err) = resp.extensions_mut().remove::<GraphError>() {
             let client = self
@@ -181,6 +185,10 @@ pub async fn request_ids(mut req: Request, next: Next) -> Response {
 }
 
 /// A JSON answer with Graph's content type.
+#[expect(
+    clippy::expect_used,
+    reason = "a serde_json::Value has string keys only, so it always serialises"
+)]
 pub fn odata(status: StatusCode, value: &Value) -> Response {
     let bytes = serde_json::to_vec(value).expect("a JSON value serialises");
     let mut resp = Response::new(Body::from(bytes));
@@ -193,6 +201,10 @@ pub fn odata(status: StatusCode, value: &Value) -> Response {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS`, UTC, no zone suffix (the `innerError.date` format).
+#[expect(
+    clippy::expect_used,
+    reason = "a UTC date within the year range formats"
+)]
 pub fn graph_date_now() -> String {
     let now = time::OffsetDateTime::now_utc();
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");

@@ -64,7 +64,7 @@ impl MailState {
     pub fn lock(&self) -> MutexGuard<'_, Vec<Mailbox>> {
         self.mailboxes
             .lock()
-            .expect("mailbox lock is never poisoned")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -18,6 +18,10 @@ pub struct View {
 }
 
 /// `2024-05-01T08:30:00Z`.
+#[expect(
+    clippy::expect_used,
+    reason = "a UTC date within the year range formats"
+)]
 pub fn iso(unix: i64) -> String {
     let t =
         time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);

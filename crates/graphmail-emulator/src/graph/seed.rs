@@ -167,6 +167,10 @@ fn generated(mbx: &Mailbox, i: u64, spacing: i64, domain: &str) -> Message {
 }
 
 /// Fills every mailbox with its seed mail.
+#[expect(
+    clippy::expect_used,
+    reason = "the seed mail is compiled in and a test loads it"
+)]
 pub fn populate(boxes: &mut [Mailbox], domain: &str) {
     let hand: SeedFile = serde_json::from_str(SEED_JSON).expect("assets/mail/seed.json is valid");
     for mbx in boxes.iter_mut() {
@@ -392,6 +396,10 @@ fn default_folder() -> String {
 }
 
 impl HandMessage {
+    #[expect(
+        clippy::expect_used,
+        reason = "the seed mail is compiled in and a test loads it"
+    )]
     fn to_message(&self, mbx: &Mailbox, domain: &str) -> Message {
         let addr = |(name, address): &(String, String)| {
             if address == "me" {

@@ -156,6 +156,7 @@ fn no_recipients() -> GraphError {
 }
 
 /// Records `m` as sent from `mailbox`, saves the Sent Items copy, delivers inside the tenant.
+#[expect(clippy::expect_used, reason = "the message was inserted just above")]
 fn dispatch(boxes: &mut [Mailbox], mailbox: usize, mut m: Message, action: &str, save: bool) {
     if m.to.is_empty() && m.cc.is_empty() && m.bcc.is_empty() {
         return;

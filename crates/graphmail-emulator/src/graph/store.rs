@@ -353,6 +353,10 @@ impl Mailbox {
         })
     }
 
+    #[expect(
+        clippy::expect_used,
+        reason = "every mailbox is made with the well-known folders"
+    )]
     pub fn well_known(&self, name: &str) -> usize {
         self.folder(name)
             .expect("every mailbox has the well-known folders")

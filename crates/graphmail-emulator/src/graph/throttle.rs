@@ -24,7 +24,7 @@ impl Throttle {
         let mut map = self
             .in_flight
             .lock()
-            .expect("throttle lock is never poisoned");
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let n = map.entry(key.clone()).or_default();
         if limit > 0 && *n >= limit {
             return None;
@@ -42,7 +42,7 @@ impl Drop for Slot {
         let mut map = self
             .in_flight
             .lock()
-            .expect("throttle lock is never poisoned");
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(n) = map.get_mut(&self.key) {
             *n -= 1;
             if *n == 0 {

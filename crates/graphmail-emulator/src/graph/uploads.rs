@@ -55,7 +55,7 @@ impl UploadSessions {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
         self.sessions
             .lock()
-            .expect("upload session lock is never poisoned")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -190,6 +190,10 @@ fn session_id(segment: &str) -> &str {
 }
 
 /// `PUT {uploadUrl}` with one byte range of the attachment.
+#[expect(
+    clippy::expect_used,
+    reason = "the session was found just above, under the same lock"
+)]
 pub async fn put_range(
     State(emu): State<Arc<Emulator>>,
     Path(p): Path<HashMap<String, String>>,

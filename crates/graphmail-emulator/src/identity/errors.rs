@@ -33,6 +33,10 @@ pub struct Trailer {
 }
 
 impl Trailer {
+    #[expect(
+        clippy::expect_used,
+        reason = "a UTC date within the year range formats"
+    )]
     pub fn now() -> Trailer {
         let format =
             time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
@@ -88,6 +92,7 @@ impl AadError {
     }
 
     /// The HTML page shown instead of a redirect (bad client, bad redirect URI, bad tenant).
+    #[expect(clippy::expect_used, reason = "a GUID is a valid header value")]
     pub fn page(&self) -> Response {
         let t = Trailer::now();
         let body = pages::error_page(&self.short(), &t);
@@ -101,6 +106,7 @@ impl AadError {
 }
 
 impl IntoResponse for AadError {
+    #[expect(clippy::expect_used, reason = "a GUID is a valid header value")]
     fn into_response(self) -> Response {
         let t = Trailer::now();
         let mut body = json!({
@@ -129,6 +135,7 @@ impl IntoResponse for AadError {
 }
 
 /// Token responses and errors are never cached, and carry a request id as Entra's do.
+#[expect(clippy::expect_used, reason = "a GUID is a valid header value")]
 pub fn no_store(resp: &mut Response) {
     let h = resp.headers_mut();
     if !h.contains_key("x-ms-request-id") {

@@ -1,6 +1,9 @@
 //! Starting the emulator in-process for integration tests, and checking its identity replies
 //! against the shapes in the wire reference.
-#![allow(dead_code)] // each test binary uses a different part of these helpers
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of these helpers"
+)]
 
 use std::time::Duration;
 

@@ -1,6 +1,9 @@
 //! A Graph-mail emulator on 127.0.0.1 for tests, with tokens minted directly.
 
-#![allow(dead_code)] // each test binary uses a different part of this helper
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of this helper"
+)]
 
 use std::sync::Arc;
 

@@ -1,0 +1,311 @@
+//! Reading commands of `graphmail mail` end to end against the emulator, human and JSON: the
+//! folder tree, listings (folder paths, unread, search, every page), the seeded hostile
+//! messages printed inert, non-ASCII text, the 1 MB body, and attachments saved byte-identical.
+
+use crate::support::emulated::Emulated;
+use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
+
+const HOSTILE: &str =
+    "\u{1b}[2J\u{1b}[HURGENT: \u{1b}]0;pwned\u{7}verify your account\u{1b}[5m now\u{1b}[0m";
+const BIDI: &str = "Your invoice \u{202e}fdp.exe\u{202c} is attached";
+const CONTROLS: &str =
+    "Bell\u{7} null\u{0} tab\t vt\u{b} ff\u{c} del\u{7f} c1:\u{85}\u{9b}31m\u{9d}0;x\u{9c}";
+const BIG: &str = "Full log export (1 MB body)";
+const GERMAN: &str = "Änderung der Öffnungszeiten – Grüße aus Köln";
+const DIAGRAM: &str = "Network diagram for the new office";
+
+fn rows(lines: &str) -> Vec<Value> {
+    lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("line is not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// (total, unread) of a folder as Graph reports it.
+async fn counts(s: &Emulated, folder: &str) -> (u64, u64) {
+    let f = s.graph(&format!("/mailFolders/{folder}")).await;
+    (
+        f["totalItemCount"].as_u64().unwrap(),
+        f["unreadItemCount"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folders_show_the_tree_with_the_counts_graph_reports() {
+    let s = Emulated::start().await;
+    let human = s.ok(&["folders"]).await;
+    assert!(human.starts_with("FOLDER"), "{human}");
+    let alerts = human.lines().find(|l| l.contains("Alerts")).unwrap();
+    assert!(
+        alerts.starts_with("  Alerts"),
+        "children are indented: {human}"
+    );
+    assert!(human.lines().all(|l| l.width() <= 100), "{human}");
+
+    let tree = s.json(&["folders"]).await;
+    let tree = tree.as_array().unwrap();
+    let inbox = tree.iter().find(|f| f["well_known"] == "inbox").unwrap();
+    assert_eq!(inbox["name"], "Inbox");
+    let (total, unread) = counts(&s, "inbox").await;
+    assert_eq!(
+        (inbox["total"].as_u64(), inbox["unread"].as_u64()),
+        (Some(total), Some(unread))
+    );
+    let child = &inbox["children"][0];
+    assert_eq!(child["name"], "Alerts");
+    assert_eq!(child["parent_id"], inbox["id"]);
+    for wk in [
+        "sentitems",
+        "deleteditems",
+        "drafts",
+        "archive",
+        "junkemail",
+    ] {
+        assert!(tree.iter().any(|f| f["well_known"] == wk), "{wk} missing");
+    }
+    assert_eq!(inbox.as_object().unwrap().len(), 7, "{inbox}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_shows_hostile_subjects_inert_and_json_keeps_them_exact() {
+    let s = Emulated::start().await;
+    let human = s.ok(&["list", "--folder", "inbox", "--all"]).await;
+    assert!(human.contains("^[[2J^[[HURGENT"), "{human}");
+    assert!(human.contains("Your invoice <U+20"), "{human}");
+    assert!(human.contains("Bell^G null^@"), "{human}");
+    assert!(human.contains("Änderung der"), "{human}");
+    assert!(human.lines().all(|l| l.width() <= 100), "fits 100 columns");
+
+    let all = rows(
+        &s.ok(&["list", "--folder", "inbox", "--all", "--json"])
+            .await,
+    );
+    let (total, _) = counts(&s, "inbox").await;
+    assert_eq!(all.len() as u64, total);
+    for subject in [HOSTILE, BIDI, CONTROLS, GERMAN] {
+        let row = all.iter().find(|r| r["subject"] == subject);
+        assert!(row.is_some(), "{subject:?} missing from the JSON listing");
+    }
+    let hostile = all.iter().find(|r| r["subject"] == HOSTILE).unwrap();
+    assert_eq!(hostile["from"]["name"], "\u{1b}[31mSecurity\u{1b}[0m Team");
+    assert_eq!(hostile["from"]["address"], "security@phish.example");
+    let mut keys: Vec<&str> = hostile
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "from",
+            "has_attachments",
+            "id",
+            "importance",
+            "is_read",
+            "received",
+            "subject"
+        ]
+    );
+    let received: Vec<&str> = all
+        .iter()
+        .map(|r| r["received"].as_str().unwrap())
+        .collect();
+    assert!(received.windows(2).all(|w| w[0] >= w[1]), "newest first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_options_pick_a_folder_path_unread_mail_a_search_and_a_count() {
+    let s = Emulated::start().await;
+    let alerts = rows(
+        &s.ok(&[
+            "list",
+            "--folder",
+            "Inbox/Alerts",
+            "--top",
+            "1000",
+            "--json",
+        ])
+        .await,
+    );
+    let (alerts_total, _) = {
+        let tree = s.graph("/mailFolders/inbox/childFolders").await;
+        let id = tree["value"][0]["id"].as_str().unwrap().to_owned();
+        counts(&s, &id).await
+    };
+    assert_eq!(alerts.len() as u64, alerts_total);
+    assert!(
+        alerts
+            .iter()
+            .any(|r| r["subject"] == "Backup job MAILBOX-DB01 failed")
+    );
+    // A display name alone, in any case, finds the nested folder too.
+    let by_name = rows(
+        &s.ok(&["list", "--folder", "alerts", "--top", "1000", "--json"])
+            .await,
+    );
+    assert_eq!(by_name.len(), alerts.len());
+
+    let unread = rows(
+        &s.ok(&["list", "--folder", "inbox", "--unread", "--all", "--json"])
+            .await,
+    );
+    let (_, inbox_unread) = counts(&s, "inbox").await;
+    assert_eq!(unread.len() as u64, inbox_unread);
+    assert!(unread.iter().all(|r| r["is_read"] == false));
+
+    let top = rows(&s.ok(&["list", "--top", "3", "--json"]).await);
+    assert_eq!(top.len(), 3, "one object per line, as with --all");
+
+    let found = rows(
+        &s.ok(&["list", "--search", "from:phish.example", "--json"])
+            .await,
+    );
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.iter().any(|r| r["subject"] == HOSTILE));
+    let german = rows(&s.ok(&["list", "--search", "Köln", "--json"]).await);
+    assert!(german.iter().any(|r| r["subject"] == GERMAN));
+    let unread_found = rows(
+        &s.ok(&[
+            "list",
+            "--search",
+            "subject:\"alert\"",
+            "--unread",
+            "--json",
+        ])
+        .await,
+    );
+    assert!(
+        unread_found.iter().all(|r| r["is_read"] == false),
+        "{unread_found:?}"
+    );
+
+    let (code, _, err) = s.mail(&["list", "--folder", "Nowhere"]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("no folder called 'Nowhere'"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_the_hostile_messages_prints_them_inert() {
+    let s = Emulated::start().await;
+    let id = s.id_of(HOSTILE);
+    let human = s.ok(&["read", &id]).await;
+    assert!(
+        human.contains("Subject:  ^[[2J^[[HURGENT: ^[]0;pwned^Gverify your account^[[5m now^[[0m"),
+        "{human}"
+    );
+    assert!(
+        human.contains("From:     ^[[31mSecurity^[[0m Team <security@phish.example>"),
+        "{human}"
+    );
+    assert!(
+        human.contains("Click here^[]8;;https://phish.example/login^[\\to keep your mailbox"),
+        "{human}"
+    );
+    assert!(human.contains("^[[?1049h^[[?25l"), "{human}");
+
+    let json = s.json(&["read", &id]).await;
+    assert_eq!(json["subject"], HOSTILE, "JSON keeps the data, escaped");
+    assert!(
+        json["body_text"]
+            .as_str()
+            .unwrap()
+            .contains("\u{1b}[?1049h")
+    );
+    assert_eq!(json["to"][0]["address"], s.user().upn.as_str());
+
+    let human = s.ok(&["read", &s.id_of(BIDI)]).await;
+    assert!(
+        human.contains("Open the attachment <U+202E>gnp.scr<U+202C> to see it."),
+        "{human}"
+    );
+    assert!(human.contains("<U+2066>isolate<U+2069>"), "{human}");
+
+    let human = s.ok(&["read", &s.id_of(CONTROLS)]).await;
+    assert!(human.contains("<U+009B>31m<U+009D>0;x<U+009C>"), "{human}");
+    assert!(human.contains("C0: ^A^B^C^D^E^F^G^N^O^P^Z^\\^_"), "{human}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_one_megabyte_body_and_non_ascii_text_arrive_whole() {
+    let s = Emulated::start().await;
+    let id = s.id_of(BIG);
+    let human = s.ok(&["read", &id]).await;
+    assert!(
+        human.len() > 1 << 20,
+        "the whole body is printed ({} bytes)",
+        human.len()
+    );
+    assert!(human.contains("Daten: äöüß 数据 بيانات"));
+    let json = s.json(&["read", &id]).await;
+    assert!(json["body_text"].as_str().unwrap().len() >= 1 << 20);
+
+    let human = s.ok(&["read", &s.id_of(GERMAN)]).await;
+    assert!(human.contains(&format!("Subject:  {GERMAN}")), "{human}");
+    let arabic = "اجتماع مراجعة الميزانية يوم الأحد";
+    let json = s.json(&["read", &s.id_of(arabic)]).await;
+    assert_eq!(json["subject"], arabic);
+    assert!(
+        !json["body_text"].as_str().unwrap().contains('<'),
+        "HTML came back as text"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_body_is_text_unless_raw_html_is_asked_for() {
+    let s = Emulated::start().await;
+    let id = s.id_of("Quarterly access review — action needed by Friday");
+    let text = s.ok(&["read", &id]).await;
+    assert!(!text.contains("<p>") && !text.contains("</"), "{text}");
+    let raw = s.ok(&["read", &id, "--raw-html"]).await;
+    assert!(raw.contains("</"), "{raw}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_are_listed_and_saved_byte_identical() {
+    let s = Emulated::start().await;
+    let id = s.id_of(DIAGRAM);
+    let held: Vec<(String, Vec<u8>)> = {
+        let boxes = s.emu.running.state.mail.lock();
+        boxes[0]
+            .get(&id)
+            .unwrap()
+            .attachments
+            .iter()
+            .map(|a| (a.name.clone(), a.bytes.to_vec()))
+            .collect()
+    };
+    let human = s.ok(&["attachments", &id]).await;
+    assert!(
+        human.contains("dublin-office-network.png") && human.contains("1.5 MB"),
+        "{human}"
+    );
+    let json = s.json(&["attachments", &id]).await;
+    assert_eq!(json[0]["size"], 1_572_864);
+    assert_eq!(json[0]["content_type"], "image/png");
+    let read = s.json(&["read", &id]).await;
+    assert_eq!(read["attachments"].as_array().unwrap().len(), held.len());
+
+    let dir = s.vault.path().join("saved");
+    let dir_s = dir.to_str().unwrap();
+    let out = s.ok(&["attachments", &id, "--save", dir_s]).await;
+    assert!(out.contains("dublin-office-network.png"), "{out}");
+    for (name, bytes) in &held {
+        let saved = std::fs::read(dir.join(name)).unwrap();
+        assert!(
+            saved == *bytes,
+            "{name}: the saved bytes differ from the emulator's"
+        );
+    }
+    // Saving again keeps the first files and writes numbered ones.
+    let json = s.json(&["attachments", &id, "--save", dir_s]).await;
+    assert!(
+        json[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("dublin-office-network (1).png")
+    );
+    assert_eq!(json[0]["size"], 1_572_864);
+}

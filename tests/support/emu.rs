@@ -1,0 +1,259 @@
+//! The emulator, started in this test process on 127.0.0.1:0, and a browser stand-in.
+
+use std::time::Duration;
+
+use graphmail::domain::{Cloud, Grant};
+use graphmail::vault::ConnectorEntry;
+use graphmail_emulator::tenant::TenantSeed;
+use graphmail_emulator::{EmulatorConfig, IdentitySettings};
+
+use super::emulator::Emulator;
+
+/// The demo tenant's apps and users the tests sign in with.
+pub const PUBLIC_APP: &str = "c2a15992-f9b8-42f5-a434-e52adae08363";
+pub const WEB_APP: &str = "ef5aa545-1a91-4252-94af-dba3f5ff7c02";
+pub const DAEMON_APP: &str = "12eb5bb7-a751-4423-abc2-93d4349e820e";
+pub const UNCONSENTED_APP: &str = "e9a87bf7-76d5-4c68-a75b-6b19c865e475";
+pub const ADELE: &str = "adele.vance@contoso-demo.onmicrosoft.com";
+pub const LEE_MFA: &str = "lee.gu@contoso-demo.onmicrosoft.com";
+
+/// Clocks the tests shorten.
+#[derive(Clone)]
+pub struct Clocks {
+    pub device_interval: Duration,
+    pub device_expires_in: Duration,
+    /// `None`: Entra's 60–90 minutes.
+    pub access_token_lifetime: Option<Duration>,
+}
+
+impl Default for Clocks {
+    fn default() -> Self {
+        Clocks {
+            device_interval: Duration::from_secs(1),
+            device_expires_in: Duration::from_secs(120),
+            access_token_lifetime: None,
+        }
+    }
+}
+
+pub struct Emu {
+    pub rt: tokio::runtime::Runtime,
+    pub seed: TenantSeed,
+    emulator: Emulator,
+}
+
+impl Emu {
+    pub fn start() -> Emu {
+        Emu::with(TenantSeed::demo(), Clocks::default())
+    }
+
+    /// The emulator on a runtime of its own, so that the tests around it stay synchronous.
+    pub fn with(seed: TenantSeed, clocks: Clocks) -> Emu {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emulator = rt.block_on(Emulator::with(EmulatorConfig {
+            seed: Some(seed.clone()),
+            identity: IdentitySettings {
+                device_interval: clocks.device_interval,
+                device_expires_in: clocks.device_expires_in,
+                access_token_lifetime: clocks.access_token_lifetime,
+                ..IdentitySettings::default()
+            },
+            ..EmulatorConfig::default()
+        }));
+        Emu { rt, seed, emulator }
+    }
+
+    pub fn cloud(&self) -> Cloud {
+        Cloud::Custom {
+            login_url: self.emulator.running.login_url.clone(),
+            graph_url: self.emulator.running.graph_url.clone(),
+        }
+    }
+
+    /// A connector of the demo tenant in this emulator's cloud.
+    pub fn connector(&self, name: &str, grant: Grant, client_id: &str) -> ConnectorEntry {
+        super::signin::connector(self.cloud(), &self.tenant(), name, grant, client_id)
+    }
+
+    pub fn tenant(&self) -> String {
+        self.seed.tenant.domain.clone()
+    }
+
+    pub fn password(&self, upn: &str) -> String {
+        self.seed
+            .users
+            .iter()
+            .find(|u| u.upn == upn)
+            .unwrap()
+            .password
+            .clone()
+    }
+
+    pub fn secret(&self, client_id: &str) -> String {
+        self.seed
+            .apps
+            .iter()
+            .find(|a| a.client_id == client_id)
+            .unwrap()
+            .secret
+            .clone()
+            .unwrap()
+    }
+
+    fn base(&self) -> String {
+        self.emulator.login_url().trim_end_matches('/').to_string()
+    }
+
+    /// POSTs a form to a test hook under `/_emulator/`; returns the status.
+    pub fn hook(&self, path: &str, form: &[(&str, &str)]) -> u16 {
+        self.rt.block_on(self.emulator.hook(path, form)).as_u16()
+    }
+
+    pub fn approve_device(&self, user_code: &str, upn: &str) {
+        let status = self.hook("/device/approve", &[("user_code", user_code), ("upn", upn)]);
+        assert!(status < 300, "approve answered {status}");
+    }
+
+    pub fn decline_device(&self, user_code: &str) {
+        let status = self.hook("/device/decline", &[("user_code", user_code)]);
+        assert!(status < 300, "decline answered {status}");
+    }
+
+    /// Revokes every refresh token of a user.
+    pub fn revoke_user(&self, upn: &str) {
+        let status = self.hook("/revoke", &[("upn", upn)]);
+        assert!(status < 300, "revoke answered {status}");
+    }
+
+    /// Whether the last code redemption sent a PKCE verifier that matched its S256 challenge.
+    pub fn pkce_verified(&self) -> bool {
+        self.emulator
+            .running
+            .state
+            .identity
+            .last_pkce()
+            .is_some_and(|p| p.verifier_sent && p.matched && p.method == "S256")
+    }
+
+    /// GET with a bearer token; returns the status.
+    pub fn graph_status(&self, path: &str, token: &str) -> u16 {
+        let url = format!(
+            "{}{path}",
+            self.emulator.running.graph_url.trim_end_matches('/')
+        );
+        self.rt.block_on(async {
+            self.emulator
+                .http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    }
+
+    /// Plays the browser: opens the authorize URL, submits the sign-in form as `upn`, and
+    /// returns the redirect `Location` (the address the browser would end on).
+    pub fn browser_sign_in(&self, authorize_url: &str, upn: &str, password: &str) -> String {
+        self.rt.block_on(async {
+            let page = self.emulator.http.get(authorize_url).send().await.unwrap();
+            assert!(
+                page.status().is_success(),
+                "authorize page: {}",
+                page.status()
+            );
+            let mut html = page.text().await.unwrap();
+            let mut extra = vec![
+                ("login".to_string(), upn.to_string()),
+                ("passwd".to_string(), password.to_string()),
+                ("action".to_string(), "signin".to_string()),
+            ];
+            // Sign in, then accept a consent prompt if one comes.
+            for _ in 0..3 {
+                let mut form = hidden_fields(&html);
+                form.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+                form.extend(extra.iter().cloned());
+                let action = form_action(&html).unwrap_or_else(|| authorize_url.to_string());
+                let resp = self
+                    .emulator
+                    .http
+                    .post(absolute(&self.base(), &action))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                if resp.status().is_redirection() {
+                    return resp.headers()["location"].to_str().unwrap().to_string();
+                }
+                assert!(
+                    resp.status().is_success(),
+                    "sign-in answered {}",
+                    resp.status()
+                );
+                html = resp.text().await.unwrap();
+                extra = vec![("consent".to_string(), "yes".to_string())];
+            }
+            panic!("the sign-in pages did not end in a redirect: {html}");
+        })
+    }
+
+    /// GET on the loopback listener the way the browser would, on 127.0.0.1.
+    pub fn follow(&self, location: &str) -> (u16, String) {
+        let url = location.replacen("://localhost:", "://127.0.0.1:", 1);
+        self.rt.block_on(async {
+            let resp = self.emulator.http.get(url).send().await.unwrap();
+            (
+                resp.status().as_u16(),
+                resp.text().await.unwrap_or_default(),
+            )
+        })
+    }
+}
+
+fn absolute(base: &str, action: &str) -> String {
+    if action.starts_with("http") {
+        action.to_string()
+    } else {
+        format!("{base}{action}")
+    }
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let key = format!("{name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = tag[start..].find('"')? + start;
+    Some(html_unescape(&tag[start..end]))
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+fn form_action(html: &str) -> Option<String> {
+    let start = html.find("<form")?;
+    let end = html[start..].find('>')? + start;
+    attr(&html[start..end], "action")
+}
+
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = &rest[..rest.find('>')?];
+            if !tag.contains("type=\"hidden\"") {
+                return None;
+            }
+            Some((attr(tag, "name")?, attr(tag, "value").unwrap_or_default()))
+        })
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! Builders shared by the TUI tests: a model at a fixed time, connectors, key presses.
+
+use graphmail::app::keymap::Keymap;
+use graphmail::app::keys::{Key, KeyCode};
+use graphmail::app::{
+    Clock, Cmd, ConnectorRow, Event, EventBody, Model, Msg, ReqId, Start, TokenFacts, init, update,
+};
+use graphmail::domain::permissions::Preset;
+use graphmail::domain::{Cloud, Connector, Grant};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+pub const NOW: i64 = 1_800_000_000;
+pub const VAULT: &str = "/home/ana/.local/share/graphmail/vault.age";
+
+pub fn clock() -> Clock {
+    Clock {
+        mono_ms: 10_000,
+        unix: NOW,
+    }
+}
+
+pub fn model(start: Start) -> (Model, Vec<Cmd>) {
+    init(Keymap::defaults(), start, VAULT.into(), clock())
+}
+
+pub fn connector(name: &str, grant: Grant) -> Connector {
+    Connector {
+        name: name.into(),
+        cloud: Cloud::Global,
+        tenant: "contoso.onmicrosoft.com".into(),
+        client_id: "11111111-2222-3333-4444-555555555555".into(),
+        grant,
+        presets: vec![Preset::Fetch, Preset::Send, Preset::Offline],
+        extra_scopes: vec![],
+        mailbox: (grant == Grant::ClientCredentials).then(|| "ops@contoso.com".into()),
+        redirect_port: 8400,
+    }
+}
+
+pub fn row(name: &str, grant: Grant, token: TokenFacts) -> ConnectorRow {
+    ConnectorRow {
+        // The fixtures' tokens were granted everything their actions use.
+        access: graphmail::domain::access::Access::ALL,
+        connector: connector(name, grant),
+        client_secret_set: grant == Grant::ClientCredentials,
+        password_set: grant == Grant::Ropc,
+        username: (grant == Grant::Ropc).then(|| "ana@contoso.com".into()),
+        token,
+    }
+}
+
+/// Five connectors, one per token health.
+pub fn rows() -> Vec<ConnectorRow> {
+    vec![
+        row(
+            "helpdesk",
+            Grant::AuthCode,
+            TokenFacts {
+                expires_at: Some(NOW + 3000),
+                has_refresh_token: true,
+                refresh_issued_at: Some(NOW - 12 * 86_400),
+                user: Some("ana@contoso.com".into()),
+                last_check: Some(NOW - 120),
+                last_error: None,
+                self_renewing: false,
+            },
+        ),
+        row(
+            "alerts",
+            Grant::DeviceCode,
+            TokenFacts {
+                expires_at: Some(NOW + 240),
+                has_refresh_token: true,
+                refresh_issued_at: None,
+                user: Some("alerts@contoso.com".into()),
+                last_check: Some(NOW - 3 * 3600),
+                last_error: None,
+                self_renewing: false,
+            },
+        ),
+        row("scanner", Grant::Ropc, TokenFacts::default()),
+        row(
+            "ops-app",
+            Grant::ClientCredentials,
+            TokenFacts {
+                expires_at: None,
+                has_refresh_token: false,
+                refresh_issued_at: None,
+                user: None,
+                last_check: Some(NOW - 86_400 * 2),
+                last_error: Some("AADSTS7000215: the client secret is wrong or expired".into()),
+                self_renewing: false,
+            },
+        ),
+        row(
+            "archive",
+            Grant::AuthCode,
+            TokenFacts {
+                expires_at: Some(NOW - 100),
+                has_refresh_token: true,
+                refresh_issued_at: Some(NOW - 80 * 86_400),
+                user: Some("archive@contoso.com".into()),
+                last_check: Some(NOW - 600),
+                last_error: None,
+                self_renewing: false,
+            },
+        ),
+    ]
+}
+
+/// A model on the connector list with `rows`, opened through an identity.
+pub fn list_model(rows: Vec<ConnectorRow>) -> Model {
+    let (mut m, cmds) = model(Start::Identity);
+    let id = cmds[0].id().expect("open has an id");
+    update(
+        &mut m,
+        Msg::Worker(Event {
+            id,
+            body: EventBody::Unlocked(Ok(rows)),
+        }),
+    );
+    m
+}
+
+pub fn press(m: &mut Model, key: Key) -> Vec<Cmd> {
+    update(m, Msg::Key(key))
+}
+
+pub fn code(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
+    press(m, Key::new(code))
+}
+
+pub fn type_text(m: &mut Model, text: &str) {
+    for c in text.chars() {
+        press(m, Key::ch(c));
+    }
+}
+
+pub fn reply(m: &mut Model, id: ReqId, body: EventBody) -> Vec<Cmd> {
+    update(m, Msg::Worker(Event { id, body }))
+}
+
+pub fn render(m: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| graphmail::ui::view(m, f)).expect("draw");
+    t
+}
+
+/// The screen as text, lines joined by newlines.
+pub fn screen_text(m: &Model, w: u16, h: u16) -> String {
+    let t = render(m, w, h);
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,229 @@
+//! `graphmail demo` in tmux: sign the browser connector in with the demo's approve key, open the signed-in password connector's mailbox, move between
+//! folders, open a message, search, reply and find the reply in Sent Items, delete a message and
+//! find it in Deleted Items, quit with the terminal restored and the demo's vault folder gone.
+
+#![cfg(feature = "demo")]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support::tmux::{Tmux, start_session, tmux_available};
+
+/// The whole run must finish well within this, however slow the machine.
+const WHOLE_RUN: Duration = Duration::from_secs(240);
+
+fn start_demo(dir: &Path, session: &str) -> Tmux {
+    let bin = env!("CARGO_BIN_EXE_graphmail");
+    let cmd = format!(
+        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE -u GRAPHMAIL_VAULT TMPDIR={tmp} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin} demo; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 240",
+        tmp = dir.join("tmp").display(),
+        l = dir.join("log").display(),
+        c = dir.join("config").display(),
+    );
+    start_session(session, 120, 40, &cmd)
+}
+
+/// The folder names the demo made in `tmp`: its vault lives in one while it runs.
+fn demo_folders(tmp: &Path) -> Vec<String> {
+    std::fs::read_dir(tmp)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("graphmail-demo-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The title of the message list, e.g. "Inbox (42)" or "Inbox · search …".
+fn list_title(screen: &str) -> Option<&str> {
+    let second = screen.lines().nth(1)?;
+    let after = second.split('╮').nth(1)?;
+    Some(after.trim_start_matches('╭').trim())
+}
+
+#[test]
+fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
+    if !tmux_available() {
+        return;
+    }
+    let began = Instant::now();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
+    let t = start_demo(dir.path(), "demo");
+
+    // The connector list, with the password connector already signed in.
+    t.wait_until("demo-password with a valid token", |s| {
+        s.lines()
+            .any(|l| l.contains("demo-password") && l.contains(" valid "))
+    });
+    assert_eq!(
+        demo_folders(&tmp).len(),
+        1,
+        "the demo keeps its vault in one temporary folder while it runs"
+    );
+
+    // The browser connector signs in from its sign-in screen with the demo's approve key.
+    t.send(&["j"]);
+    t.wait_until("demo-browser selected", |s| {
+        s.lines().any(|l| l.contains("▌demo-browser"))
+    });
+    t.send(&["s"]);
+    t.wait_for("a approve (demo)");
+    t.send(&["a"]);
+    t.wait_for("demo-browser is signed in as");
+    t.send(&["Enter"]);
+    t.wait_until("demo-browser with a valid token", |s| {
+        s.lines()
+            .any(|l| l.contains("demo-browser") && l.contains(" valid "))
+    });
+
+    // Open the password connector's mailbox: the Inbox lists its messages.
+    t.send(&["j"]);
+    t.wait_until("demo-password selected", |s| {
+        s.lines().any(|l| l.contains("▌demo-password"))
+    });
+    t.send(&["Enter"]);
+    t.wait_for("demo-password › Inbox");
+    t.wait_for("Quarterly access review");
+
+    // Open a message: its headers and body show in the preview.
+    t.send(&["j", "j"]);
+    t.send(&["Enter"]);
+    let opened = t.wait_for("Please confirm the mailbox permissions");
+    assert!(
+        opened.contains("Subject  Quarterly access review"),
+        "{opened}"
+    );
+
+    // Reply, send after confirming.
+    t.send(&["R"]);
+    t.wait_for("RE: Quarterly access review");
+    t.type_text("Confirmed from the demo run");
+    t.send(&["C-s"]);
+    t.wait_for("y  Send");
+    t.send(&["y"]);
+    t.wait_for("A copy is in Sent Items");
+
+    // To the folder pane, down four folders to Sent Items and open it: the reply is there.
+    // (The open folder is marked ▸; the folder cursor is a highlight, so only opening shows.)
+    t.send(&["h", "j", "j", "j", "j", "Enter"]);
+    let sent = t.wait_until("the reply in Sent Items", |s| {
+        s.contains("▸Sent Items")
+            && list_title(s).is_some_and(|title| title.starts_with("Sent Items ("))
+            && s.contains("RE: Quarterly access revie")
+    });
+    assert!(sent.contains("demo-password › Sent Items"), "{sent}");
+
+    // Back to the Inbox and search it.
+    t.send(&["h", "k", "k", "k", "k", "Enter"]);
+    t.wait_until("the Inbox list", |s| {
+        s.contains("▸Inbox") && list_title(s).is_some_and(|title| title.starts_with("Inbox ("))
+    });
+    t.send(&["/"]);
+    t.wait_for("Enter ok");
+    t.type_text("payslip");
+    t.send(&["Enter"]);
+    let found = t.wait_for("search \"payslip\" (1)");
+    assert!(found.contains("Your payslip for June 2025"), "{found}");
+    assert!(
+        !found.contains("Quarterly access review —"),
+        "only matching messages are listed:\n{found}"
+    );
+
+    // Delete the one result after confirming; it leaves the list.
+    t.send(&["d"]);
+    t.wait_for("to Deleted Items?");
+    t.send(&["y"]);
+    t.wait_for("search \"payslip\" (0)");
+
+    // Deleted Items holds it.
+    t.send(&["h", "k", "k", "Enter"]);
+    t.wait_until("the payslip in Deleted Items", |s| {
+        s.contains("▸Deleted Items")
+            && list_title(s).is_some_and(|title| title.starts_with("Deleted Items ("))
+            && s.contains("Your payslip for June 2025")
+    });
+
+    t.send(&["q"]);
+    t.assert_restored();
+    assert!(
+        demo_folders(&tmp).is_empty(),
+        "the demo's temporary vault folder is removed on quit: {:?}",
+        demo_folders(&tmp)
+    );
+    assert!(
+        began.elapsed() < WHOLE_RUN,
+        "the demo run took {:?}",
+        began.elapsed()
+    );
+}
+
+#[test]
+fn a_hangup_ends_the_demo_cleanly_and_removes_its_vault_folder() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
+    let t = start_demo(dir.path(), "demo-hangup");
+    t.wait_for("demo-password");
+    assert_eq!(
+        demo_folders(&tmp).len(),
+        1,
+        "the demo's vault folder exists"
+    );
+
+    // What a closed SSH session does: the terminal hangs up on the app.
+    let shell = t.format("#{pane_pid}");
+    let app = std::process::Command::new("pgrep")
+        .args(["-P", &shell])
+        .output()
+        .expect("pgrep runs");
+    let app = String::from_utf8_lossy(&app.stdout).trim().to_string();
+    assert!(!app.is_empty(), "the demo runs under the pane's shell");
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &app])
+        .status()
+        .expect("kill runs");
+    assert!(hup.success());
+
+    t.assert_restored();
+    assert!(
+        demo_folders(&tmp).is_empty(),
+        "the demo's temporary vault folder is removed on hangup: {:?}",
+        demo_folders(&tmp)
+    );
+}
+
+#[test]
+fn closing_the_terminal_under_the_demo_still_removes_its_vault_folder() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
+    let t = start_demo(dir.path(), "demo-closed");
+    t.wait_for("demo-password");
+    assert_eq!(
+        demo_folders(&tmp).len(),
+        1,
+        "the demo's vault folder exists"
+    );
+
+    // The terminal itself goes away, as when an SSH connection drops: nothing can be drawn
+    // or restored, and the demo must still clean up.
+    Tmux::run(&["kill-session", "-t", &t.session]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !demo_folders(&tmp).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the demo's vault folder is left behind: {:?}",
+            demo_folders(&tmp)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

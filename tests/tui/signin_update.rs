@@ -1,0 +1,360 @@
+//! `update()` for signing in and testing: prompts, success, a decoded error, cancel, retry,
+//! replies no longer awaited, and the token health the list shows afterwards.
+
+use crate::support::tui::*;
+use graphmail::app::keys::{Key, KeyCode};
+use graphmail::app::overlay::Overlay;
+use graphmail::app::signin::Phase;
+use graphmail::app::{
+    AuthorizePrompt, Cmd, DeviceCodePrompt, EventBody, Model, Msg, Screen, SignInUpdate, SignedIn,
+    TestReport, TokenHealth, UiError, UiErrorKind, update,
+};
+
+fn signin(m: &Model) -> &graphmail::app::signin::SignInState {
+    match &m.screen {
+        Screen::SignIn(s) => s,
+        other => panic!("expected sign-in, got {other:?}"),
+    }
+}
+
+fn enter(m: &mut Model) -> Vec<Cmd> {
+    code(m, KeyCode::Enter)
+}
+
+fn start_sign_in(m: &mut Model, down: usize) -> graphmail::app::ReqId {
+    for _ in 0..down {
+        code(m, KeyCode::Down);
+    }
+    let cmds = press(m, Key::ch('s'));
+    match cmds.as_slice() {
+        [Cmd::SignIn { id, .. }] => *id,
+        other => panic!("expected a sign-in, got {other:?}"),
+    }
+}
+
+fn device_prompt() -> DeviceCodePrompt {
+    DeviceCodePrompt {
+        verification_uri: "https://microsoft.com/devicelogin".into(),
+        user_code: "K7QX-PLMB".into(),
+        message: "To sign in, use a web browser…".into(),
+        expires_at: NOW + 900,
+    }
+}
+
+#[test]
+fn device_code_sign_in_shows_the_code_copies_it_and_ends_signed_in() {
+    let mut m = list_model(rows());
+    let id = start_sign_in(&mut m, 1);
+    assert_eq!(signin(&m).phase, Phase::Starting);
+    assert!(m.animating(), "the spinner needs ticks");
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
+    );
+    assert!(matches!(signin(&m).phase, Phase::DeviceCode(_)));
+    let cmds = press(&mut m, Key::ch('c'));
+    assert!(matches!(cmds.as_slice(), [Cmd::Copy(c)] if c == "K7QX-PLMB"));
+    let mut after = rows();
+    after[1].token.expires_at = Some(NOW + 3600);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::Finished(Ok(SignedIn {
+            user: Some("alerts@contoso.com".into()),
+            scopes: vec!["Mail.Read".into()],
+            expires_at: Some(NOW + 3600),
+            connectors: after,
+        }))),
+    );
+    assert!(matches!(signin(&m).phase, Phase::Done(_)));
+    assert_eq!(
+        TokenHealth::of(&m.shared.connectors[1].token, NOW),
+        TokenHealth::Valid
+    );
+    enter(&mut m);
+    match &m.screen {
+        Screen::Connectors(s) => assert_eq!(s.selected, 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_failed_sign_in_shows_the_decoded_error_and_retry_drops_the_old_reply() {
+    let mut m = list_model(rows());
+    let first = start_sign_in(&mut m, 0);
+    let err = UiError {
+        kind: UiErrorKind::Identity,
+        message: "The redirect URI http://localhost:8400/ is not registered for the app.".into(),
+        fix: Some("add http://localhost:8400/ in Azure portal → Authentication".into()),
+        detail: Some("AADSTS50011 (trace id t-1)".into()),
+    };
+    reply(
+        &mut m,
+        first,
+        EventBody::SignIn(SignInUpdate::Finished(Err(err.clone()))),
+    );
+    assert_eq!(signin(&m).phase, Phase::Failed(err));
+    let cmds = press(&mut m, Key::ch('r'));
+    let second = match cmds.as_slice() {
+        [Cmd::SignIn { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(first, second);
+    // A late answer to the first attempt changes nothing.
+    reply(
+        &mut m,
+        first,
+        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
+    );
+    assert!(!m.shared.changed, "stale reply dropped");
+    assert_eq!(signin(&m).phase, Phase::Starting);
+}
+
+#[test]
+fn esc_cancels_a_waiting_sign_in_and_its_late_reply_is_dropped() {
+    let mut m = list_model(rows());
+    let id = start_sign_in(&mut m, 1);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
+    );
+    let cmds = code(&mut m, KeyCode::Esc);
+    assert!(matches!(cmds.as_slice(), [Cmd::Cancel { id: c }] if *c == id));
+    assert!(matches!(m.screen, Screen::Connectors(_)));
+    let before = m.shared.connectors.clone();
+    let cmds = reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::Finished(Ok(SignedIn {
+            user: None,
+            scopes: vec![],
+            expires_at: None,
+            connectors: vec![],
+        }))),
+    );
+    assert!(cmds.is_empty());
+    assert!(!m.shared.changed);
+    assert_eq!(m.shared.connectors, before);
+}
+
+#[test]
+fn auth_code_sends_the_pasted_redirect_url_to_the_same_sign_in() {
+    let mut m = list_model(rows());
+    let id = start_sign_in(&mut m, 0);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(AuthorizePrompt {
+            url: "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize?client_id=1"
+                .into(),
+            redirect_uri: "http://localhost:8400/".into(),
+            port: 8400,
+            listening: true,
+            ssh_target: Some("admin@mail-gw".into()),
+        })),
+    );
+    update(
+        &mut m,
+        Msg::Paste("http://localhost:8400/?code=abc&state=xyz\n".into()),
+    );
+    assert!(signin(&m).paste_focused);
+    let cmds = enter(&mut m);
+    assert!(matches!(cmds.as_slice(), [Cmd::SubmitRedirect { id: s, .. }] if *s == id));
+    assert!(signin(&m).submitted);
+    assert!(signin(&m).paste.is_empty(), "the pasted code is not kept");
+}
+
+fn authorize_prompt() -> AuthorizePrompt {
+    AuthorizePrompt {
+        url: "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize?client_id=1".into(),
+        redirect_uri: "http://localhost:8400/".into(),
+        port: 8400,
+        listening: true,
+        ssh_target: None,
+    }
+}
+
+#[test]
+fn a_url_typed_into_the_paste_field_is_sent_and_a_refusal_allows_another_paste() {
+    let mut m = list_model(rows());
+    let id = start_sign_in(&mut m, 0);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
+    );
+    // Enter on an empty field focuses it; typing goes into it, not to the keymap ("c", "r").
+    assert!(enter(&mut m).is_empty());
+    assert!(signin(&m).paste_focused);
+    type_text(&mut m, "http://localhost:8400/?code=rc&state=s");
+    assert_eq!(
+        signin(&m).paste.value(),
+        "http://localhost:8400/?code=rc&state=s"
+    );
+    let cmds = enter(&mut m);
+    assert!(matches!(cmds.as_slice(), [Cmd::SubmitRedirect { id: s, .. }] if *s == id));
+    let err = UiError::new(
+        UiErrorKind::Identity,
+        "The sign-in reply did not carry the state graphmail sent, so it was refused.",
+    )
+    .with_fix("start the sign-in again and use only the newest sign-in link");
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::Finished(Err(err.clone()))),
+    );
+    assert_eq!(signin(&m).phase, Phase::Failed(err));
+    assert!(!signin(&m).submitted);
+    assert!(!m.animating(), "nothing spins once it failed");
+}
+
+#[test]
+fn esc_in_the_paste_field_cancels_the_auth_code_sign_in() {
+    let mut m = list_model(rows());
+    let id = start_sign_in(&mut m, 0);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
+    );
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "http://loc");
+    let cmds = code(&mut m, KeyCode::Esc);
+    assert!(matches!(cmds.as_slice(), [Cmd::Cancel { id: c }] if *c == id));
+    assert!(matches!(m.screen, Screen::Connectors(_)));
+}
+
+#[test]
+fn a_prompt_for_another_sign_in_is_ignored() {
+    let mut m = list_model(rows());
+    let id = start_sign_in(&mut m, 1);
+    let other = graphmail::app::ReqId(id.0 + 100);
+    reply(
+        &mut m,
+        other,
+        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
+    );
+    assert!(!m.shared.changed);
+    assert_eq!(signin(&m).phase, Phase::Starting);
+}
+
+#[test]
+fn a_failed_test_shows_why_and_the_list_shows_the_error_health() {
+    let mut m = list_model(rows());
+    m.shared.toasts.clear();
+    let cmds = press(&mut m, Key::ch('t'));
+    let id = match cmds.as_slice() {
+        [Cmd::Test { id, name }] => {
+            assert_eq!(name, &m.shared.connectors[0].connector.name);
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(m.animating(), "the status line spins while testing");
+    let mut after = rows();
+    after[0].token.last_error = Some("The stored sign-in has expired or was revoked.".into());
+    let problem = UiError::new(
+        UiErrorKind::Identity,
+        "The stored sign-in has expired or was revoked.",
+    )
+    .with_fix("sign it in again from the connector list (s by default)");
+    reply(
+        &mut m,
+        id,
+        EventBody::Tested(Ok(TestReport {
+            name: after[0].connector.name.clone(),
+            user: None,
+            missing_scopes: vec![],
+            mailbox_ok: false,
+            connectors: after,
+            problem: Some(problem.clone()),
+        })),
+    );
+    assert!(m.shared.busy.is_none());
+    match m.shared.overlays.last() {
+        Some(Overlay::Error { title, error }) => {
+            assert!(title.contains("failed"), "{title}");
+            assert_eq!(error, &problem);
+        }
+        other => panic!("expected the error dialog, got {other:?}"),
+    }
+    assert!(matches!(
+        TokenHealth::of(&m.shared.connectors[0].token, NOW),
+        TokenHealth::Error(_)
+    ));
+    assert!(m.shared.toasts.is_empty(), "no success toast");
+}
+
+#[test]
+fn a_passing_test_says_so_and_refreshes_the_list() {
+    let mut m = list_model(rows());
+    m.shared.toasts.clear();
+    code(&mut m, KeyCode::Down);
+    assert!(matches!(
+        TokenHealth::of(&m.shared.connectors[1].token, NOW),
+        TokenHealth::ExpiresIn { .. }
+    ));
+    let id = press(&mut m, Key::ch('t'))[0].id().expect("an id");
+    // The test renewed the token.
+    let mut after = rows();
+    after[1].token.expires_at = Some(NOW + 3600);
+    after[1].token.last_check = Some(NOW);
+    let name = after[1].connector.name.clone();
+    reply(
+        &mut m,
+        id,
+        EventBody::Tested(Ok(TestReport {
+            name: name.clone(),
+            user: Some("ana@contoso.com".into()),
+            missing_scopes: vec![],
+            mailbox_ok: true,
+            connectors: after,
+            problem: None,
+        })),
+    );
+    assert!(m.shared.overlays.is_empty());
+    assert_eq!(
+        TokenHealth::of(&m.shared.connectors[1].token, NOW),
+        TokenHealth::Valid
+    );
+    let toast = &m.shared.toasts.last().expect("a toast").text;
+    assert!(toast.contains(&name) && toast.contains("works"), "{toast}");
+}
+
+#[test]
+fn only_the_demo_approves_an_authorize_url_with_a_key_and_says_so_in_the_footer() {
+    // Outside the demo the key does nothing and the footer does not offer it.
+    let mut m = list_model(rows());
+    let id = start_sign_in(&mut m, 0);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
+    );
+    assert!(!screen_text(&m, 120, 30).contains("approve (demo)"));
+    assert!(press(&mut m, Key::ch('a')).is_empty());
+    assert!(!signin(&m).submitted);
+
+    // In the demo the footer offers it and the key sends the authorize URL to be approved.
+    let mut m = list_model(rows());
+    m.shared.demo = true;
+    let id = start_sign_in(&mut m, 0);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
+    );
+    assert!(screen_text(&m, 120, 30).contains("a approve (demo)"));
+    let cmds = press(&mut m, Key::ch('a'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::DemoApprove { id: s, url }] if *s == id && *url == authorize_prompt().url),
+        "{cmds:?}"
+    );
+    assert!(signin(&m).submitted, "the screen waits for the result");
+    assert!(
+        press(&mut m, Key::ch('a')).is_empty(),
+        "approved once, not twice"
+    );
+}

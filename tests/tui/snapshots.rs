@@ -1,0 +1,334 @@
+//! Every screen in its empty, filled and error states, at 80×24 and 120×40.
+//! CI never writes snapshots: new ones are made locally with INSTA_UPDATE=always and reviewed.
+
+use crate::support::tui::*;
+use graphmail::app::keys::{Key, KeyCode};
+use graphmail::app::{
+    AuthorizePrompt, DeviceCodePrompt, EventBody, Model, SignInUpdate, SignedIn, Start, TestReport,
+    UiError, UiErrorKind,
+};
+use ratatui::style::Color;
+
+fn snap(name: &str, m: &Model) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let t = render(m, w, h);
+        insta::assert_snapshot!(format!("{name}@{w}x{h}"), t.backend());
+    }
+}
+
+fn enter(m: &mut Model) {
+    code(m, KeyCode::Enter);
+}
+
+fn list_without_toasts(rows: Vec<graphmail::app::ConnectorRow>) -> Model {
+    let mut m = list_model(rows);
+    m.shared.toasts.clear();
+    m
+}
+
+#[test]
+fn unlock_screens() {
+    let (mut m, _) = model(Start::Unlock);
+    snap("unlock_empty", &m);
+    type_text(&mut m, "correct horse");
+    snap("unlock_filled", &m);
+    enter(&mut m);
+    snap("unlock_busy", &m);
+    let id = graphmail::app::ReqId(1);
+    reply(
+        &mut m,
+        id,
+        EventBody::Unlocked(Err(UiError::new(
+            UiErrorKind::WrongPassphrase,
+            "the passphrase is wrong",
+        ))),
+    );
+    snap("unlock_error", &m);
+
+    let (mut m, _) = model(Start::Create);
+    snap("create_empty", &m);
+    type_text(&mut m, "long enough passphrase");
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "long enough passphrasE");
+    enter(&mut m);
+    snap("create_error", &m);
+}
+
+#[test]
+fn connector_list_screens() {
+    let m = list_model(vec![]);
+    snap("list_empty", &m);
+    let m = list_without_toasts(rows());
+    snap("list_filled", &m);
+
+    let mut m = list_without_toasts(rows());
+    code(&mut m, KeyCode::Down);
+    let id = press(&mut m, Key::ch('t'))[0].id().unwrap();
+    snap("list_testing", &m);
+    reply(
+        &mut m,
+        id,
+        EventBody::Tested(Err(UiError {
+            kind: UiErrorKind::Identity,
+            message: "The client secret is wrong or expired.".into(),
+            fix: Some("create a new client secret in Azure portal → Microsoft Entra ID → App registrations → Certificates & secrets, and store its Value with `graphmail connector edit alerts --client-secret-file F`".into()),
+            detail: Some("AADSTS7000215 (trace id 0b3c…, correlation id 9f2e…)".into()),
+        })),
+    );
+    snap("list_error", &m);
+
+    let mut m = list_without_toasts(rows());
+    press(&mut m, Key::ch('d'));
+    snap("list_delete_confirm", &m);
+
+    let mut m = list_without_toasts(rows());
+    press(&mut m, Key::ch('?'));
+    snap("list_help", &m);
+
+    let mut m = list_without_toasts(rows());
+    let id = press(&mut m, Key::ch('t'))[0].id().unwrap();
+    reply(
+        &mut m,
+        id,
+        EventBody::Tested(Ok(TestReport {
+            name: "helpdesk".into(),
+            user: Some("ana@contoso.com".into()),
+            missing_scopes: vec![],
+            mailbox_ok: true,
+            connectors: rows(),
+            problem: None,
+        })),
+    );
+    snap("list_toast", &m);
+
+    let mut m = list_without_toasts(rows());
+    let id = press(&mut m, Key::ch('t'))[0].id().unwrap();
+    let mut after = rows();
+    after[0].token.last_error = Some("The stored sign-in has expired or was revoked.".into());
+    reply(
+        &mut m,
+        id,
+        EventBody::Tested(Ok(TestReport {
+            name: "helpdesk".into(),
+            user: None,
+            missing_scopes: vec![],
+            mailbox_ok: false,
+            connectors: after,
+            problem: Some(UiError {
+                kind: UiErrorKind::Identity,
+                message: "The stored sign-in has expired or was revoked.".into(),
+                fix: Some("sign it in again from the connector list (s by default)".into()),
+                detail: Some(
+                    "AADSTS50173 (invalid_grant) · trace id 7de6…, correlation id dfe7…".into(),
+                ),
+            }),
+        })),
+    );
+    snap("list_test_failed", &m);
+}
+
+fn wizard_model() -> Model {
+    let mut m = list_without_toasts(rows());
+    press(&mut m, Key::ch('a'));
+    m
+}
+
+#[test]
+fn wizard_screens() {
+    let mut m = wizard_model();
+    snap("wizard_name_empty", &m);
+    type_text(&mut m, "alerts");
+    snap("wizard_name_error", &m);
+    press(&mut m, Key::ctrl('u'));
+    type_text(&mut m, "mail-gw");
+    enter(&mut m);
+    snap("wizard_app_empty", &m);
+    enter(&mut m);
+    type_text(&mut m, "contoso");
+    snap("wizard_app_error", &m);
+    press(&mut m, Key::ctrl('u'));
+    // Custom cloud: four steps right from global.
+    code(&mut m, KeyCode::BackTab);
+    code(&mut m, KeyCode::Left);
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "http://127.0.0.1:41234");
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "http://127.0.0.1:41234/v1.0");
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "8f2d1c3e-7a4b-4e9f-9c1d-2b3a4c5d6e7f");
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "a-client-secret");
+    snap("wizard_app_filled", &m);
+    enter(&mut m);
+    snap("wizard_grant_auth_code", &m);
+    code(&mut m, KeyCode::Right);
+    code(&mut m, KeyCode::Right);
+    enter(&mut m);
+    snap("wizard_grant_ropc_error", &m);
+    code(&mut m, KeyCode::BackTab);
+    code(&mut m, KeyCode::Right);
+    snap("wizard_grant_client_credentials", &m);
+    code(&mut m, KeyCode::Left);
+    code(&mut m, KeyCode::Left);
+    code(&mut m, KeyCode::Left);
+    enter(&mut m);
+    snap("picker_default", &m);
+    code(&mut m, KeyCode::Down);
+    press(&mut m, Key::ch(' '));
+    code(&mut m, KeyCode::Down);
+    press(&mut m, Key::ch(' '));
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "Calendars.Read, mail.send");
+    snap("picker_filled", &m);
+    enter(&mut m);
+    snap("review_filled", &m);
+}
+
+#[test]
+fn picker_error_and_client_credentials() {
+    let mut m = wizard_model();
+    type_text(&mut m, "ops2");
+    enter(&mut m);
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "contoso.onmicrosoft.com");
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    enter(&mut m);
+    enter(&mut m);
+    // Untick the defaults: fetch (row 0), send (row 2), keep signed in (row 5).
+    for down in [0, 2, 3] {
+        for _ in 0..down {
+            code(&mut m, KeyCode::Down);
+        }
+        press(&mut m, Key::ch(' '));
+    }
+    enter(&mut m);
+    snap("picker_error", &m);
+    code(&mut m, KeyCode::PageUp);
+    code(&mut m, KeyCode::Left);
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "ops@contoso.com");
+    enter(&mut m);
+    snap("picker_client_credentials", &m);
+}
+
+fn sign_in_model(down: usize) -> (Model, graphmail::app::ReqId) {
+    let mut m = list_without_toasts(rows());
+    for _ in 0..down {
+        code(&mut m, KeyCode::Down);
+    }
+    let id = press(&mut m, Key::ch('s'))[0].id().unwrap();
+    (m, id)
+}
+
+#[test]
+fn sign_in_screens() {
+    let (mut m, id) = sign_in_model(1);
+    snap("signin_starting", &m);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::DeviceCode(DeviceCodePrompt {
+            verification_uri: "https://microsoft.com/devicelogin".into(),
+            user_code: "K7QXPLMB".into(),
+            message: "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code K7QXPLMB to authenticate.".into(),
+            expires_at: NOW + 872,
+        })),
+    );
+    snap("signin_device_code", &m);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::Finished(Ok(SignedIn {
+            user: Some("alerts@contoso.com".into()),
+            scopes: vec![
+                "Mail.Read".into(),
+                "Mail.Send".into(),
+                "offline_access".into(),
+            ],
+            expires_at: Some(NOW + 3599),
+            connectors: rows(),
+        }))),
+    );
+    m.shared.toasts.clear();
+    snap("signin_done", &m);
+
+    let (mut m, id) = sign_in_model(0);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(AuthorizePrompt {
+            url: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F&scope=https%3A%2F%2Fgraph.microsoft.com%2FMail.Read%20offline_access&state=Zm9vYmFy&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256".into(),
+            redirect_uri: "http://localhost:8400/".into(),
+            port: 8400,
+            listening: true,
+            ssh_target: Some("admin@mail-gw.contoso.com".into()),
+        })),
+    );
+    snap("signin_auth_code", &m);
+    let (mut taken, taken_id) = sign_in_model(0);
+    reply(
+        &mut taken,
+        taken_id,
+        EventBody::SignIn(SignInUpdate::AuthorizeUrl(AuthorizePrompt {
+            url: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555&response_type=code".into(),
+            redirect_uri: "http://localhost:8400/".into(),
+            port: 8400,
+            listening: false,
+            ssh_target: None,
+        })),
+    );
+    snap("signin_auth_code_port_taken", &taken);
+    reply(
+        &mut m,
+        id,
+        EventBody::SignIn(SignInUpdate::Finished(Err(UiError {
+            kind: UiErrorKind::Identity,
+            message: "The redirect URI http://localhost:8400/ is not registered for the app.".into(),
+            fix: Some("add http://localhost:8400/ in Azure portal → Microsoft Entra ID → App registrations → the app with client ID 11111111-2222-3333-4444-555555555555 → Authentication → Add a platform → Mobile and desktop applications".into()),
+            detail: Some("AADSTS50011 (trace id 4c1e…, correlation id 77ab…)".into()),
+        }))),
+    );
+    snap("signin_error", &m);
+}
+
+#[test]
+fn no_color_draws_without_colours_and_colour_marks_errors_red() {
+    let mut m = list_without_toasts(rows());
+    code(&mut m, KeyCode::Down);
+    let t = render(&m, 120, 40);
+    let buf = t.backend().buffer();
+    let red = buf
+        .content()
+        .iter()
+        .any(|c| c.fg == Color::Red && c.symbol() == "e");
+    assert!(red, "the token health 'error' is red with colour on");
+    m.shared.no_color = true;
+    let t = render(&m, 120, 40);
+    let coloured = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+        .count();
+    assert_eq!(coloured, 0, "NO_COLOR: emphasis only, no colour");
+}
+
+#[test]
+fn guide_screens() {
+    let mut m = list_without_toasts(rows());
+    press(&mut m, Key::ch('g'));
+    snap("guide_list", &m);
+    code(&mut m, KeyCode::PageDown);
+    code(&mut m, KeyCode::PageDown);
+    snap("guide_scrolled", &m);
+
+    let mut m = list_without_toasts(vec![]);
+    press(&mut m, Key::ch('a'));
+    type_text(&mut m, "newbox");
+    press(&mut m, Key::ctrl('g'));
+    snap("guide_wizard", &m);
+}
