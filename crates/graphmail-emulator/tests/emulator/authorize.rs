@@ -352,13 +352,7 @@ async fn admin_consent_grants_the_app_for_everyone() {
     assert_eq!(param(&pairs, "tenant"), Some(h.tenant_id().as_str()));
     assert_eq!(param(&pairs, "state"), Some("s1"));
     let resp = h
-        .token(&[
-            ("grant_type", "password"),
-            ("client_id", &app.client_id),
-            ("username", &plain.upn),
-            ("password", &plain.password),
-            ("scope", "Mail.Read"),
-        ])
+        .ropc(&app.client_id, &plain.upn, &plain.password, "Mail.Read")
         .await;
     expect_tokens(resp, false, false).await;
 

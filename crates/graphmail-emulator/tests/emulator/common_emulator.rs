@@ -55,6 +55,11 @@ impl Harness {
         self.url(tenant, "oauth2/v2.0/token")
     }
 
+    /// GET a URL without a token and read its JSON body.
+    pub async fn fetch_json(&self, url: &str) -> Value {
+        crate::common_emulator::fetch_json(&self.http, url).await
+    }
+
     pub async fn post(&self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.http
             .post(url)
@@ -134,11 +139,23 @@ impl Harness {
     /// ROPC for the plain user with the public app.
     pub async fn password_grant(&self, scope: &str) -> reqwest::Response {
         let (app, user) = (self.public_app(), self.user());
+        self.ropc(&app.client_id, &user.upn, &user.password, scope)
+            .await
+    }
+
+    /// ROPC (grant_type=password) for any app, user and password.
+    pub async fn ropc(
+        &self,
+        client_id: &str,
+        upn: &str,
+        password: &str,
+        scope: &str,
+    ) -> reqwest::Response {
         self.token(&[
             ("grant_type", "password"),
-            ("client_id", &app.client_id),
-            ("username", &user.upn),
-            ("password", &user.password),
+            ("client_id", client_id),
+            ("username", upn),
+            ("password", password),
             ("scope", scope),
         ])
         .await
@@ -275,13 +292,7 @@ pub async fn expect_tokens(resp: reqwest::Response, refresh: bool, id_token: boo
     if id_token {
         expected.push("id_token");
     }
-    let mut keys: Vec<&str> = body
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
+    let keys = sorted_keys(&body);
     expected.sort_unstable();
     assert_eq!(keys, expected, "{body}");
     assert_eq!(body["token_type"], "Bearer");
@@ -309,4 +320,27 @@ pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// The keys of a JSON object, sorted.
+pub fn sorted_keys(body: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// GET a URL without a token and read its JSON body.
+pub async fn fetch_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url)
+        .send()
+        .await
+        .expect("the emulator answers")
+        .json()
+        .await
+        .expect("a JSON body")
 }

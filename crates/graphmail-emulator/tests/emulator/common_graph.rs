@@ -141,6 +141,11 @@ impl Server {
         self.emu.signer.sign(&c)
     }
 
+    /// GET a URL without a token and read its JSON body.
+    pub async fn fetch_json(&self, url: &str) -> Value {
+        crate::common_emulator::fetch_json(&self.http, url).await
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
         self.http
             .get(self.graph(path))
@@ -164,6 +169,13 @@ impl Server {
             .send()
             .await
             .expect("request completes")
+    }
+
+    /// `POST /me/messages/{id}/move` to a folder id or well-known name.
+    pub async fn move_to(&self, token: &str, id: &str, destination: &str) -> reqwest::Response {
+        let path = format!("/me/messages/{id}/move");
+        self.post(token, &path, &json!({ "destinationId": destination }))
+            .await
     }
 
     pub async fn set_faults(&self, spec: &str) {

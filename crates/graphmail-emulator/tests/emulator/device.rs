@@ -7,7 +7,7 @@ use graphmail_emulator::EmulatorConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common_emulator::{Harness, expect_aad_error, expect_tokens};
+use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, sorted_keys};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -26,13 +26,7 @@ async fn begin(h: &Harness, scope: &str) -> DeviceCode {
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = resp.json().await.unwrap();
-    let mut keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
+    let keys = sorted_keys(&body);
     // Reference §3: these six fields, and no verification_uri_complete.
     assert_eq!(
         keys,

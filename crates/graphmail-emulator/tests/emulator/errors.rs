@@ -13,13 +13,7 @@ async fn a_wrong_password_is_50126() {
     let h = Harness::start().await;
     let (app, user) = (h.public_app(), h.user());
     let resp = h
-        .token(&[
-            ("grant_type", "password"),
-            ("client_id", &app.client_id),
-            ("username", &user.upn),
-            ("password", "not-the-password"),
-            ("scope", "Mail.Read"),
-        ])
+        .ropc(&app.client_id, &user.upn, "not-the-password", "Mail.Read")
         .await;
     expect_aad_error(resp, BAD_REQUEST, "invalid_grant", 50126).await;
 }
@@ -29,13 +23,7 @@ async fn a_user_with_mfa_cannot_use_ropc_50076() {
     let h = Harness::start().await;
     let (app, user) = (h.public_app(), h.mfa_user());
     let resp = h
-        .token(&[
-            ("grant_type", "password"),
-            ("client_id", &app.client_id),
-            ("username", &user.upn),
-            ("password", &user.password),
-            ("scope", "Mail.Read"),
-        ])
+        .ropc(&app.client_id, &user.upn, &user.password, "Mail.Read")
         .await;
     let body = expect_aad_error(resp, BAD_REQUEST, "interaction_required", 50076).await;
     assert!(
@@ -49,13 +37,12 @@ async fn an_app_without_consent_is_65001() {
     let h = Harness::start().await;
     let (app, user) = (h.unconsented_app(), h.user());
     let resp = h
-        .token(&[
-            ("grant_type", "password"),
-            ("client_id", &app.client_id),
-            ("username", &user.upn),
-            ("password", &user.password),
-            ("scope", "Mail.Read offline_access"),
-        ])
+        .ropc(
+            &app.client_id,
+            &user.upn,
+            &user.password,
+            "Mail.Read offline_access",
+        )
         .await;
     let body = expect_aad_error(resp, BAD_REQUEST, "invalid_grant", 65001).await;
     assert_eq!(body["suberror"], "consent_required");
@@ -202,13 +189,7 @@ async fn a_confidential_client_without_its_secret_is_7000218() {
     let h = Harness::start().await;
     let (app, user) = (h.web_app(), h.user());
     let resp = h
-        .token(&[
-            ("grant_type", "password"),
-            ("client_id", &app.client_id),
-            ("username", &user.upn),
-            ("password", &user.password),
-            ("scope", "Mail.Read"),
-        ])
+        .ropc(&app.client_id, &user.upn, &user.password, "Mail.Read")
         .await;
     expect_aad_error(resp, UNAUTHORIZED, "invalid_client", 7000218).await;
     let daemon = h.daemon_app();

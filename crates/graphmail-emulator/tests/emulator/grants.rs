@@ -8,7 +8,7 @@ use graphmail_emulator::{EmulatorConfig, IdentitySettings, TokenRejection};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, now};
+use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, now, sorted_keys};
 
 #[tokio::test]
 async fn password_grant_returns_short_graph_scopes_a_refresh_token_and_an_id_token() {
@@ -101,13 +101,7 @@ async fn client_credentials_give_an_app_only_token_with_roles_by_form_or_basic_a
     for resp in [by_form, by_basic] {
         assert_eq!(resp.status(), StatusCode::OK);
         let body: Value = resp.json().await.unwrap();
-        let mut keys: Vec<&str> = body
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        keys.sort_unstable();
+        let keys = sorted_keys(&body);
         assert_eq!(
             keys,
             ["access_token", "expires_in", "ext_expires_in", "token_type"],
@@ -270,15 +264,9 @@ async fn discovery_names_every_endpoint_and_the_keys() {
         assert!(doc["issuer"].as_str().unwrap().ends_with("/v2.0"));
         assert!(doc["userinfo_endpoint"].is_string() && doc["subject_types_supported"].is_array());
     }
-    let keys: Value = h
-        .http
-        .get(h.url(&h.tenant_id(), "discovery/v2.0/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = h
+        .fetch_json(&h.url(&h.tenant_id(), "discovery/v2.0/keys"))
+        .await;
     assert!(!keys["keys"].as_array().unwrap().is_empty());
     let unknown = h
         .http

@@ -435,13 +435,7 @@ async fn permissions_are_checked_per_endpoint() {
     assert_eq!(resp.status(), 403);
     assert_eq!(error_code(&resp.json().await.unwrap()), "ErrorAccessDenied");
     let id = first_inbox_id(&s, &read_only).await;
-    let resp = s
-        .post(
-            &read_only,
-            &format!("/me/messages/{id}/move"),
-            &json!({ "destinationId": "archive" }),
-        )
-        .await;
+    let resp = s.move_to(&read_only, &id, "archive").await;
     assert_eq!(resp.status(), 403);
     assert_eq!(s.get(&read_only, "/me").await.status(), 403, "no User.Read");
 

@@ -37,15 +37,7 @@ async fn sent_mail_lands_in_sent_items_the_hook_and_a_colleagues_inbox() {
         "adele@contoso-demo.onmicrosoft.com"
     );
 
-    let hook: Value = s
-        .http
-        .get(s.hook("/sent"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hook = s.fetch_json(&s.hook("/sent")).await;
     let adele = hook["sent"]["adele@contoso-demo.onmicrosoft.com"]
         .as_array()
         .unwrap();
@@ -72,15 +64,9 @@ async fn sent_mail_lands_in_sent_items_the_hook_and_a_colleagues_inbox() {
         )
         .await;
     assert!(sent["value"].as_array().unwrap().is_empty());
-    let hook: Value = s
-        .http
-        .get(s.hook("/sent?mailbox=adele@contoso-demo.onmicrosoft.com"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hook = s
+        .fetch_json(&s.hook("/sent?mailbox=adele@contoso-demo.onmicrosoft.com"))
+        .await;
     assert_eq!(
         hook["sent"]["adele@contoso-demo.onmicrosoft.com"]
             .as_array()
@@ -103,13 +89,7 @@ async fn a_moved_message_has_a_new_id_and_the_old_one_answers_404() {
     let s = start().await;
     let t = s.adele();
     let id = first_inbox_id(&s, &t).await;
-    let resp = s
-        .post(
-            &t,
-            &format!("/me/messages/{id}/move"),
-            &json!({ "destinationId": "archive" }),
-        )
-        .await;
+    let resp = s.move_to(&t, &id, "archive").await;
     assert_eq!(resp.status(), 201);
     let moved: Value = resp.json().await.unwrap();
     let new_id = moved["id"].as_str().unwrap();
@@ -261,15 +241,7 @@ async fn replies_and_forwards_make_drafts_or_send() {
         202
     );
 
-    let hook: Value = s
-        .http
-        .get(s.hook("/sent"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hook = s.fetch_json(&s.hook("/sent")).await;
     let actions: Vec<&str> = hook["sent"]["adele@contoso-demo.onmicrosoft.com"]
         .as_array()
         .unwrap()
@@ -392,13 +364,7 @@ async fn delta_reports_new_changed_and_removed_messages() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let resp = s
-        .post(
-            &t,
-            &format!("/me/messages/{moved}/move"),
-            &json!({ "destinationId": "deleteditems" }),
-        )
-        .await;
+    let resp = s.move_to(&t, &moved, "deleteditems").await;
     assert_eq!(resp.status(), 201);
     let delivered: Value = s
         .http

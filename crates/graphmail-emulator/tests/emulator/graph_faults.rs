@@ -12,15 +12,7 @@ fn mail(subject: &str) -> Value {
 }
 
 async fn sent_subjects(s: &crate::common_graph::Server) -> Vec<String> {
-    let hook: Value = s
-        .http
-        .get(s.hook("/sent"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hook = s.fetch_json(&s.hook("/sent")).await;
     hook["sent"]["adele@contoso-demo.onmicrosoft.com"]
         .as_array()
         .unwrap()
@@ -223,15 +215,7 @@ async fn the_fault_hook_reports_and_rejects_specs() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let state: Value = s
-        .http
-        .get(s.hook("/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = s.fetch_json(&s.hook("/faults")).await;
     assert_eq!(state["spec"], "429=0.5,every=3;concurrency=2");
     assert_eq!(state["concurrency"], 2);
     let resp = s
