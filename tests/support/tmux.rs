@@ -110,3 +110,24 @@ pub fn start_session(name: &str, width: u16, height: u16, cmd: &str) -> Tmux {
     Tmux::run(&["new-session", "-d", "-s", &session, "-x", &w, "-y", &h, cmd]);
     Tmux { session }
 }
+
+/// Starts the real binary with `args` in a new session `name` of `width`×`height`, isolated
+/// from the caller's environment: no config, identity, passphrase file or vault of theirs,
+/// logs and config in `dir`, colours on, and `settings` (`NAME=value …`) added. After the app
+/// the pane prints its exit code and `stty -a`, then stays open `linger` seconds for the checks.
+pub fn start_graphmail(
+    name: &str,
+    (width, height): (u16, u16),
+    dir: &std::path::Path,
+    settings: &str,
+    args: &str,
+    linger: u32,
+) -> Tmux {
+    let cmd = format!(
+        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE -u GRAPHMAIL_VAULT {settings} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin} {args}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep {linger}",
+        l = dir.join("log").display(),
+        c = dir.join("config").display(),
+        bin = env!("CARGO_BIN_EXE_graphmail"),
+    );
+    start_session(name, width, height, &cmd)
+}

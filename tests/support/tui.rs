@@ -131,6 +131,10 @@ pub fn code(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
     press(m, Key::new(code))
 }
 
+pub fn enter(m: &mut Model) -> Vec<Cmd> {
+    code(m, KeyCode::Enter)
+}
+
 pub fn type_text(m: &mut Model, text: &str) {
     for c in text.chars() {
         press(m, Key::ch(c));

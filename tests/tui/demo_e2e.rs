@@ -4,23 +4,40 @@
 
 #![cfg(feature = "demo")]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::support::tmux::{Tmux, start_session, tmux_available};
+use crate::support::tmux::{Tmux, start_graphmail, tmux_available};
 
 /// The whole run must finish well within this, however slow the machine.
 const WHOLE_RUN: Duration = Duration::from_secs(240);
 
-fn start_demo(dir: &Path, session: &str) -> Tmux {
-    let bin = env!("CARGO_BIN_EXE_graphmail");
-    let cmd = format!(
-        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE -u GRAPHMAIL_VAULT TMPDIR={tmp} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin} demo; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 240",
-        tmp = dir.join("tmp").display(),
-        l = dir.join("log").display(),
-        c = dir.join("config").display(),
+/// `graphmail demo` running in tmux, with the TMPDIR it keeps its vault folder in.
+struct Demo {
+    t: Tmux,
+    tmp: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn start_demo(session: &str) -> Demo {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
+    let settings = format!("TMPDIR={}", tmp.display());
+    let t = start_graphmail(session, (120, 40), dir.path(), &settings, "demo", 240);
+    Demo { t, tmp, _dir: dir }
+}
+
+/// The demo started and showing its connectors, its vault folder made.
+fn demo_running(session: &str) -> Demo {
+    let demo = start_demo(session);
+    demo.t.wait_for("demo-password");
+    assert_eq!(
+        demo_folders(&demo.tmp).len(),
+        1,
+        "the demo's vault folder exists"
     );
-    start_session(session, 120, 40, &cmd)
+    demo
 }
 
 /// The folder names the demo made in `tmp`: its vault lives in one while it runs.
@@ -42,22 +59,54 @@ fn list_title(screen: &str) -> Option<&str> {
     Some(after.trim_start_matches('╭').trim())
 }
 
+/// Waits until `name` is listed with a valid token.
+fn listed_valid(t: &Tmux, name: &str) {
+    t.wait_until(&format!("{name} with a valid token"), |s| {
+        s.lines().any(|l| l.contains(name) && l.contains(" valid "))
+    });
+}
+
+/// Moves the list's cursor down one row, onto `name`.
+fn select_next(t: &Tmux, name: &str) {
+    t.send(&["j"]);
+    let marked = format!("▌{name}");
+    t.wait_until(&format!("{name} selected"), |s| {
+        s.lines().any(|l| l.contains(&marked))
+    });
+}
+
+/// Presses `key`, waits for the confirmation that asks `question`, and answers yes.
+fn confirm(t: &Tmux, key: &str, question: &str) {
+    t.send(&[key]);
+    t.wait_for(question);
+    t.send(&["y"]);
+}
+
+/// From the folder pane, `moves` to `folder` and open it; waits until the list is that
+/// folder's and the screen shows `showing`.
+fn open_folder(t: &Tmux, moves: &[&str], folder: &str, showing: &str) -> String {
+    let mut keys = vec!["h"];
+    keys.extend_from_slice(moves);
+    keys.push("Enter");
+    t.send(&keys);
+    let (open, title) = (format!("▸{folder}"), format!("{folder} ("));
+    t.wait_until(&format!("{showing:?} in {folder}"), |s| {
+        s.contains(&open)
+            && list_title(s).is_some_and(|shown| shown.starts_with(&title))
+            && s.contains(showing)
+    })
+}
+
 #[test]
 fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
     if !tmux_available() {
         return;
     }
     let began = Instant::now();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
-    let t = start_demo(dir.path(), "demo");
+    let Demo { _dir, tmp, t } = start_demo("demo");
 
     // The connector list, with the password connector already signed in.
-    t.wait_until("demo-password with a valid token", |s| {
-        s.lines()
-            .any(|l| l.contains("demo-password") && l.contains(" valid "))
-    });
+    listed_valid(&t, "demo-password");
     assert_eq!(
         demo_folders(&tmp).len(),
         1,
@@ -65,25 +114,16 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
     );
 
     // The browser connector signs in from its sign-in screen with the demo's approve key.
-    t.send(&["j"]);
-    t.wait_until("demo-browser selected", |s| {
-        s.lines().any(|l| l.contains("▌demo-browser"))
-    });
+    select_next(&t, "demo-browser");
     t.send(&["s"]);
     t.wait_for("a approve (demo)");
     t.send(&["a"]);
     t.wait_for("demo-browser is signed in as");
     t.send(&["Enter"]);
-    t.wait_until("demo-browser with a valid token", |s| {
-        s.lines()
-            .any(|l| l.contains("demo-browser") && l.contains(" valid "))
-    });
+    listed_valid(&t, "demo-browser");
 
     // Open the password connector's mailbox: the Inbox lists its messages.
-    t.send(&["j"]);
-    t.wait_until("demo-password selected", |s| {
-        s.lines().any(|l| l.contains("▌demo-password"))
-    });
+    select_next(&t, "demo-password");
     t.send(&["Enter"]);
     t.wait_for("demo-password › Inbox");
     t.wait_for("Quarterly access review");
@@ -101,26 +141,21 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
     t.send(&["R"]);
     t.wait_for("RE: Quarterly access review");
     t.type_text("Confirmed from the demo run");
-    t.send(&["C-s"]);
-    t.wait_for("y  Send");
-    t.send(&["y"]);
+    confirm(&t, "C-s", "y  Send");
     t.wait_for("A copy is in Sent Items");
 
     // To the folder pane, down four folders to Sent Items and open it: the reply is there.
     // (The open folder is marked ▸; the folder cursor is a highlight, so only opening shows.)
-    t.send(&["h", "j", "j", "j", "j", "Enter"]);
-    let sent = t.wait_until("the reply in Sent Items", |s| {
-        s.contains("▸Sent Items")
-            && list_title(s).is_some_and(|title| title.starts_with("Sent Items ("))
-            && s.contains("RE: Quarterly access revie")
-    });
+    let sent = open_folder(
+        &t,
+        &["j", "j", "j", "j"],
+        "Sent Items",
+        "RE: Quarterly access revie",
+    );
     assert!(sent.contains("demo-password › Sent Items"), "{sent}");
 
     // Back to the Inbox and search it.
-    t.send(&["h", "k", "k", "k", "k", "Enter"]);
-    t.wait_until("the Inbox list", |s| {
-        s.contains("▸Inbox") && list_title(s).is_some_and(|title| title.starts_with("Inbox ("))
-    });
+    open_folder(&t, &["k", "k", "k", "k"], "Inbox", "");
     t.send(&["/"]);
     t.wait_for("Enter ok");
     t.type_text("payslip");
@@ -132,19 +167,15 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
         "only matching messages are listed:\n{found}"
     );
 
-    // Delete the one result after confirming; it leaves the list.
-    t.send(&["d"]);
-    t.wait_for("to Deleted Items?");
-    t.send(&["y"]);
+    // Delete the one result after confirming; it leaves the list, and Deleted Items holds it.
+    confirm(&t, "d", "to Deleted Items?");
     t.wait_for("search \"payslip\" (0)");
-
-    // Deleted Items holds it.
-    t.send(&["h", "k", "k", "Enter"]);
-    t.wait_until("the payslip in Deleted Items", |s| {
-        s.contains("▸Deleted Items")
-            && list_title(s).is_some_and(|title| title.starts_with("Deleted Items ("))
-            && s.contains("Your payslip for June 2025")
-    });
+    open_folder(
+        &t,
+        &["k", "k"],
+        "Deleted Items",
+        "Your payslip for June 2025",
+    );
 
     t.send(&["q"]);
     t.assert_restored();
@@ -165,16 +196,7 @@ fn a_hangup_ends_the_demo_cleanly_and_removes_its_vault_folder() {
     if !tmux_available() {
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
-    let t = start_demo(dir.path(), "demo-hangup");
-    t.wait_for("demo-password");
-    assert_eq!(
-        demo_folders(&tmp).len(),
-        1,
-        "the demo's vault folder exists"
-    );
+    let Demo { _dir, tmp, t } = demo_running("demo-hangup");
 
     // What a closed SSH session does: the terminal hangs up on the app.
     let shell = t.format("#{pane_pid}");
@@ -203,16 +225,7 @@ fn closing_the_terminal_under_the_demo_still_removes_its_vault_folder() {
     if !tmux_available() {
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
-    let t = start_demo(dir.path(), "demo-closed");
-    t.wait_for("demo-password");
-    assert_eq!(
-        demo_folders(&tmp).len(),
-        1,
-        "the demo's vault folder exists"
-    );
+    let Demo { _dir, tmp, t } = demo_running("demo-closed");
 
     // The terminal itself goes away, as when an SSH connection drops: nothing can be drawn
     // or restored, and the demo must still clean up.

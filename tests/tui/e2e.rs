@@ -3,20 +3,66 @@
 //! with a valid token, quit, and find the terminal restored.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use crate::support::tmux::{Tmux, start_session, tmux_available};
+use crate::support::emu::{ADELE, Emu, PUBLIC_APP};
+use crate::support::tmux::{Tmux, start_graphmail, tmux_available};
+use crate::support::vault::{graphmail, run, write_private};
+use graphmail::domain::Cloud;
 
 fn start(dir: &Path, name: &str) -> Tmux {
-    let bin = env!("CARGO_BIN_EXE_graphmail");
-    let cmd = format!(
-        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE GRAPHMAIL_SCRYPT_WORK_FACTOR=10 GRAPHMAIL_VAULT={v} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 120",
-        v = dir.join("vault.age").display(),
-        l = dir.join("log").display(),
-        c = dir.join("config").display(),
+    let vault = format!(
+        "GRAPHMAIL_SCRYPT_WORK_FACTOR=10 GRAPHMAIL_VAULT={}",
+        dir.join("vault.age").display()
     );
-    start_session(name, 100, 30, &cmd)
+    start_graphmail(name, (100, 30), dir, &vault, "", 120)
+}
+
+/// Types `passphrase` twice on the first start's vault screen; the empty list follows.
+fn create_vault(t: &Tmux, passphrase: &str) {
+    t.wait_for("Create the vault");
+    t.type_text(passphrase);
+    t.send(&["Tab"]);
+    t.type_text(passphrase);
+    t.send(&["Enter"]);
+    t.wait_for("No connectors yet");
+}
+
+/// Tab to the next field and type `text` into it.
+fn fill(t: &Tmux, fields: &[&str]) {
+    for text in fields {
+        t.send(&["Tab"]);
+        t.type_text(text);
+    }
+}
+
+/// The wizard from the list, keys only: `name`, then `tenant_step` fills step 2, device code,
+/// and "Read and write mail" added to the defaults (the summary shows `summary`). Returns the
+/// list that says the connector was saved.
+fn add_device_code_connector(
+    t: &Tmux,
+    name: &str,
+    tenant_step: impl FnOnce(&Tmux),
+    summary: &str,
+) -> String {
+    t.send(&["a"]);
+    t.wait_for("Step 1/5");
+    t.type_text(name);
+    t.send(&["Enter"]);
+    t.wait_for("Step 2/5");
+    tenant_step(t);
+    t.send(&["Enter"]);
+    t.wait_for("Step 3/5");
+    t.send(&["Right"]);
+    t.wait_for("(•) Device code");
+    t.send(&["Enter"]);
+    t.wait_for("Step 4/5");
+    t.send(&["Down", "Space"]);
+    t.wait_for(summary);
+    t.send(&["Enter"]);
+    t.wait_for("Step 5/5");
+    t.send(&["Enter"]);
+    t.wait_for(&format!("Saved {name}"))
 }
 
 #[test]
@@ -26,42 +72,21 @@ fn a_connector_is_created_through_the_wizard_and_the_terminal_is_restored() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let t = start(dir.path(), "wizard");
-    t.wait_for("Create the vault");
-    t.type_text("e2e passphrase 1");
-    t.send(&["Tab"]);
-    t.type_text("e2e passphrase 1");
-    t.send(&["Enter"]);
-    t.wait_for("No connectors yet");
-
-    t.send(&["a"]);
-    t.wait_for("Step 1/5");
-    t.type_text("e2e-box");
-    t.send(&["Enter"]);
-    t.wait_for("Step 2/5");
-    // Typing a bad tenant shows the problem beside the field and blocks Next.
-    t.send(&["Tab"]);
-    t.type_text("not a tenant");
-    t.send(&["Enter"]);
-    t.wait_for("Next is blocked");
-    t.send(&["C-u"]);
-    t.type_text("contoso.onmicrosoft.com");
-    t.send(&["Tab"]);
-    t.type_text("11111111-2222-3333-4444-555555555555");
-    t.send(&["Enter"]);
-    t.wait_for("Step 3/5");
-    // Device code.
-    t.send(&["Right"]);
-    t.wait_for("(•) Device code");
-    t.send(&["Enter"]);
-    t.wait_for("Step 4/5");
-    // Tick "Read and write mail": the summary follows.
-    t.send(&["Down"]);
-    t.send(&["Space"]);
-    t.wait_for("Mail.ReadWrite   user");
-    t.send(&["Enter"]);
-    t.wait_for("Step 5/5");
-    t.send(&["Enter"]);
-    let list = t.wait_for("Saved e2e-box");
+    create_vault(&t, "e2e passphrase 1");
+    let list = add_device_code_connector(
+        &t,
+        "e2e-box",
+        |t| {
+            // Typing a bad tenant shows the problem beside the field and blocks Next.
+            fill(t, &["not a tenant"]);
+            t.send(&["Enter"]);
+            t.wait_for("Next is blocked");
+            t.send(&["C-u"]);
+            t.type_text("contoso.onmicrosoft.com");
+            fill(t, &["11111111-2222-3333-4444-555555555555"]);
+        },
+        "Mail.ReadWrite   user",
+    );
     assert!(
         list.contains("device code") && list.contains("needs sign-in"),
         "{list}"
@@ -72,28 +97,12 @@ fn a_connector_is_created_through_the_wizard_and_the_terminal_is_restored() {
 
     // The connector is in the vault, as the CLI sees it.
     let pp = dir.path().join("pp");
-    std::fs::write(&pp, "e2e passphrase 1\n").expect("passphrase file");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&pp, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    }
-    let out = Command::new(env!("CARGO_BIN_EXE_graphmail"))
+    write_private(&pp, "e2e passphrase 1\n");
+    let (code, text, err) = run(graphmail(dir.path())
         .args(["connector", "show", "e2e-box", "--json"])
         .env("GRAPHMAIL_VAULT", dir.path().join("vault.age"))
-        .env("GRAPHMAIL_PASSPHRASE_FILE", &pp)
-        .env("GRAPHMAIL_LOG_DIR", dir.path().join("log"))
-        // No config file: a developer's own must not change what the tests see.
-        .env("GRAPHMAIL_CONFIG_DIR", dir.path().join("log"))
-        .env_remove("GRAPHMAIL_CONFIG")
-        .output()
-        .expect("graphmail runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .env("GRAPHMAIL_PASSPHRASE_FILE", &pp));
+    assert_eq!(code, 0, "{text}{err}");
     assert!(
         text.contains("device-code") && text.contains("Mail.ReadWrite"),
         "{text}"
@@ -107,12 +116,7 @@ fn a_wrong_passphrase_is_refused_and_the_right_one_opens_the_vault() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let t = start(dir.path(), "unlock");
-    t.wait_for("Create the vault");
-    t.type_text("right passphrase");
-    t.send(&["Tab"]);
-    t.type_text("right passphrase");
-    t.send(&["Enter"]);
-    t.wait_for("No connectors yet");
+    create_vault(&t, "right passphrase");
     t.send(&["q"]);
     t.wait_for("GRAPHMAIL-EXIT=0");
     drop(t);
@@ -145,94 +149,55 @@ fn user_code_on(screen: &str) -> Option<String> {
         .filter(|code| code.len() == 9)
 }
 
+/// Waits until one line of the list shows all of `words`.
+fn listed(t: &Tmux, words: &[&str]) -> String {
+    t.wait_until(&format!("a line with {words:?}"), |screen| {
+        screen.lines().any(|l| words.iter().all(|w| l.contains(w)))
+    })
+}
+
 #[test]
 fn a_device_code_sign_in_against_the_emulator_turns_the_token_valid() {
-    use crate::support::emulator::Emulator;
-
     if !tmux_available() {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime for the emulator");
-    let emu = rt.block_on(Emulator::start());
-    let login_url = emu.login_url().to_owned();
-    let graph_url = emu.graph_url().to_owned();
-    let tenant = emu.seed().tenant.domain.clone();
-    let app = emu.public_app().client_id;
-    let user = emu.admin().upn;
+    let emu = Emu::start();
+    let Cloud::Custom {
+        login_url,
+        graph_url,
+    } = emu.cloud()
+    else {
+        panic!("the emulator is a custom cloud");
+    };
 
     let dir = tempfile::tempdir().expect("temp dir");
     let t = start(dir.path(), "signin");
-    t.wait_for("Create the vault");
-    t.type_text("e2e passphrase 2");
-    t.send(&["Tab"]);
-    t.type_text("e2e passphrase 2");
-    t.send(&["Enter"]);
-    t.wait_for("No connectors yet");
-
-    // The wizard, keys only: a custom cloud with the emulator's URLs, the demo tenant, its
-    // public client, device code.
-    t.send(&["a"]);
-    t.wait_for("Step 1/5");
-    t.type_text("emu");
-    t.send(&["Enter"]);
-    t.wait_for("Step 2/5");
-    t.send(&["Left"]);
-    t.wait_for("Custom endpoints");
-    t.send(&["Tab"]);
-    t.type_text(&login_url);
-    t.send(&["Tab"]);
-    t.type_text(&graph_url);
-    t.send(&["Tab"]);
-    t.type_text(&tenant);
-    t.send(&["Tab"]);
-    t.type_text(&app);
-    t.send(&["Enter"]);
-    t.wait_for("Step 3/5");
-    t.send(&["Right"]);
-    t.wait_for("(•) Device code");
-    t.send(&["Enter"]);
-    t.wait_for("Step 4/5");
-    // Add "Read and write mail" to the defaults; the summary follows.
-    t.send(&["Down"]);
-    t.send(&["Space"]);
-    t.wait_for("Mail.ReadWrite");
-    t.send(&["Enter"]);
-    t.wait_for("Step 5/5");
-    t.send(&["Enter"]);
-    t.wait_for("Saved emu");
-    t.wait_until("emu listed as needing a sign-in", |screen| {
-        screen
-            .lines()
-            .any(|l| l.contains("emu") && l.contains("needs sign-in"))
-    });
+    create_vault(&t, "e2e passphrase 2");
+    // A custom cloud with the emulator's URLs, the demo tenant and its public client.
+    add_device_code_connector(
+        &t,
+        "emu",
+        |t| {
+            t.send(&["Left"]);
+            t.wait_for("Custom endpoints");
+            fill(t, &[&login_url, &graph_url, &emu.tenant(), PUBLIC_APP]);
+        },
+        "Mail.ReadWrite",
+    );
+    listed(&t, &["emu", "needs sign-in"]);
 
     // Sign in: read the code off the screen and approve it as the user would in a browser.
     t.send(&["s"]);
     let screen = t.wait_until("a device code", |s| user_code_on(s).is_some());
     let code = user_code_on(&screen).expect("the user code is on the screen");
-    let approved = rt.block_on(emu.hook(
-        "/device/approve",
-        &[("user_code", code.as_str()), ("upn", user.as_str())],
-    ));
-    assert!(
-        approved.is_success(),
-        "the emulator approved {code}: {approved}"
-    );
+    emu.approve_device(&code, ADELE);
     t.wait_until_within("that the user is signed in", Duration::from_secs(30), |s| {
-        s.contains("is signed in") && s.contains(&user)
+        s.contains("is signed in") && s.contains(ADELE)
     });
 
     // Back on the list the token is valid.
     t.send(&["Enter"]);
-    let list = t.wait_until("emu listed with a valid token", |screen| {
-        screen
-            .lines()
-            .any(|l| l.contains("emu") && l.contains("device code") && l.contains(" valid "))
-    });
+    let list = listed(&t, &["emu", "device code", " valid "]);
     assert!(!list.contains("needs sign-in"), "{list}");
 
     t.send(&["q"]);

@@ -6,8 +6,8 @@ use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::overlay::Overlay;
 use graphmail::app::signin::Phase;
 use graphmail::app::{
-    AuthorizePrompt, Cmd, DeviceCodePrompt, EventBody, Model, Msg, Screen, SignInUpdate, SignedIn,
-    TestReport, TokenHealth, UiError, UiErrorKind, update,
+    AuthorizePrompt, Cmd, DeviceCodePrompt, EventBody, Model, Msg, ReqId, Screen, SignInUpdate,
+    SignedIn, TestReport, TokenHealth, UiError, UiErrorKind, update,
 };
 
 fn signin(m: &Model) -> &graphmail::app::signin::SignInState {
@@ -17,19 +17,45 @@ fn signin(m: &Model) -> &graphmail::app::signin::SignInState {
     }
 }
 
-fn enter(m: &mut Model) -> Vec<Cmd> {
-    code(m, KeyCode::Enter)
-}
-
-fn start_sign_in(m: &mut Model, down: usize) -> graphmail::app::ReqId {
+fn start_sign_in(m: &mut Model, down: usize) -> ReqId {
     for _ in 0..down {
         code(m, KeyCode::Down);
     }
-    let cmds = press(m, Key::ch('s'));
-    match cmds.as_slice() {
+    sign_in_id(&press(m, Key::ch('s')))
+}
+
+fn sign_in_id(cmds: &[Cmd]) -> ReqId {
+    match cmds {
         [Cmd::SignIn { id, .. }] => *id,
         other => panic!("expected a sign-in, got {other:?}"),
     }
+}
+
+/// The worker's `update` to sign-in `id` arrives.
+fn step(m: &mut Model, id: ReqId, update: SignInUpdate) -> Vec<Cmd> {
+    reply(m, id, EventBody::SignIn(update))
+}
+
+fn finish(m: &mut Model, id: ReqId, result: Result<SignedIn, UiError>) -> Vec<Cmd> {
+    step(m, id, SignInUpdate::Finished(result))
+}
+
+/// Esc sends the cancel of sign-in `id` and goes back to the list.
+fn assert_esc_cancels(m: &mut Model, id: ReqId) {
+    let cmds = code(m, KeyCode::Esc);
+    assert!(matches!(cmds.as_slice(), [Cmd::Cancel { id: c }] if *c == id));
+    assert!(matches!(m.screen, Screen::Connectors(_)));
+}
+
+/// Enter sends the pasted redirect URL to sign-in `id`.
+fn assert_enter_submits(m: &mut Model, id: ReqId) {
+    let cmds = enter(m);
+    assert!(matches!(cmds.as_slice(), [Cmd::SubmitRedirect { id: s, .. }] if *s == id));
+}
+
+/// The list after `t` on the selected connector: the test's `report` arrives.
+fn tested(m: &mut Model, id: ReqId, report: TestReport) {
+    reply(m, id, EventBody::Tested(Ok(report)));
 }
 
 fn device_prompt() -> DeviceCodePrompt {
@@ -47,25 +73,21 @@ fn device_code_sign_in_shows_the_code_copies_it_and_ends_signed_in() {
     let id = start_sign_in(&mut m, 1);
     assert_eq!(signin(&m).phase, Phase::Starting);
     assert!(m.animating(), "the spinner needs ticks");
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
-    );
+    step(&mut m, id, SignInUpdate::DeviceCode(device_prompt()));
     assert!(matches!(signin(&m).phase, Phase::DeviceCode(_)));
     let cmds = press(&mut m, Key::ch('c'));
     assert!(matches!(cmds.as_slice(), [Cmd::Copy(c)] if c == "K7QX-PLMB"));
     let mut after = rows();
     after[1].token.expires_at = Some(NOW + 3600);
-    reply(
+    finish(
         &mut m,
         id,
-        EventBody::SignIn(SignInUpdate::Finished(Ok(SignedIn {
+        Ok(SignedIn {
             user: Some("alerts@contoso.com".into()),
             scopes: vec!["Mail.Read".into()],
             expires_at: Some(NOW + 3600),
             connectors: after,
-        }))),
+        }),
     );
     assert!(matches!(signin(&m).phase, Phase::Done(_)));
     assert_eq!(
@@ -89,24 +111,12 @@ fn a_failed_sign_in_shows_the_decoded_error_and_retry_drops_the_old_reply() {
         fix: Some("add http://localhost:8400/ in Azure portal → Authentication".into()),
         detail: Some("AADSTS50011 (trace id t-1)".into()),
     };
-    reply(
-        &mut m,
-        first,
-        EventBody::SignIn(SignInUpdate::Finished(Err(err.clone()))),
-    );
+    finish(&mut m, first, Err(err.clone()));
     assert_eq!(signin(&m).phase, Phase::Failed(err));
-    let cmds = press(&mut m, Key::ch('r'));
-    let second = match cmds.as_slice() {
-        [Cmd::SignIn { id, .. }] => *id,
-        other => panic!("{other:?}"),
-    };
+    let second = sign_in_id(&press(&mut m, Key::ch('r')));
     assert_ne!(first, second);
     // A late answer to the first attempt changes nothing.
-    reply(
-        &mut m,
-        first,
-        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
-    );
+    step(&mut m, first, SignInUpdate::DeviceCode(device_prompt()));
     assert!(!m.shared.changed, "stale reply dropped");
     assert_eq!(signin(&m).phase, Phase::Starting);
 }
@@ -115,24 +125,18 @@ fn a_failed_sign_in_shows_the_decoded_error_and_retry_drops_the_old_reply() {
 fn esc_cancels_a_waiting_sign_in_and_its_late_reply_is_dropped() {
     let mut m = list_model(rows());
     let id = start_sign_in(&mut m, 1);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
-    );
-    let cmds = code(&mut m, KeyCode::Esc);
-    assert!(matches!(cmds.as_slice(), [Cmd::Cancel { id: c }] if *c == id));
-    assert!(matches!(m.screen, Screen::Connectors(_)));
+    step(&mut m, id, SignInUpdate::DeviceCode(device_prompt()));
+    assert_esc_cancels(&mut m, id);
     let before = m.shared.connectors.clone();
-    let cmds = reply(
+    let cmds = finish(
         &mut m,
         id,
-        EventBody::SignIn(SignInUpdate::Finished(Ok(SignedIn {
+        Ok(SignedIn {
             user: None,
             scopes: vec![],
             expires_at: None,
             connectors: vec![],
-        }))),
+        }),
     );
     assert!(cmds.is_empty());
     assert!(!m.shared.changed);
@@ -143,27 +147,29 @@ fn esc_cancels_a_waiting_sign_in_and_its_late_reply_is_dropped() {
 fn auth_code_sends_the_pasted_redirect_url_to_the_same_sign_in() {
     let mut m = list_model(rows());
     let id = start_sign_in(&mut m, 0);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::AuthorizeUrl(AuthorizePrompt {
-            url: "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize?client_id=1"
-                .into(),
-            redirect_uri: "http://localhost:8400/".into(),
-            port: 8400,
-            listening: true,
-            ssh_target: Some("admin@mail-gw".into()),
-        })),
-    );
+    let prompt = AuthorizePrompt {
+        ssh_target: Some("admin@mail-gw".into()),
+        ..authorize_prompt()
+    };
+    step(&mut m, id, SignInUpdate::AuthorizeUrl(prompt));
     update(
         &mut m,
         Msg::Paste("http://localhost:8400/?code=abc&state=xyz\n".into()),
     );
     assert!(signin(&m).paste_focused);
-    let cmds = enter(&mut m);
-    assert!(matches!(cmds.as_slice(), [Cmd::SubmitRedirect { id: s, .. }] if *s == id));
+    assert_enter_submits(&mut m, id);
     assert!(signin(&m).submitted);
     assert!(signin(&m).paste.is_empty(), "the pasted code is not kept");
+}
+
+/// The first connector's auth-code sign-in showing its authorize URL and paste field, in the
+/// demo or not.
+fn paste_prompted(demo: bool) -> (Model, ReqId) {
+    let mut m = list_model(rows());
+    m.shared.demo = demo;
+    let id = start_sign_in(&mut m, 0);
+    step(&mut m, id, SignInUpdate::AuthorizeUrl(authorize_prompt()));
+    (m, id)
 }
 
 fn authorize_prompt() -> AuthorizePrompt {
@@ -178,13 +184,7 @@ fn authorize_prompt() -> AuthorizePrompt {
 
 #[test]
 fn a_url_typed_into_the_paste_field_is_sent_and_a_refusal_allows_another_paste() {
-    let mut m = list_model(rows());
-    let id = start_sign_in(&mut m, 0);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
-    );
+    let (mut m, id) = paste_prompted(false);
     // Enter on an empty field focuses it; typing goes into it, not to the keymap ("c", "r").
     assert!(enter(&mut m).is_empty());
     assert!(signin(&m).paste_focused);
@@ -193,18 +193,13 @@ fn a_url_typed_into_the_paste_field_is_sent_and_a_refusal_allows_another_paste()
         signin(&m).paste.value(),
         "http://localhost:8400/?code=rc&state=s"
     );
-    let cmds = enter(&mut m);
-    assert!(matches!(cmds.as_slice(), [Cmd::SubmitRedirect { id: s, .. }] if *s == id));
+    assert_enter_submits(&mut m, id);
     let err = UiError::new(
         UiErrorKind::Identity,
         "The sign-in reply did not carry the state graphmail sent, so it was refused.",
     )
     .with_fix("start the sign-in again and use only the newest sign-in link");
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::Finished(Err(err.clone()))),
-    );
+    finish(&mut m, id, Err(err.clone()));
     assert_eq!(signin(&m).phase, Phase::Failed(err));
     assert!(!signin(&m).submitted);
     assert!(!m.animating(), "nothing spins once it failed");
@@ -212,18 +207,10 @@ fn a_url_typed_into_the_paste_field_is_sent_and_a_refusal_allows_another_paste()
 
 #[test]
 fn esc_in_the_paste_field_cancels_the_auth_code_sign_in() {
-    let mut m = list_model(rows());
-    let id = start_sign_in(&mut m, 0);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
-    );
+    let (mut m, id) = paste_prompted(false);
     code(&mut m, KeyCode::Tab);
     type_text(&mut m, "http://loc");
-    let cmds = code(&mut m, KeyCode::Esc);
-    assert!(matches!(cmds.as_slice(), [Cmd::Cancel { id: c }] if *c == id));
-    assert!(matches!(m.screen, Screen::Connectors(_)));
+    assert_esc_cancels(&mut m, id);
 }
 
 #[test]
@@ -231,11 +218,7 @@ fn a_prompt_for_another_sign_in_is_ignored() {
     let mut m = list_model(rows());
     let id = start_sign_in(&mut m, 1);
     let other = graphmail::app::ReqId(id.0 + 100);
-    reply(
-        &mut m,
-        other,
-        EventBody::SignIn(SignInUpdate::DeviceCode(device_prompt())),
-    );
+    step(&mut m, other, SignInUpdate::DeviceCode(device_prompt()));
     assert!(!m.shared.changed);
     assert_eq!(signin(&m).phase, Phase::Starting);
 }
@@ -260,17 +243,17 @@ fn a_failed_test_shows_why_and_the_list_shows_the_error_health() {
         "The stored sign-in has expired or was revoked.",
     )
     .with_fix("sign it in again from the connector list (s by default)");
-    reply(
+    tested(
         &mut m,
         id,
-        EventBody::Tested(Ok(TestReport {
+        TestReport {
             name: after[0].connector.name.clone(),
             user: None,
             missing_scopes: vec![],
             mailbox_ok: false,
             connectors: after,
             problem: Some(problem.clone()),
-        })),
+        },
     );
     assert!(m.shared.busy.is_none());
     match m.shared.overlays.last() {
@@ -302,17 +285,17 @@ fn a_passing_test_says_so_and_refreshes_the_list() {
     after[1].token.expires_at = Some(NOW + 3600);
     after[1].token.last_check = Some(NOW);
     let name = after[1].connector.name.clone();
-    reply(
+    tested(
         &mut m,
         id,
-        EventBody::Tested(Ok(TestReport {
+        TestReport {
             name: name.clone(),
             user: Some("ana@contoso.com".into()),
             missing_scopes: vec![],
             mailbox_ok: true,
             connectors: after,
             problem: None,
-        })),
+        },
     );
     assert!(m.shared.overlays.is_empty());
     assert_eq!(
@@ -326,26 +309,13 @@ fn a_passing_test_says_so_and_refreshes_the_list() {
 #[test]
 fn only_the_demo_approves_an_authorize_url_with_a_key_and_says_so_in_the_footer() {
     // Outside the demo the key does nothing and the footer does not offer it.
-    let mut m = list_model(rows());
-    let id = start_sign_in(&mut m, 0);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
-    );
+    let (mut m, _) = paste_prompted(false);
     assert!(!screen_text(&m, 120, 30).contains("approve (demo)"));
     assert!(press(&mut m, Key::ch('a')).is_empty());
     assert!(!signin(&m).submitted);
 
     // In the demo the footer offers it and the key sends the authorize URL to be approved.
-    let mut m = list_model(rows());
-    m.shared.demo = true;
-    let id = start_sign_in(&mut m, 0);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::AuthorizeUrl(authorize_prompt())),
-    );
+    let (mut m, id) = paste_prompted(true);
     assert!(screen_text(&m, 120, 30).contains("a approve (demo)"));
     let cmds = press(&mut m, Key::ch('a'));
     assert!(

@@ -16,10 +16,6 @@ fn snap(name: &str, m: &Model) {
     }
 }
 
-fn enter(m: &mut Model) {
-    code(m, KeyCode::Enter);
-}
-
 fn list_without_toasts(rows: Vec<graphmail::app::ConnectorRow>) -> Model {
     let mut m = list_model(rows);
     m.shared.toasts.clear();

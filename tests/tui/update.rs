@@ -19,8 +19,11 @@ fn wizard(m: &Model) -> &graphmail::app::wizard::WizardState {
     }
 }
 
-fn enter(m: &mut Model) -> Vec<Cmd> {
-    code(m, KeyCode::Enter)
+/// The problem the wizard shows beside `field`; fails when it shows none.
+fn problem(m: &Model, field: Field) -> &str {
+    wizard(m)
+        .visible_problem(field)
+        .unwrap_or_else(|| panic!("a problem shows beside {field:?}"))
 }
 
 fn tab(m: &mut Model) {
@@ -111,12 +114,7 @@ fn ropc_asks_for_username_and_password_and_its_tenant_rule_is_checked_at_review(
     );
     enter(&mut m);
     assert_eq!(wizard(&m).step, Step::Grant);
-    assert!(
-        wizard(&m)
-            .visible_problem(Field::Username)
-            .unwrap()
-            .contains("user's UPN")
-    );
+    assert!(problem(&m, Field::Username).contains("user's UPN"));
     type_text(&mut m, "ana@contoso.com");
     tab(&mut m);
     type_text(&mut m, "s3cret-Passw0rd");
@@ -152,12 +150,7 @@ fn client_credentials_needs_a_secret_and_a_target_mailbox() {
     assert_eq!(wizard(&m).grant, Grant::ClientCredentials);
     assert_eq!(wizard(&m).fields(), vec![Field::Grant, Field::Mailbox]);
     enter(&mut m);
-    assert!(
-        wizard(&m)
-            .visible_problem(Field::Mailbox)
-            .unwrap()
-            .contains("target mailbox")
-    );
+    assert!(problem(&m, Field::Mailbox).contains("target mailbox"));
     type_text(&mut m, "ops@contoso.com");
     enter(&mut m);
     assert_eq!(wizard(&m).step, Step::Permissions);
@@ -375,12 +368,7 @@ fn the_picker_blocks_next_when_nothing_is_chosen() {
     assert!(wizard(&m).picker.checked.is_empty());
     enter(&mut m);
     assert_eq!(wizard(&m).step, Step::Permissions);
-    assert!(
-        wizard(&m)
-            .visible_problem(Field::Permissions)
-            .unwrap()
-            .contains("no mail permission is chosen")
-    );
+    assert!(problem(&m, Field::Permissions).contains("no mail permission is chosen"));
 }
 
 #[test]

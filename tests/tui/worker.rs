@@ -101,6 +101,22 @@ impl<'e> Worker<'e> {
         }
     }
 
+    /// Sends the redirect URL the browser was sent to, as if pasted.
+    fn paste(&self, id: ReqId, location: String) {
+        self.send(Cmd::SubmitRedirect {
+            id,
+            url: SecretString::from(location),
+        });
+    }
+
+    /// Signs `name` in with a device code that Adele approves.
+    fn device_code_sign_in(&mut self, name: &str) -> Result<SignedIn, UiError> {
+        let id = self.sign_in(name);
+        let prompt = self.device_prompt(id);
+        self.emu.approve_device(&prompt.user_code, ADELE);
+        self.finished(id)
+    }
+
     fn test(&mut self, name: &str) -> TestReport {
         let id = self.id();
         self.send(Cmd::Test {
@@ -131,6 +147,30 @@ fn health(rows: &[ConnectorRow], name: &str) -> TokenHealth {
     TokenHealth::of(&row.token, now())
 }
 
+/// A vault holding `entries` and a worker on it, already open.
+fn started<'e>(
+    emu: &'e Emu,
+    entries: impl IntoIterator<Item = ConnectorEntry>,
+) -> (Env, Worker<'e>) {
+    let env = Env::new();
+    for entry in entries {
+        env.add(entry);
+    }
+    let w = Worker::start(emu, &env);
+    (env, w)
+}
+
+/// Adele signs in at the authorize URL; returns where the browser is sent back to.
+fn adele_in_browser(emu: &Emu, prompt: &AuthorizePrompt) -> String {
+    emu.browser_sign_in(&prompt.url, ADELE, &emu.password(ADELE))
+}
+
+/// The sign-in ended as Adele with a valid token for `name`.
+fn assert_adele_valid(done: &SignedIn, name: &str) {
+    assert_eq!(done.user.as_deref(), Some(ADELE));
+    assert_eq!(health(&done.connectors, name), TokenHealth::Valid);
+}
+
 fn auth_code_entry(emu: &Emu) -> (ConnectorEntry, u16) {
     let port = free_port();
     let mut e = emu.connector("web", Grant::AuthCode, PUBLIC_APP);
@@ -148,25 +188,18 @@ fn ropc_entry(emu: &Emu, password: &str) -> ConnectorEntry {
 #[test]
 fn a_pasted_redirect_url_reaches_the_auth_code_sign_in_and_the_token_turns_valid() {
     let emu = Emu::start();
-    let env = Env::new();
     let (entry, port) = auth_code_entry(&emu);
-    env.add(entry);
-    let mut w = Worker::start(&emu, &env);
+    let (env, mut w) = started(&emu, [entry]);
 
     let id = w.sign_in("web");
     let prompt = w.authorize_prompt(id);
     assert!(prompt.listening, "the listener is up");
     assert_eq!(prompt.port, port);
     assert_eq!(prompt.redirect_uri, format!("http://localhost:{port}/"));
-    let location = emu.browser_sign_in(&prompt.url, ADELE, &emu.password(ADELE));
-    w.send(Cmd::SubmitRedirect {
-        id,
-        url: SecretString::from(location),
-    });
+    w.paste(id, adele_in_browser(&emu, &prompt));
     let done = w.finished(id).expect("signed in");
-    assert_eq!(done.user.as_deref(), Some(ADELE));
     assert!(done.scopes.iter().any(|s| s.contains("Mail.Read")));
-    assert_eq!(health(&done.connectors, "web"), TokenHealth::Valid);
+    assert_adele_valid(&done, "web");
     let saved = env.tokens("web").expect("tokens saved in the vault");
     assert!(saved.refresh_token.is_some());
 }
@@ -174,48 +207,36 @@ fn a_pasted_redirect_url_reaches_the_auth_code_sign_in_and_the_token_turns_valid
 #[test]
 fn the_loopback_listener_answers_the_browser_when_nothing_is_pasted() {
     let emu = Emu::start();
-    let env = Env::new();
-    let (entry, _) = auth_code_entry(&emu);
-    env.add(entry);
-    let mut w = Worker::start(&emu, &env);
+    let (_env, mut w) = started(&emu, [auth_code_entry(&emu).0]);
 
     let id = w.sign_in("web");
     let prompt = w.authorize_prompt(id);
-    let location = emu.browser_sign_in(&prompt.url, ADELE, &emu.password(ADELE));
+    let location = adele_in_browser(&emu, &prompt);
     let (status, _) = emu.follow(&location);
     assert_eq!(status, 200, "the listener took the browser's redirect");
     let done = w.finished(id).expect("signed in");
-    assert_eq!(done.user.as_deref(), Some(ADELE));
-    assert_eq!(health(&done.connectors, "web"), TokenHealth::Valid);
+    assert_adele_valid(&done, "web");
 }
 
 #[test]
 fn a_taken_port_is_said_so_and_pasting_still_signs_in() {
     let emu = Emu::start();
-    let env = Env::new();
     let (entry, port) = auth_code_entry(&emu);
-    env.add(entry);
     let _squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the port");
-    let mut w = Worker::start(&emu, &env);
+    let (_env, mut w) = started(&emu, [entry]);
 
     let id = w.sign_in("web");
     let prompt = w.authorize_prompt(id);
     assert!(!prompt.listening, "nothing can listen on a taken port");
-    let location = emu.browser_sign_in(&prompt.url, ADELE, &emu.password(ADELE));
-    w.send(Cmd::SubmitRedirect {
-        id,
-        url: SecretString::from(location),
-    });
+    w.paste(id, adele_in_browser(&emu, &prompt));
     assert!(w.finished(id).is_ok());
 }
 
 #[test]
 fn cancelling_an_auth_code_sign_in_closes_its_listener() {
     let emu = Emu::start();
-    let env = Env::new();
     let (entry, port) = auth_code_entry(&emu);
-    env.add(entry);
-    let mut w = Worker::start(&emu, &env);
+    let (env, mut w) = started(&emu, [entry]);
 
     let id = w.sign_in("web");
     let prompt = w.authorize_prompt(id);
@@ -242,9 +263,7 @@ fn cancelling_an_auth_code_sign_in_closes_its_listener() {
 #[test]
 fn a_device_code_is_shown_with_its_countdown_and_signs_in_once_approved() {
     let emu = Emu::start();
-    let env = Env::new();
-    env.add(emu.connector("dev", Grant::DeviceCode, PUBLIC_APP));
-    let mut w = Worker::start(&emu, &env);
+    let (_env, mut w) = started(&emu, [emu.connector("dev", Grant::DeviceCode, PUBLIC_APP)]);
 
     let id = w.sign_in("dev");
     let prompt = w.device_prompt(id);
@@ -256,16 +275,13 @@ fn a_device_code_is_shown_with_its_countdown_and_signs_in_once_approved() {
     assert!(prompt.message.contains(&prompt.user_code));
     emu.approve_device(&prompt.user_code, ADELE);
     let done = w.finished(id).expect("signed in");
-    assert_eq!(done.user.as_deref(), Some(ADELE));
-    assert_eq!(health(&done.connectors, "dev"), TokenHealth::Valid);
+    assert_adele_valid(&done, "dev");
 }
 
 #[test]
 fn a_declined_device_code_ends_with_the_decoded_reason() {
     let emu = Emu::start();
-    let env = Env::new();
-    env.add(emu.connector("dev", Grant::DeviceCode, PUBLIC_APP));
-    let mut w = Worker::start(&emu, &env);
+    let (env, mut w) = started(&emu, [emu.connector("dev", Grant::DeviceCode, PUBLIC_APP)]);
 
     let id = w.sign_in("dev");
     let prompt = w.device_prompt(id);
@@ -280,13 +296,10 @@ fn a_declined_device_code_ends_with_the_decoded_reason() {
 #[test]
 fn ropc_and_client_credentials_sign_in_without_a_prompt() {
     let emu = Emu::start();
-    let env = Env::new();
-    env.add(ropc_entry(&emu, &emu.password(ADELE)));
     let mut daemon = emu.connector("daemon", Grant::ClientCredentials, DAEMON_APP);
     daemon.secrets.client_secret = Some(emu.secret(DAEMON_APP));
     daemon.connector.mailbox = Some(ADELE.into());
-    env.add(daemon);
-    let mut w = Worker::start(&emu, &env);
+    let (_env, mut w) = started(&emu, [ropc_entry(&emu, &emu.password(ADELE)), daemon]);
 
     let id = w.sign_in("ro");
     let done = w.finished(id).expect("ROPC signs in directly");
@@ -301,10 +314,8 @@ fn ropc_and_client_credentials_sign_in_without_a_prompt() {
 #[test]
 fn a_wrong_password_is_decoded_with_its_aadsts_code_and_never_shown() {
     let emu = Emu::start();
-    let env = Env::new();
     let wrong = "Not-Adeles-Password-42";
-    env.add(ropc_entry(&emu, wrong));
-    let mut w = Worker::start(&emu, &env);
+    let (_env, mut w) = started(&emu, [ropc_entry(&emu, wrong)]);
 
     let id = w.sign_in("ro");
     let err = w.finished(id).expect_err("refused");
@@ -331,14 +342,12 @@ fn a_test_reports_the_user_and_inbox_and_a_revoked_sign_in_turns_the_health_to_e
             ..Clocks::default()
         },
     );
-    let env = Env::new();
     let mut entry = emu.connector("dev", Grant::DeviceCode, PUBLIC_APP);
     entry
         .connector
         .presets
         .push(graphmail::domain::permissions::Preset::Readwrite);
-    env.add(entry);
-    let mut w = Worker::start(&emu, &env);
+    let (_env, mut w) = started(&emu, [entry]);
 
     // Not signed in yet: the test says what to do, and nothing is recorded.
     let report = w.test("dev");
@@ -346,10 +355,7 @@ fn a_test_reports_the_user_and_inbox_and_a_revoked_sign_in_turns_the_health_to_e
     assert!(problem.message.contains("not signed in"), "{problem:?}");
     assert_eq!(health(&report.connectors, "dev"), TokenHealth::NeedsSignIn);
 
-    let id = w.sign_in("dev");
-    let prompt = w.device_prompt(id);
-    emu.approve_device(&prompt.user_code, ADELE);
-    w.finished(id).expect("signed in");
+    w.device_code_sign_in("dev").expect("signed in");
 
     let report = w.test("dev");
     assert!(report.problem.is_none(), "{:?}", report.problem);
@@ -369,10 +375,7 @@ fn a_test_reports_the_user_and_inbox_and_a_revoked_sign_in_turns_the_health_to_e
     ));
 
     // Signing in again clears the error.
-    let id = w.sign_in("dev");
-    let prompt = w.device_prompt(id);
-    emu.approve_device(&prompt.user_code, ADELE);
-    let done = w.finished(id).expect("signed in again");
+    let done = w.device_code_sign_in("dev").expect("signed in again");
     assert!(matches!(
         health(&done.connectors, "dev"),
         TokenHealth::ExpiresIn { .. }
