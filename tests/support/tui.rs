@@ -3,7 +3,8 @@
 use graphmail::app::keymap::Keymap;
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::{
-    Clock, Cmd, ConnectorRow, Event, EventBody, Model, Msg, ReqId, Start, TokenFacts, init, update,
+    Clock, Cmd, ConnectorRow, Event, EventBody, Model, Msg, ReqId, Start, TokenFacts, UiError,
+    UiErrorKind, init, update,
 };
 use graphmail::domain::permissions::Preset;
 use graphmail::domain::{Cloud, Connector, Grant};
@@ -121,6 +122,20 @@ pub fn list_model(rows: Vec<ConnectorRow>) -> Model {
         }),
     );
     m
+}
+
+/// The wizard opened from a list of `rows`, with `name` typed on its first step.
+pub fn wizard_with_name(rows: Vec<ConnectorRow>, name: &str) -> Model {
+    let mut m = list_model(rows);
+    press(&mut m, Key::ch('a'));
+    type_text(&mut m, name);
+    m
+}
+
+/// The answer to an unlock with the wrong passphrase.
+pub fn wrong_passphrase(m: &mut Model, id: ReqId) -> Vec<Cmd> {
+    let refused = UiError::new(UiErrorKind::WrongPassphrase, "the passphrase is wrong");
+    reply(m, id, EventBody::Unlocked(Err(refused)))
 }
 
 pub fn press(m: &mut Model, key: Key) -> Vec<Cmd> {

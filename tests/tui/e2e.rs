@@ -18,14 +18,18 @@ fn start(dir: &Path, name: &str) -> Tmux {
     start_graphmail(name, (100, 30), dir, &vault, "", 120)
 }
 
-/// Types `passphrase` twice on the first start's vault screen; the empty list follows.
-fn create_vault(t: &Tmux, passphrase: &str) {
+/// The app's first start in a new folder, in tmux session `name`: `passphrase` typed twice
+/// creates the vault, and the empty list follows.
+fn new_vault(name: &str, passphrase: &str) -> (tempfile::TempDir, Tmux) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let t = start(dir.path(), name);
     t.wait_for("Create the vault");
     t.type_text(passphrase);
     t.send(&["Tab"]);
     t.type_text(passphrase);
     t.send(&["Enter"]);
     t.wait_for("No connectors yet");
+    (dir, t)
 }
 
 /// Tab to the next field and type `text` into it.
@@ -70,9 +74,7 @@ fn a_connector_is_created_through_the_wizard_and_the_terminal_is_restored() {
     if !tmux_available() {
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let t = start(dir.path(), "wizard");
-    create_vault(&t, "e2e passphrase 1");
+    let (dir, t) = new_vault("wizard", "e2e passphrase 1");
     let list = add_device_code_connector(
         &t,
         "e2e-box",
@@ -114,9 +116,7 @@ fn a_wrong_passphrase_is_refused_and_the_right_one_opens_the_vault() {
     if !tmux_available() {
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let t = start(dir.path(), "unlock");
-    create_vault(&t, "right passphrase");
+    let (dir, t) = new_vault("unlock", "right passphrase");
     t.send(&["q"]);
     t.wait_for("GRAPHMAIL-EXIT=0");
     drop(t);
@@ -170,9 +170,7 @@ fn a_device_code_sign_in_against_the_emulator_turns_the_token_valid() {
         panic!("the emulator is a custom cloud");
     };
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let t = start(dir.path(), "signin");
-    create_vault(&t, "e2e passphrase 2");
+    let (_dir, t) = new_vault("signin", "e2e passphrase 2");
     // A custom cloud with the emulator's URLs, the demo tenant and its public client.
     add_device_code_connector(
         &t,

@@ -78,9 +78,7 @@ fn the_guide_scrolls_within_its_lines_and_copies_the_az_commands() {
 
 #[test]
 fn ctrl_g_in_the_wizard_shows_the_guide_for_what_is_typed_so_far() {
-    let mut m = list_model(vec![]);
-    press(&mut m, Key::ch('a'));
-    type_text(&mut m, "newbox");
+    let mut m = wizard_with_name(vec![], "newbox");
     press(&mut m, Key::ctrl('g'));
     let g = guide(&m);
     assert_eq!(g.title, "Register newbox in Azure");

@@ -31,14 +31,7 @@ fn unlock_screens() {
     enter(&mut m);
     snap("unlock_busy", &m);
     let id = graphmail::app::ReqId(1);
-    reply(
-        &mut m,
-        id,
-        EventBody::Unlocked(Err(UiError::new(
-            UiErrorKind::WrongPassphrase,
-            "the passphrase is wrong",
-        ))),
-    );
+    wrong_passphrase(&mut m, id);
     snap("unlock_error", &m);
 
     let (mut m, _) = model(Start::Create);

@@ -7,8 +7,8 @@ use graphmail::app::overlay::Overlay;
 use graphmail::app::unlock::UnlockMode;
 use graphmail::app::wizard::{Field, Step};
 use graphmail::app::{
-    Cmd, EventBody, Model, Msg, Screen, Start, TokenFacts, TokenHealth, UiError, UiErrorKind,
-    update,
+    Cmd, ConnectorRow, EventBody, Model, Msg, Screen, Start, TokenFacts, TokenHealth, UiError,
+    UiErrorKind, update,
 };
 use graphmail::domain::Grant;
 
@@ -32,12 +32,15 @@ fn tab(m: &mut Model) {
 
 /// From the list: add, name it, fill the app step with a valid tenant and client ID.
 fn wizard_at_grant(name: &str) -> Model {
-    let mut m = list_model(rows());
-    press(&mut m, Key::ch('a'));
-    type_text(&mut m, name);
+    wizard_at_grant_in(rows(), name, "contoso.onmicrosoft.com")
+}
+
+/// The same from a list of `rows`, with `tenant` typed.
+fn wizard_at_grant_in(rows: Vec<ConnectorRow>, name: &str, tenant: &str) -> Model {
+    let mut m = wizard_with_name(rows, name);
     enter(&mut m);
     tab(&mut m); // cloud → tenant
-    type_text(&mut m, "contoso.onmicrosoft.com");
+    type_text(&mut m, tenant);
     tab(&mut m);
     type_text(&mut m, "11111111-2222-3333-4444-555555555555");
     enter(&mut m);
@@ -71,9 +74,7 @@ fn the_wizard_checks_the_name_as_it_is_typed_and_next_says_why_it_is_blocked() {
 
 #[test]
 fn next_on_an_empty_step_shows_every_problem_and_focuses_the_first() {
-    let mut m = list_model(vec![]);
-    press(&mut m, Key::ch('a'));
-    type_text(&mut m, "ops");
+    let mut m = wizard_with_name(vec![], "ops");
     enter(&mut m);
     enter(&mut m);
     let w = wizard(&m);
@@ -94,15 +95,7 @@ fn next_on_an_empty_step_shows_every_problem_and_focuses_the_first() {
 
 #[test]
 fn ropc_asks_for_username_and_password_and_its_tenant_rule_is_checked_at_review() {
-    let mut m = list_model(vec![]);
-    press(&mut m, Key::ch('a'));
-    type_text(&mut m, "scanner");
-    enter(&mut m);
-    tab(&mut m);
-    type_text(&mut m, "common");
-    tab(&mut m);
-    type_text(&mut m, "11111111-2222-3333-4444-555555555555");
-    enter(&mut m);
+    let mut m = wizard_at_grant_in(vec![], "scanner", "common");
     // Grant: auth code is the default; two steps right is ROPC.
     assert_eq!(wizard(&m).grant, Grant::AuthCode);
     code(&mut m, KeyCode::Right);
@@ -380,14 +373,7 @@ fn a_wrong_passphrase_says_so_and_allows_another_try() {
         [Cmd::UnlockVault { id, .. }] => *id,
         other => panic!("{other:?}"),
     };
-    reply(
-        &mut m,
-        id,
-        EventBody::Unlocked(Err(UiError::new(
-            UiErrorKind::WrongPassphrase,
-            "the passphrase is wrong",
-        ))),
-    );
+    wrong_passphrase(&mut m, id);
     let Screen::Unlock(s) = &m.screen else {
         panic!("still on unlock")
     };
@@ -578,9 +564,7 @@ fn editing_keeps_the_stored_permissions() {
 
 #[test]
 fn ctrl_c_in_the_wizard_with_changes_asks_and_no_keeps_them() {
-    let mut m = list_model(rows());
-    press(&mut m, Key::ch('a'));
-    type_text(&mut m, "night");
+    let mut m = wizard_with_name(rows(), "night");
     assert!(press(&mut m, Key::ctrl('c')).is_empty());
     assert!(matches!(
         m.shared.overlays.last(),

@@ -87,6 +87,12 @@ impl<'e> Worker<'e> {
         }
     }
 
+    /// Begins the sign-in of "web"; returns it with its authorize URL.
+    fn web_prompt(&mut self) -> (ReqId, AuthorizePrompt) {
+        let id = self.sign_in("web");
+        (id, self.authorize_prompt(id))
+    }
+
     fn authorize_prompt(&mut self, id: ReqId) -> AuthorizePrompt {
         match self.update(id) {
             SignInUpdate::AuthorizeUrl(p) => p,
@@ -171,11 +177,13 @@ fn assert_adele_valid(done: &SignedIn, name: &str) {
     assert_eq!(health(&done.connectors, name), TokenHealth::Valid);
 }
 
-fn auth_code_entry(emu: &Emu) -> (ConnectorEntry, u16) {
+/// A worker on a vault holding the auth-code connector "web", and its redirect port.
+fn auth_code_worker(emu: &Emu) -> (Env, Worker<'_>, u16) {
     let port = free_port();
     let mut e = emu.connector("web", Grant::AuthCode, PUBLIC_APP);
     e.connector.redirect_port = port;
-    (e, port)
+    let (env, w) = started(emu, [e]);
+    (env, w, port)
 }
 
 fn ropc_entry(emu: &Emu, password: &str) -> ConnectorEntry {
@@ -188,11 +196,8 @@ fn ropc_entry(emu: &Emu, password: &str) -> ConnectorEntry {
 #[test]
 fn a_pasted_redirect_url_reaches_the_auth_code_sign_in_and_the_token_turns_valid() {
     let emu = Emu::start();
-    let (entry, port) = auth_code_entry(&emu);
-    let (env, mut w) = started(&emu, [entry]);
-
-    let id = w.sign_in("web");
-    let prompt = w.authorize_prompt(id);
+    let (env, mut w, port) = auth_code_worker(&emu);
+    let (id, prompt) = w.web_prompt();
     assert!(prompt.listening, "the listener is up");
     assert_eq!(prompt.port, port);
     assert_eq!(prompt.redirect_uri, format!("http://localhost:{port}/"));
@@ -207,10 +212,8 @@ fn a_pasted_redirect_url_reaches_the_auth_code_sign_in_and_the_token_turns_valid
 #[test]
 fn the_loopback_listener_answers_the_browser_when_nothing_is_pasted() {
     let emu = Emu::start();
-    let (_env, mut w) = started(&emu, [auth_code_entry(&emu).0]);
-
-    let id = w.sign_in("web");
-    let prompt = w.authorize_prompt(id);
+    let (_env, mut w, _) = auth_code_worker(&emu);
+    let (id, prompt) = w.web_prompt();
     let location = adele_in_browser(&emu, &prompt);
     let (status, _) = emu.follow(&location);
     assert_eq!(status, 200, "the listener took the browser's redirect");
@@ -221,12 +224,9 @@ fn the_loopback_listener_answers_the_browser_when_nothing_is_pasted() {
 #[test]
 fn a_taken_port_is_said_so_and_pasting_still_signs_in() {
     let emu = Emu::start();
-    let (entry, port) = auth_code_entry(&emu);
+    let (_env, mut w, port) = auth_code_worker(&emu);
     let _squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the port");
-    let (_env, mut w) = started(&emu, [entry]);
-
-    let id = w.sign_in("web");
-    let prompt = w.authorize_prompt(id);
+    let (id, prompt) = w.web_prompt();
     assert!(!prompt.listening, "nothing can listen on a taken port");
     w.paste(id, adele_in_browser(&emu, &prompt));
     assert!(w.finished(id).is_ok());
@@ -235,11 +235,8 @@ fn a_taken_port_is_said_so_and_pasting_still_signs_in() {
 #[test]
 fn cancelling_an_auth_code_sign_in_closes_its_listener() {
     let emu = Emu::start();
-    let (entry, port) = auth_code_entry(&emu);
-    let (env, mut w) = started(&emu, [entry]);
-
-    let id = w.sign_in("web");
-    let prompt = w.authorize_prompt(id);
+    let (env, mut w, port) = auth_code_worker(&emu);
+    let (id, prompt) = w.web_prompt();
     assert!(prompt.listening);
     assert!(
         std::net::TcpListener::bind(("127.0.0.1", port)).is_err(),
