@@ -133,9 +133,7 @@ fn permissions(size: (u16, u16)) -> Model {
     enter(&mut m);
     enter(&mut m);
     // Rows: fetch, read/write, send, shared mailboxes, profile, keep signed in.
-    for _ in 0..3 {
-        code(&mut m, KeyCode::Down);
-    }
+    press_down(&mut m, 3);
     press(&mut m, Key::ch(' '));
     code(&mut m, KeyCode::Tab);
     type_text(&mut m, "Calendars.Read");

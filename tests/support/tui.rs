@@ -3,8 +3,8 @@
 use graphmail::app::keymap::Keymap;
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::{
-    Clock, Cmd, ConnectorRow, Event, EventBody, Model, Msg, ReqId, Start, TokenFacts, UiError,
-    UiErrorKind, init, update,
+    Clock, Cmd, ConnectorRow, Event, EventBody, Model, Msg, ReqId, SignInUpdate, Start, TokenFacts,
+    UiError, UiErrorKind, init, update,
 };
 use graphmail::domain::permissions::Preset;
 use graphmail::domain::{Cloud, Connector, Grant};
@@ -146,6 +146,13 @@ pub fn code(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
     press(m, Key::new(code))
 }
 
+/// Down `times` times: the cursor of a list moves that many rows.
+pub fn press_down(m: &mut Model, times: usize) {
+    for _ in 0..times {
+        code(m, KeyCode::Down);
+    }
+}
+
 pub fn enter(m: &mut Model) -> Vec<Cmd> {
     code(m, KeyCode::Enter)
 }
@@ -158,6 +165,36 @@ pub fn type_text(m: &mut Model, text: &str) {
 
 pub fn reply(m: &mut Model, id: ReqId, body: EventBody) -> Vec<Cmd> {
     update(m, Msg::Worker(Event { id, body }))
+}
+
+/// Fails unless one of `lines` contains `part`; the failure lists them all.
+pub fn assert_any_contains(lines: &[String], part: &str) {
+    assert!(
+        lines.iter().any(|l| l.contains(part)),
+        "none contains {part:?}: {lines:#?}"
+    );
+}
+
+/// Fails unless a toast on the screen contains `part`.
+pub fn assert_toast(m: &Model, part: &str) {
+    let texts: Vec<&str> = m.shared.toasts.iter().map(|t| t.text.as_str()).collect();
+    assert!(
+        texts.iter().any(|t| t.contains(part)),
+        "no toast says {part:?}: {texts:?}"
+    );
+}
+
+/// The worker's `update` to sign-in `id` arrives.
+pub fn sign_in_step(m: &mut Model, id: ReqId, update: SignInUpdate) -> Vec<Cmd> {
+    reply(m, id, EventBody::SignIn(update))
+}
+
+/// For each text: Tab to the next field and type it (an empty text only moves on).
+pub fn fill_fields(m: &mut Model, texts: &[&str]) {
+    for text in texts {
+        code(m, KeyCode::Tab);
+        type_text(m, text);
+    }
 }
 
 pub fn render(m: &Model, w: u16, h: u16) -> Terminal<TestBackend> {

@@ -20,9 +20,7 @@ fn mailbox_of(index: usize) -> Model {
     let mut m = list_model(rows());
     m.shared.toasts.clear();
     m.shared.size = (120, 40);
-    for _ in 0..index {
-        code(&mut m, KeyCode::Down);
-    }
+    press_down(&mut m, index);
     for c in press(&mut m, Key::ch('o')) {
         match c {
             Cmd::LoadFolders { id, .. } => {

@@ -405,9 +405,7 @@ fn the_connector_table_keeps_names_and_marks_cut_tenants() {
         }
     }
     // The selected app-only connector: its tenant and target mailbox in the details.
-    for _ in 0..3 {
-        code(&mut m, KeyCode::Down);
-    }
+    press_down(&mut m, 3);
     let screen = list_at(&m, 80).join("\n");
     let details = &screen[screen.find(" ops-app ─").expect("details")..];
     assert!(details.contains("contoso.onmicrosoft.com"), "{details}");

@@ -18,9 +18,7 @@ fn signin(m: &Model) -> &graphmail::app::signin::SignInState {
 }
 
 fn start_sign_in(m: &mut Model, down: usize) -> ReqId {
-    for _ in 0..down {
-        code(m, KeyCode::Down);
-    }
+    press_down(m, down);
     sign_in_id(&press(m, Key::ch('s')))
 }
 
@@ -31,13 +29,8 @@ fn sign_in_id(cmds: &[Cmd]) -> ReqId {
     }
 }
 
-/// The worker's `update` to sign-in `id` arrives.
-fn step(m: &mut Model, id: ReqId, update: SignInUpdate) -> Vec<Cmd> {
-    reply(m, id, EventBody::SignIn(update))
-}
-
 fn finish(m: &mut Model, id: ReqId, result: Result<SignedIn, UiError>) -> Vec<Cmd> {
-    step(m, id, SignInUpdate::Finished(result))
+    sign_in_step(m, id, SignInUpdate::Finished(result))
 }
 
 /// Esc sends the cancel of sign-in `id` and goes back to the list.
@@ -73,7 +66,7 @@ fn device_code_sign_in_shows_the_code_copies_it_and_ends_signed_in() {
     let id = start_sign_in(&mut m, 1);
     assert_eq!(signin(&m).phase, Phase::Starting);
     assert!(m.animating(), "the spinner needs ticks");
-    step(&mut m, id, SignInUpdate::DeviceCode(device_prompt()));
+    sign_in_step(&mut m, id, SignInUpdate::DeviceCode(device_prompt()));
     assert!(matches!(signin(&m).phase, Phase::DeviceCode(_)));
     let cmds = press(&mut m, Key::ch('c'));
     assert!(matches!(cmds.as_slice(), [Cmd::Copy(c)] if c == "K7QX-PLMB"));
@@ -116,7 +109,7 @@ fn a_failed_sign_in_shows_the_decoded_error_and_retry_drops_the_old_reply() {
     let second = sign_in_id(&press(&mut m, Key::ch('r')));
     assert_ne!(first, second);
     // A late answer to the first attempt changes nothing.
-    step(&mut m, first, SignInUpdate::DeviceCode(device_prompt()));
+    sign_in_step(&mut m, first, SignInUpdate::DeviceCode(device_prompt()));
     assert!(!m.shared.changed, "stale reply dropped");
     assert_eq!(signin(&m).phase, Phase::Starting);
 }
@@ -125,7 +118,7 @@ fn a_failed_sign_in_shows_the_decoded_error_and_retry_drops_the_old_reply() {
 fn esc_cancels_a_waiting_sign_in_and_its_late_reply_is_dropped() {
     let mut m = list_model(rows());
     let id = start_sign_in(&mut m, 1);
-    step(&mut m, id, SignInUpdate::DeviceCode(device_prompt()));
+    sign_in_step(&mut m, id, SignInUpdate::DeviceCode(device_prompt()));
     assert_esc_cancels(&mut m, id);
     let before = m.shared.connectors.clone();
     let cmds = finish(
@@ -151,7 +144,7 @@ fn auth_code_sends_the_pasted_redirect_url_to_the_same_sign_in() {
         ssh_target: Some("admin@mail-gw".into()),
         ..authorize_prompt()
     };
-    step(&mut m, id, SignInUpdate::AuthorizeUrl(prompt));
+    sign_in_step(&mut m, id, SignInUpdate::AuthorizeUrl(prompt));
     update(
         &mut m,
         Msg::Paste("http://localhost:8400/?code=abc&state=xyz\n".into()),
@@ -168,7 +161,7 @@ fn paste_prompted(demo: bool) -> (Model, ReqId) {
     let mut m = list_model(rows());
     m.shared.demo = demo;
     let id = start_sign_in(&mut m, 0);
-    step(&mut m, id, SignInUpdate::AuthorizeUrl(authorize_prompt()));
+    sign_in_step(&mut m, id, SignInUpdate::AuthorizeUrl(authorize_prompt()));
     (m, id)
 }
 
@@ -218,7 +211,7 @@ fn a_prompt_for_another_sign_in_is_ignored() {
     let mut m = list_model(rows());
     let id = start_sign_in(&mut m, 1);
     let other = graphmail::app::ReqId(id.0 + 100);
-    step(&mut m, other, SignInUpdate::DeviceCode(device_prompt()));
+    sign_in_step(&mut m, other, SignInUpdate::DeviceCode(device_prompt()));
     assert!(!m.shared.changed);
     assert_eq!(signin(&m).phase, Phase::Starting);
 }

@@ -139,16 +139,16 @@ fn wizard_screens() {
     // Custom cloud: four steps right from global.
     code(&mut m, KeyCode::BackTab);
     code(&mut m, KeyCode::Left);
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "http://127.0.0.1:41234");
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "http://127.0.0.1:41234/v1.0");
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "8f2d1c3e-7a4b-4e9f-9c1d-2b3a4c5d6e7f");
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "a-client-secret");
+    fill_fields(
+        &mut m,
+        &[
+            "http://127.0.0.1:41234",
+            "http://127.0.0.1:41234/v1.0",
+            "8f2d1c3e-7a4b-4e9f-9c1d-2b3a4c5d6e7f",
+            "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            "a-client-secret",
+        ],
+    );
     snap("wizard_app_filled", &m);
     enter(&mut m);
     snap("wizard_grant_auth_code", &m);
@@ -180,17 +180,18 @@ fn picker_error_and_client_credentials() {
     let mut m = wizard_model();
     type_text(&mut m, "ops2");
     enter(&mut m);
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "contoso.onmicrosoft.com");
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    fill_fields(
+        &mut m,
+        &[
+            "contoso.onmicrosoft.com",
+            "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        ],
+    );
     enter(&mut m);
     enter(&mut m);
     // Untick the defaults: fetch (row 0), send (row 2), keep signed in (row 5).
     for down in [0, 2, 3] {
-        for _ in 0..down {
-            code(&mut m, KeyCode::Down);
-        }
+        press_down(&mut m, down);
         press(&mut m, Key::ch(' '));
     }
     enter(&mut m);
@@ -205,32 +206,41 @@ fn picker_error_and_client_credentials() {
 
 fn sign_in_model(down: usize) -> (Model, graphmail::app::ReqId) {
     let mut m = list_without_toasts(rows());
-    for _ in 0..down {
-        code(&mut m, KeyCode::Down);
-    }
+    press_down(&mut m, down);
     let id = press(&mut m, Key::ch('s'))[0].id().unwrap();
     (m, id)
+}
+
+/// The authorize URL of an auth-code sign-in, listened for on port 8400 or not.
+fn authorize_url(url: &str, listening: bool, ssh_target: Option<&str>) -> SignInUpdate {
+    SignInUpdate::AuthorizeUrl(AuthorizePrompt {
+        url: url.into(),
+        redirect_uri: "http://localhost:8400/".into(),
+        port: 8400,
+        listening,
+        ssh_target: ssh_target.map(Into::into),
+    })
 }
 
 #[test]
 fn sign_in_screens() {
     let (mut m, id) = sign_in_model(1);
     snap("signin_starting", &m);
-    reply(
+    sign_in_step(
         &mut m,
         id,
-        EventBody::SignIn(SignInUpdate::DeviceCode(DeviceCodePrompt {
+        SignInUpdate::DeviceCode(DeviceCodePrompt {
             verification_uri: "https://microsoft.com/devicelogin".into(),
             user_code: "K7QXPLMB".into(),
             message: "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code K7QXPLMB to authenticate.".into(),
             expires_at: NOW + 872,
-        })),
+        }),
     );
     snap("signin_device_code", &m);
-    reply(
+    sign_in_step(
         &mut m,
         id,
-        EventBody::SignIn(SignInUpdate::Finished(Ok(SignedIn {
+        SignInUpdate::Finished(Ok(SignedIn {
             user: Some("alerts@contoso.com".into()),
             scopes: vec![
                 "Mail.Read".into(),
@@ -239,46 +249,31 @@ fn sign_in_screens() {
             ],
             expires_at: Some(NOW + 3599),
             connectors: rows(),
-        }))),
+        })),
     );
     m.shared.toasts.clear();
     snap("signin_done", &m);
 
     let (mut m, id) = sign_in_model(0);
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::AuthorizeUrl(AuthorizePrompt {
-            url: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F&scope=https%3A%2F%2Fgraph.microsoft.com%2FMail.Read%20offline_access&state=Zm9vYmFy&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256".into(),
-            redirect_uri: "http://localhost:8400/".into(),
-            port: 8400,
-            listening: true,
-            ssh_target: Some("admin@mail-gw.contoso.com".into()),
-        })),
+    let url = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555&response_type=code";
+    let full = format!(
+        "{url}&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F&scope=https%3A%2F%2Fgraph.microsoft.com%2FMail.Read%20offline_access&state=Zm9vYmFy&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
     );
+    let over_ssh = authorize_url(&full, true, Some("admin@mail-gw.contoso.com"));
+    sign_in_step(&mut m, id, over_ssh);
     snap("signin_auth_code", &m);
     let (mut taken, taken_id) = sign_in_model(0);
-    reply(
-        &mut taken,
-        taken_id,
-        EventBody::SignIn(SignInUpdate::AuthorizeUrl(AuthorizePrompt {
-            url: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555&response_type=code".into(),
-            redirect_uri: "http://localhost:8400/".into(),
-            port: 8400,
-            listening: false,
-            ssh_target: None,
-        })),
-    );
+    sign_in_step(&mut taken, taken_id, authorize_url(url, false, None));
     snap("signin_auth_code_port_taken", &taken);
-    reply(
+    sign_in_step(
         &mut m,
         id,
-        EventBody::SignIn(SignInUpdate::Finished(Err(UiError {
+        SignInUpdate::Finished(Err(UiError {
             kind: UiErrorKind::Identity,
             message: "The redirect URI http://localhost:8400/ is not registered for the app.".into(),
             fix: Some("add http://localhost:8400/ in Azure portal → Microsoft Entra ID → App registrations → the app with client ID 11111111-2222-3333-4444-555555555555 → Authentication → Add a platform → Mobile and desktop applications".into()),
             detail: Some("AADSTS50011 (trace id 4c1e…, correlation id 77ab…)".into()),
-        }))),
+        })),
     );
     snap("signin_error", &m);
 }

@@ -19,6 +19,14 @@ fn wizard(m: &Model) -> &graphmail::app::wizard::WizardState {
     }
 }
 
+/// The wizard editing the connector `down` rows below the first of the list.
+fn editing_row(down: usize) -> Model {
+    let mut m = list_model(rows());
+    press_down(&mut m, down);
+    press(&mut m, Key::ch('e'));
+    m
+}
+
 /// The problem the wizard shows beside `field`; fails when it shows none.
 fn problem(m: &Model, field: Field) -> &str {
     wizard(m)
@@ -39,10 +47,8 @@ fn wizard_at_grant(name: &str) -> Model {
 fn wizard_at_grant_in(rows: Vec<ConnectorRow>, name: &str, tenant: &str) -> Model {
     let mut m = wizard_with_name(rows, name);
     enter(&mut m);
-    tab(&mut m); // cloud → tenant
-    type_text(&mut m, tenant);
-    tab(&mut m);
-    type_text(&mut m, "11111111-2222-3333-4444-555555555555");
+    // Past the cloud to the tenant, then the client ID.
+    fill_fields(&mut m, &[tenant, "11111111-2222-3333-4444-555555555555"]);
     enter(&mut m);
     assert_eq!(wizard(&m).step, Step::Grant);
     m
@@ -113,14 +119,7 @@ fn ropc_asks_for_username_and_password_and_its_tenant_rule_is_checked_at_review(
     type_text(&mut m, "s3cret-Passw0rd");
     enter(&mut m);
     assert_eq!(wizard(&m).step, Step::Permissions);
-    assert!(
-        wizard(&m)
-            .picker
-            .summary
-            .warnings
-            .iter()
-            .any(|w| w.contains("ROPC")),
-    );
+    assert_any_contains(&wizard(&m).picker.summary.warnings, "ROPC");
     enter(&mut m);
     assert_eq!(wizard(&m).step, Step::Review);
     // Saving is refused: "common" does not work with ROPC; the wizard goes back to the tenant.
@@ -225,12 +224,7 @@ fn saving_sends_the_connector_and_returns_to_the_list_with_it_selected() {
         Screen::Connectors(s) => assert_eq!(s.selected, 5),
         other => panic!("{other:?}"),
     }
-    assert!(
-        m.shared
-            .toasts
-            .iter()
-            .any(|t| t.text.contains("Saved zeta"))
-    );
+    assert_toast(&m, "Saved zeta");
 }
 
 #[test]
@@ -280,11 +274,7 @@ fn a_typed_secret_never_shows_in_debug_output() {
 
 #[test]
 fn editing_opens_the_same_wizard_filled_in() {
-    let mut m = list_model(rows());
-    for _ in 0..3 {
-        code(&mut m, KeyCode::Down);
-    }
-    press(&mut m, Key::ch('e'));
+    let m = editing_row(3);
     let w = wizard(&m);
     assert_eq!(w.editing.as_deref(), Some("ops-app"));
     assert_eq!(w.name.value(), "ops-app");
@@ -324,13 +314,7 @@ fn the_picker_summary_changes_with_every_toggle_and_keystroke() {
     let partial = wizard(&m).picker.summary.scope_string.clone();
     assert!(partial.contains("Calendars.Rea"));
     let typo = &wizard(&m).picker.summary;
-    assert!(
-        typo.warnings
-            .iter()
-            .any(|w| w.contains("did you mean Calendars.Read?")),
-        "{:?}",
-        typo.warnings
-    );
+    assert_any_contains(&typo.warnings, "did you mean Calendars.Read?");
     press(&mut m, Key::ch('d'));
     let s = &wizard(&m).picker.summary;
     assert!(s.scope_string.contains("Calendars.Read"));
@@ -549,11 +533,7 @@ fn client_credentials_does_not_tick_keep_signed_in_by_default() {
 #[test]
 fn editing_keeps_the_stored_permissions() {
     use graphmail::domain::permissions::Preset;
-    let mut m = list_model(rows());
-    for _ in 0..3 {
-        code(&mut m, KeyCode::Down);
-    }
-    press(&mut m, Key::ch('e'));
+    let m = editing_row(3);
     assert_eq!(wizard(&m).grant, Grant::ClientCredentials);
     assert_eq!(
         wizard(&m).picker.checked,

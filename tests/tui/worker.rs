@@ -100,11 +100,14 @@ impl<'e> Worker<'e> {
         }
     }
 
-    fn device_prompt(&mut self, id: ReqId) -> DeviceCodePrompt {
-        match self.update(id) {
+    /// Begins the sign-in of `name`; returns it with its device code.
+    fn device_code_of(&mut self, name: &str) -> (ReqId, DeviceCodePrompt) {
+        let id = self.sign_in(name);
+        let prompt = match self.update(id) {
             SignInUpdate::DeviceCode(p) => p,
             other => panic!("expected a device code: {other:?}"),
-        }
+        };
+        (id, prompt)
     }
 
     /// Sends the redirect URL the browser was sent to, as if pasted.
@@ -117,8 +120,7 @@ impl<'e> Worker<'e> {
 
     /// Signs `name` in with a device code that Adele approves.
     fn device_code_sign_in(&mut self, name: &str) -> Result<SignedIn, UiError> {
-        let id = self.sign_in(name);
-        let prompt = self.device_prompt(id);
+        let (id, prompt) = self.device_code_of(name);
         self.emu.approve_device(&prompt.user_code, ADELE);
         self.finished(id)
     }
@@ -261,9 +263,7 @@ fn cancelling_an_auth_code_sign_in_closes_its_listener() {
 fn a_device_code_is_shown_with_its_countdown_and_signs_in_once_approved() {
     let emu = Emu::start();
     let (_env, mut w) = started(&emu, [emu.connector("dev", Grant::DeviceCode, PUBLIC_APP)]);
-
-    let id = w.sign_in("dev");
-    let prompt = w.device_prompt(id);
+    let (id, prompt) = w.device_code_of("dev");
     let left = prompt.expires_at - now();
     assert!(
         (60..=120).contains(&left),
@@ -279,9 +279,7 @@ fn a_device_code_is_shown_with_its_countdown_and_signs_in_once_approved() {
 fn a_declined_device_code_ends_with_the_decoded_reason() {
     let emu = Emu::start();
     let (env, mut w) = started(&emu, [emu.connector("dev", Grant::DeviceCode, PUBLIC_APP)]);
-
-    let id = w.sign_in("dev");
-    let prompt = w.device_prompt(id);
+    let (id, prompt) = w.device_code_of("dev");
     emu.decline_device(&prompt.user_code);
     let err = w.finished(id).expect_err("declined");
     assert_eq!(err.kind, UiErrorKind::Identity);
