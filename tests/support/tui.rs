@@ -3,8 +3,8 @@
 use graphmail::app::keymap::Keymap;
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::{
-    Clock, Cmd, ConnectorRow, Event, EventBody, Model, Msg, ReqId, SignInUpdate, Start, TokenFacts,
-    UiError, UiErrorKind, init, update,
+    Clock, Cmd, ConnectorRow, Event, EventBody, Model, Msg, ReqId, Screen, SignInUpdate, Start,
+    TokenFacts, UiError, UiErrorKind, init, update,
 };
 use graphmail::domain::permissions::Preset;
 use graphmail::domain::{Cloud, Connector, Grant};
@@ -132,10 +132,42 @@ pub fn wizard_with_name(rows: Vec<ConnectorRow>, name: &str) -> Model {
     m
 }
 
+/// A refusal by the identity platform, as the worker decodes it.
+pub fn identity_error(message: &str, fix: &str, detail: &str) -> UiError {
+    UiError {
+        detail: Some(detail.into()),
+        ..UiError::new(UiErrorKind::Identity, message).with_fix(fix)
+    }
+}
+
 /// The answer to an unlock with the wrong passphrase.
 pub fn wrong_passphrase(m: &mut Model, id: ReqId) -> Vec<Cmd> {
     let refused = UiError::new(UiErrorKind::WrongPassphrase, "the passphrase is wrong");
     reply(m, id, EventBody::Unlocked(Err(refused)))
+}
+
+/// The wizard the screen shows; fails on any other screen.
+pub fn wizard(m: &Model) -> &graphmail::app::wizard::WizardState {
+    match &m.screen {
+        Screen::Wizard(w) => w,
+        other => panic!("expected the wizard, got {other:?}"),
+    }
+}
+
+/// The message being written; fails on any other screen.
+pub fn compose(m: &Model) -> &graphmail::app::compose::ComposeState {
+    match &m.screen {
+        Screen::Compose(s) => s,
+        other => panic!("expected compose, got {other:?}"),
+    }
+}
+
+/// Fails unless the screen is the connector list with row `selected` selected.
+pub fn assert_list_selected(m: &Model, selected: usize) {
+    match &m.screen {
+        Screen::Connectors(s) => assert_eq!(s.selected, selected),
+        other => panic!("expected the connector list, got {other:?}"),
+    }
 }
 
 pub fn press(m: &mut Model, key: Key) -> Vec<Cmd> {

@@ -5,14 +5,7 @@
 use crate::support::tui::*;
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::overlay::Overlay;
-use graphmail::app::{Cmd, EventBody, Model, Screen, UiError, UiErrorKind};
-
-fn compose_of(m: &Model) -> &graphmail::app::compose::ComposeState {
-    match &m.screen {
-        Screen::Compose(s) => s,
-        other => panic!("expected compose, got {other:?}"),
-    }
-}
+use graphmail::app::{Cmd, EventBody, Model, UiError, UiErrorKind};
 
 /// The mailbox of `rows()[index]`, with folders and three messages loaded.
 fn mailbox_of(index: usize) -> Model {
@@ -56,7 +49,7 @@ fn ctrl_c_with_a_draft_asks_first_and_a_second_ctrl_c_quits() {
     ));
     code(&mut m, KeyCode::Esc);
     assert!(m.shared.overlays.is_empty());
-    assert_eq!(compose_of(&m).to.value(), "megan@contoso.com", "kept");
+    assert_eq!(compose(&m).to.value(), "megan@contoso.com", "kept");
     assert!(!m.shared.quitting);
 
     press(&mut m, Key::ctrl('c'));
@@ -96,7 +89,7 @@ fn ctrl_c_over_the_help_still_asks_before_dropping_the_draft() {
     // Keep editing: back to the help over the draft, nothing lost.
     code(&mut m, KeyCode::Esc);
     assert!(matches!(m.shared.overlays.last(), Some(Overlay::Help(_))));
-    assert_eq!(compose_of(&m).to.value(), "megan@contoso.com");
+    assert_eq!(compose(&m).to.value(), "megan@contoso.com");
     assert!(!m.shared.quitting);
     // Asked twice, it quits.
     press(&mut m, Key::ctrl('c'));
@@ -118,7 +111,7 @@ fn reply_all_names_whom_graph_sends_it_to_and_never_the_mailbox_itself() {
     ];
     crate::support::tui_mailbox::open_selected(&mut m, view.clone());
     press(&mut m, Key::ch('A'));
-    let c = compose_of(&m);
+    let c = compose(&m);
     assert_eq!(c.to.value(), "megan@contoso.com, lee@contoso.com");
     assert_eq!(c.cc.value(), "grady@contoso.com");
     let text = screen_text(&m, 120, 40);
@@ -136,8 +129,8 @@ fn reply_all_names_whom_graph_sends_it_to_and_never_the_mailbox_itself() {
     view.reply_to = vec![person("helpdesk@contoso.com")];
     crate::support::tui_mailbox::open_selected(&mut m, view);
     press(&mut m, Key::ch('R'));
-    assert_eq!(compose_of(&m).to.value(), "helpdesk@contoso.com");
-    assert_eq!(compose_of(&m).cc.value(), "");
+    assert_eq!(compose(&m).to.value(), "helpdesk@contoso.com");
+    assert_eq!(compose(&m).cc.value(), "");
 }
 
 #[test]
@@ -154,7 +147,7 @@ fn reply_and_forward_say_what_happens_and_show_tab_only_where_it_moves() {
     assert!(text.contains("Tab field"), "To and the text: {text}");
     code(&mut m, KeyCode::Tab);
     assert_eq!(
-        compose_of(&m).focus,
+        compose(&m).focus,
         graphmail::app::compose::ComposeField::Body
     );
 
@@ -176,7 +169,7 @@ fn a_missing_attachment_is_said_at_once_and_any_chosen_file_can_be_removed() {
     use graphmail::app::compose::{AttachmentFile, ComposeField};
     let mut m = mailbox_of(0);
     press(&mut m, Key::ch('c'));
-    while compose_of(&m).focus != ComposeField::Attachments {
+    while compose(&m).focus != ComposeField::Attachments {
         code(&mut m, KeyCode::Tab);
     }
     let add = |m: &mut Model, path: &str, answer: Result<u64, &str>| {
@@ -201,7 +194,7 @@ fn a_missing_attachment_is_said_at_once_and_any_chosen_file_can_be_removed() {
         "/srv/nope.txt",
         Err("There is no file /srv/nope.txt."),
     );
-    let c = compose_of(&m);
+    let c = compose(&m);
     assert!(c.attachments.is_empty());
     assert_eq!(
         c.attach_field.value(),
@@ -221,9 +214,9 @@ fn a_missing_attachment_is_said_at_once_and_any_chosen_file_can_be_removed() {
     assert!(text.contains("b.log  48 KB"), "{text}");
     code(&mut m, KeyCode::Up);
     code(&mut m, KeyCode::Up);
-    assert_eq!(compose_of(&m).attach_sel, Some(1));
+    assert_eq!(compose(&m).attach_sel, Some(1));
     code(&mut m, KeyCode::Delete);
-    let paths: Vec<&str> = compose_of(&m)
+    let paths: Vec<&str> = compose(&m)
         .attachments
         .iter()
         .map(|a| a.path.as_str())

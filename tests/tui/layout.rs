@@ -272,13 +272,6 @@ fn message_at(text: &str, marker: &str, blank: usize) -> String {
     collapse(&out)
 }
 
-fn wizard(m: &Model) -> &graphmail::app::wizard::WizardState {
-    match &m.screen {
-        Screen::Wizard(w) => w,
-        other => panic!("expected the wizard, got {other:?}"),
-    }
-}
-
 /// The wizard's app registration step with `tenant` and `client_id` typed and Enter pressed.
 fn wizard_with_ids(tenant: &str, client_id: &str) -> Model {
     let mut m = list_model(rows());

@@ -3,20 +3,13 @@
 
 use crate::support::tui::*;
 use crate::support::tui_mailbox::*;
-use graphmail::app::compose::{ComposeField, ComposeState};
+use graphmail::app::compose::ComposeField;
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::mailbox::{PAGE_SIZE, list_height};
 use graphmail::app::overlay::Overlay;
 use graphmail::app::{
     Cmd, ComposeKind, EventBody, MailAction, MailOutcome, Model, Screen, UiError, UiErrorKind,
 };
-
-fn compose(m: &Model) -> &ComposeState {
-    match &m.screen {
-        Screen::Compose(s) => s,
-        other => panic!("expected compose, got {other:?}"),
-    }
-}
 
 fn more_id(cmds: &[Cmd]) -> Option<graphmail::app::ReqId> {
     cmds.iter().find_map(|c| match c {

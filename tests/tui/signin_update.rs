@@ -88,22 +88,18 @@ fn device_code_sign_in_shows_the_code_copies_it_and_ends_signed_in() {
         TokenHealth::Valid
     );
     enter(&mut m);
-    match &m.screen {
-        Screen::Connectors(s) => assert_eq!(s.selected, 1),
-        other => panic!("{other:?}"),
-    }
+    assert_list_selected(&m, 1);
 }
 
 #[test]
 fn a_failed_sign_in_shows_the_decoded_error_and_retry_drops_the_old_reply() {
     let mut m = list_model(rows());
     let first = start_sign_in(&mut m, 0);
-    let err = UiError {
-        kind: UiErrorKind::Identity,
-        message: "The redirect URI http://localhost:8400/ is not registered for the app.".into(),
-        fix: Some("add http://localhost:8400/ in Azure portal → Authentication".into()),
-        detail: Some("AADSTS50011 (trace id t-1)".into()),
-    };
+    let err = identity_error(
+        "The redirect URI http://localhost:8400/ is not registered for the app.",
+        "add http://localhost:8400/ in Azure portal → Authentication",
+        "AADSTS50011 (trace id t-1)",
+    );
     finish(&mut m, first, Err(err.clone()));
     assert_eq!(signin(&m).phase, Phase::Failed(err));
     let second = sign_in_id(&press(&mut m, Key::ch('r')));

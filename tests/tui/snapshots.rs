@@ -57,12 +57,11 @@ fn connector_list_screens() {
     reply(
         &mut m,
         id,
-        EventBody::Tested(Err(UiError {
-            kind: UiErrorKind::Identity,
-            message: "The client secret is wrong or expired.".into(),
-            fix: Some("create a new client secret in Azure portal → Microsoft Entra ID → App registrations → Certificates & secrets, and store its Value with `graphmail connector edit alerts --client-secret-file F`".into()),
-            detail: Some("AADSTS7000215 (trace id 0b3c…, correlation id 9f2e…)".into()),
-        })),
+        EventBody::Tested(Err(identity_error(
+            "The client secret is wrong or expired.",
+            "create a new client secret in Azure portal → Microsoft Entra ID → App registrations → Certificates & secrets, and store its Value with `graphmail connector edit alerts --client-secret-file F`",
+            "AADSTS7000215 (trace id 0b3c…, correlation id 9f2e…)",
+        ))),
     );
     snap("list_error", &m);
 
@@ -268,12 +267,11 @@ fn sign_in_screens() {
     sign_in_step(
         &mut m,
         id,
-        SignInUpdate::Finished(Err(UiError {
-            kind: UiErrorKind::Identity,
-            message: "The redirect URI http://localhost:8400/ is not registered for the app.".into(),
-            fix: Some("add http://localhost:8400/ in Azure portal → Microsoft Entra ID → App registrations → the app with client ID 11111111-2222-3333-4444-555555555555 → Authentication → Add a platform → Mobile and desktop applications".into()),
-            detail: Some("AADSTS50011 (trace id 4c1e…, correlation id 77ab…)".into()),
-        })),
+        SignInUpdate::Finished(Err(identity_error(
+            "The redirect URI http://localhost:8400/ is not registered for the app.",
+            "add http://localhost:8400/ in Azure portal → Microsoft Entra ID → App registrations → the app with client ID 11111111-2222-3333-4444-555555555555 → Authentication → Add a platform → Mobile and desktop applications",
+            "AADSTS50011 (trace id 4c1e…, correlation id 77ab…)",
+        ))),
     );
     snap("signin_error", &m);
 }

@@ -12,13 +12,6 @@ use graphmail::app::{
 };
 use graphmail::domain::Grant;
 
-fn wizard(m: &Model) -> &graphmail::app::wizard::WizardState {
-    match &m.screen {
-        Screen::Wizard(w) => w,
-        other => panic!("expected the wizard, got {other:?}"),
-    }
-}
-
 /// The wizard editing the connector `down` rows below the first of the list.
 fn editing_row(down: usize) -> Model {
     let mut m = list_model(rows());
@@ -220,10 +213,7 @@ fn saving_sends_the_connector_and_returns_to_the_list_with_it_selected() {
     let mut saved = rows();
     saved.push(row("zeta", Grant::AuthCode, TokenFacts::default()));
     reply(&mut m, id, EventBody::Saved(Ok(saved)));
-    match &m.screen {
-        Screen::Connectors(s) => assert_eq!(s.selected, 5),
-        other => panic!("{other:?}"),
-    }
+    assert_list_selected(&m, 5);
     assert_toast(&m, "Saved zeta");
 }
 
