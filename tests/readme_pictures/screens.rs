@@ -2,12 +2,12 @@
 
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::{
-    AttachmentRow, DeviceCodePrompt, EventBody, FolderItem, Importance, MessagePage, MessageRow,
-    MessageView, Model, Person, SignInUpdate,
+    AttachmentRow, DeviceCodePrompt, FolderItem, Importance, MessagePage, MessageRow, MessageView,
+    Model, Person, SignInUpdate,
 };
 
 use crate::support::tui::*;
-use crate::support::tui_mailbox::{folder, open_mailbox, open_selected};
+use crate::support::tui_mailbox::{compose_new, folder, mailbox_with, open_selected};
 
 /// One picture: its file name under `assets/readme/`, its title, text the screen must show
 /// (so a changed key or flow cannot silently draw the wrong screen), and the model drawn.
@@ -120,10 +120,13 @@ fn wizard(size: (u16, u16)) -> Model {
     press(&mut m, Key::ch('a'));
     type_text(&mut m, "support-mailbox");
     enter(&mut m);
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "contoso.onmicrosoft.com");
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    fill_fields(
+        &mut m,
+        &[
+            "contoso.onmicrosoft.com",
+            "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        ],
+    );
     m
 }
 
@@ -147,18 +150,15 @@ fn device_code(size: (u16, u16)) -> Model {
     let id = press(&mut m, Key::ch('s'))[0]
         .id()
         .expect("sign-in has an id");
-    reply(
-        &mut m,
-        id,
-        EventBody::SignIn(SignInUpdate::DeviceCode(DeviceCodePrompt {
-            verification_uri: "https://microsoft.com/devicelogin".into(),
-            user_code: "K7QXPLMB".into(),
-            message: "To sign in, use a web browser to open the page \
-                      https://microsoft.com/devicelogin and enter the code K7QXPLMB."
-                .into(),
-            expires_at: NOW + 872,
-        })),
-    );
+    let prompt = DeviceCodePrompt {
+        verification_uri: "https://microsoft.com/devicelogin".into(),
+        user_code: "K7QXPLMB".into(),
+        message: "To sign in, use a web browser to open the page \
+                  https://microsoft.com/devicelogin and enter the code K7QXPLMB."
+            .into(),
+        expires_at: NOW + 872,
+    };
+    sign_in_step(&mut m, id, SignInUpdate::DeviceCode(prompt));
     m
 }
 
@@ -274,9 +274,7 @@ fn person(name: &str, address: &str) -> Person {
 
 /// The mailbox: folders, the Inbox, and an HTML message with an attachment in the preview.
 fn mailbox(size: (u16, u16)) -> Model {
-    let (mut m, f, l) = open_mailbox(size);
-    reply(&mut m, f, EventBody::Folders(Ok(folders())));
-    reply(&mut m, l, EventBody::Messages(Ok(inbox())));
+    let mut m = mailbox_with(size, folders(), inbox());
     code(&mut m, KeyCode::Down);
     let view = MessageView {
         id: "m1".into(),
@@ -301,18 +299,14 @@ fn mailbox(size: (u16, u16)) -> Model {
 
 /// A new message being written, over the mailbox.
 fn compose(size: (u16, u16)) -> Model {
-    let (mut m, f, l) = open_mailbox(size);
-    reply(&mut m, f, EventBody::Folders(Ok(folders())));
-    reply(&mut m, l, EventBody::Messages(Ok(inbox())));
-    press(&mut m, Key::ch('c'));
-    type_text(&mut m, "alex@contoso.com");
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "it@contoso.com");
-    code(&mut m, KeyCode::Tab);
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "Disk alert on srv-db01");
-    code(&mut m, KeyCode::Tab);
-    type_text(&mut m, "Hi Alex,");
+    let mut m = mailbox_with(size, folders(), inbox());
+    compose_new(
+        &mut m,
+        "alex@contoso.com",
+        "it@contoso.com",
+        "Disk alert on srv-db01",
+        "Hi Alex,",
+    );
     enter(&mut m);
     enter(&mut m);
     type_text(

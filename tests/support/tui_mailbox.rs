@@ -103,11 +103,49 @@ pub fn open_mailbox(size: (u16, u16)) -> (Model, ReqId, ReqId) {
     )
 }
 
+/// The mailbox `size` opened, with `folders` and the first `page` answered.
+pub fn mailbox_with(size: (u16, u16), folders: Vec<FolderItem>, page: MessagePage) -> Model {
+    let (mut m, f, l) = open_mailbox(size);
+    reply(&mut m, f, EventBody::Folders(Ok(folders)));
+    listed(&mut m, l, page);
+    m
+}
+
+/// The listing `id` answers with `page`.
+pub fn listed(m: &mut Model, id: ReqId, page: MessagePage) -> Vec<Cmd> {
+    reply(m, id, EventBody::Messages(Ok(page)))
+}
+
+/// `/`, then `query` typed into the search prompt.
+pub fn type_search(m: &mut Model, query: &str) {
+    press(m, Key::ch('/'));
+    type_text(m, query);
+}
+
+/// Searches the open folder for `query`; returns what the search asks of the worker.
+pub fn search(m: &mut Model, query: &str) -> Vec<Cmd> {
+    type_search(m, query);
+    enter(m)
+}
+
+/// A new message to `to`, with `cc` (may be empty), `subject` and the start of its `body`.
+pub fn compose_new(m: &mut Model, to: &str, cc: &str, subject: &str, body: &str) {
+    press(m, Key::ch('c'));
+    assert_eq!(
+        compose(m).focus,
+        graphmail::app::compose::ComposeField::To,
+        "a new message starts at To"
+    );
+    type_text(m, to);
+    // Cc, Bcc (left empty), subject, body.
+    fill_fields(m, &[cc, "", subject, body]);
+}
+
 /// A mailbox with folders and the first page (`n` rows, `more` to follow) loaded.
 pub fn loaded_mailbox(size: (u16, u16), n: usize, more: bool) -> (Model, ReqId) {
     let (mut m, f, l) = open_mailbox(size);
     reply(&mut m, f, EventBody::Folders(Ok(folders())));
-    reply(&mut m, l, EventBody::Messages(Ok(page(0, n, more))));
+    listed(&mut m, l, page(0, n, more));
     (m, l)
 }
 

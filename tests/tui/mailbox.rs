@@ -54,7 +54,7 @@ fn the_next_page_is_fetched_ahead_of_the_scroll_once() {
     let paging = mailbox(&m).paging.expect("paging ahead");
     // Moving further asks for nothing more while that page is on its way.
     assert!(more_id(&code(&mut m, KeyCode::Down)).is_none());
-    reply(&mut m, paging, EventBody::Messages(Ok(page(50, 50, true))));
+    listed(&mut m, paging, page(50, 50, true));
     assert_eq!(mailbox(&m).rows.len(), 100);
     assert!(
         mailbox(&m).paging.is_none(),
@@ -74,7 +74,7 @@ fn the_next_page_is_fetched_ahead_of_the_scroll_once() {
         Some(l) => assert_eq!(*l, listing),
         None => panic!("listing kept"),
     }
-    reply(&mut m, id, EventBody::Messages(Ok(page(100, 10, false))));
+    listed(&mut m, id, page(100, 10, false));
     assert_eq!(mailbox(&m).rows.len(), 110);
     assert!(!mailbox(&m).more);
     code(&mut m, KeyCode::End);
@@ -89,9 +89,7 @@ fn the_next_page_is_fetched_ahead_of_the_scroll_once() {
 fn replies_for_an_old_listing_or_message_are_dropped() {
     let (mut m, old_listing) = loaded_mailbox((120, 40), 20, false);
     // A search starts a new listing; a late page of the old one must not mix in.
-    press(&mut m, Key::ch('/'));
-    type_text(&mut m, "report");
-    let cmds = code(&mut m, KeyCode::Enter);
+    let cmds = search(&mut m, "report");
     let new_listing = match cmds.as_slice() {
         [Cmd::ListMessages { id, query, .. }] => {
             assert_eq!(query.search.as_deref(), Some("report"));
@@ -99,18 +97,10 @@ fn replies_for_an_old_listing_or_message_are_dropped() {
         }
         other => panic!("{other:?}"),
     };
-    reply(
-        &mut m,
-        old_listing,
-        EventBody::Messages(Ok(page(500, 5, false))),
-    );
+    listed(&mut m, old_listing, page(500, 5, false));
     assert!(mailbox(&m).rows.is_empty(), "the old page was dropped");
     assert!(!m.shared.changed, "and nothing was redrawn for it");
-    reply(
-        &mut m,
-        new_listing,
-        EventBody::Messages(Ok(page(0, 2, false))),
-    );
+    listed(&mut m, new_listing, page(0, 2, false));
     assert_eq!(mailbox(&m).rows.len(), 2);
     // Open message 0, then 1 before 0's reply: 0's late reply is dropped.
     let first = code(&mut m, KeyCode::Enter);
@@ -141,9 +131,7 @@ fn replies_for_an_old_listing_or_message_are_dropped() {
 #[test]
 fn search_lists_the_results_and_esc_shows_the_folder_again() {
     let (mut m, _) = loaded_mailbox((80, 24), 20, false);
-    press(&mut m, Key::ch('/'));
-    type_text(&mut m, "from:adele");
-    let cmds = code(&mut m, KeyCode::Enter);
+    let cmds = search(&mut m, "from:adele");
     assert!(matches!(
         cmds.as_slice(),
         [Cmd::ListMessages { query, .. }]
@@ -297,13 +285,12 @@ fn opening_an_unread_message_marks_it_read() {
 
 fn new_draft() -> Model {
     let (mut m, _) = loaded_mailbox((120, 40), 3, false);
-    press(&mut m, Key::ch('c'));
-    assert_eq!(compose(&m).focus, ComposeField::To);
-    type_text(&mut m, "megan.bowen@contoso-demo.onmicrosoft.com");
-    // Past Cc and Bcc to the subject, then the body.
-    fill_fields(
+    compose_new(
         &mut m,
-        &["", "", "Disk alert", "The disk on srv01 is full."],
+        "megan.bowen@contoso-demo.onmicrosoft.com",
+        "",
+        "Disk alert",
+        "The disk on srv01 is full.",
     );
     code(&mut m, KeyCode::Enter);
     type_text(&mut m, "Ana");
@@ -490,7 +477,7 @@ fn a_page_that_starts_earlier_than_needed_lists_no_message_twice() {
     let (mut m, _) = loaded_mailbox((120, 40), 50, true);
     let paging = mailbox(&m).paging.expect("paging ahead");
     // Asked for two earlier (two messages left the list meanwhile): it repeats m48 and m49.
-    reply(&mut m, paging, EventBody::Messages(Ok(page(48, 50, false))));
+    listed(&mut m, paging, page(48, 50, false));
     let ids: Vec<&str> = mailbox(&m).rows.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids.len(), 98, "m0..m97, each once");
     let mut unique = ids.clone();

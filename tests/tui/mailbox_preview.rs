@@ -41,6 +41,22 @@ fn screen_rows(m: &Model, w: u16, h: u16) -> Vec<String> {
     screen_text(m, w, h).lines().map(str::to_string).collect()
 }
 
+/// A mailbox at 80×24 with a message whose body wraps, open in the preview.
+fn wrapping_message_open() -> Model {
+    let (mut m, _) = loaded_mailbox((80, 24), 5, false);
+    open_selected(
+        &mut m,
+        view_of("m0", "Quarterly access review", &wrapping_body()),
+    );
+    m
+}
+
+fn page_down(m: &mut Model, times: usize) {
+    for _ in 0..times {
+        code(m, KeyCode::PageDown);
+    }
+}
+
 /// Presses `key` until the model stops changing the preview's scroll.
 fn scroll_to_the_end(m: &mut Model, key: KeyCode) {
     loop {
@@ -54,15 +70,9 @@ fn scroll_to_the_end(m: &mut Model, key: KeyCode) {
 
 #[test]
 fn page_down_reaches_the_last_line_of_a_wrapping_message_at_80x24() {
-    let (mut m, _) = loaded_mailbox((80, 24), 5, false);
-    open_selected(
-        &mut m,
-        view_of("m0", "Quarterly access review", &wrapping_body()),
-    );
+    let mut m = wrapping_message_open();
     assert_eq!(mailbox(&m).focus, Pane::Preview, "opening focuses it at 80");
-    for _ in 0..60 {
-        code(&mut m, KeyCode::PageDown);
-    }
+    page_down(&mut m, 60);
     let rows = screen_rows(&m, 80, 24);
     // Row 21 is the preview's last: the end sits there, not above a blank pane.
     assert!(rows[21].contains("Thanks, Megan"), "{}", rows.join("\n"));
@@ -76,14 +86,8 @@ fn page_down_reaches_the_last_line_of_a_wrapping_message_at_80x24() {
 
 #[test]
 fn a_resize_wraps_the_open_message_again_and_keeps_its_end_in_reach() {
-    let (mut m, _) = loaded_mailbox((80, 24), 5, false);
-    open_selected(
-        &mut m,
-        view_of("m0", "Quarterly access review", &wrapping_body()),
-    );
-    for _ in 0..60 {
-        code(&mut m, KeyCode::PageDown);
-    }
+    let mut m = wrapping_message_open();
+    page_down(&mut m, 60);
     graphmail::app::update(&mut m, graphmail::app::Msg::Resize(120, 40));
     let wrapped = mailbox(&m).preview_text.as_ref().expect("wrapped");
     assert!(

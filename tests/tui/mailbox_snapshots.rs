@@ -92,19 +92,15 @@ fn a_hostile_message_is_drawn_inert() {
 fn search_results() {
     each_size("mailbox_search", |size| {
         let (mut m, _) = loaded_mailbox(size, 50, true);
-        press(&mut m, Key::ch('/'));
-        type_text(&mut m, "subject:report");
-        let cmds = code(&mut m, KeyCode::Enter);
-        let id = cmds[0].id().unwrap();
+        let id = search(&mut m, "subject:report")[0].id().unwrap();
         let mut p = page(0, 10, false);
         p.rows.retain(|r| r.subject.contains("report"));
-        reply(&mut m, id, EventBody::Messages(Ok(p)));
+        listed(&mut m, id, p);
         m
     });
     each_size("mailbox_search_prompt", |size| {
         let (mut m, _) = loaded_mailbox(size, 50, true);
-        press(&mut m, Key::ch('/'));
-        type_text(&mut m, "from:adele");
+        type_search(&mut m, "from:adele");
         m
     });
 }
@@ -113,14 +109,13 @@ fn search_results() {
 fn compose_screens() {
     each_size("compose_new", |size| {
         let (mut m, _) = loaded_mailbox(size, 5, false);
-        press(&mut m, Key::ch('c'));
-        type_text(&mut m, "megan.bowen@contoso-demo.onmicrosoft.com");
-        for _ in 0..3 {
-            code(&mut m, KeyCode::Tab);
-        }
-        type_text(&mut m, "Disk alert on srv01");
-        code(&mut m, KeyCode::Tab);
-        type_text(&mut m, "The disk on srv01 is 98% full.");
+        compose_new(
+            &mut m,
+            "megan.bowen@contoso-demo.onmicrosoft.com",
+            "",
+            "Disk alert on srv01",
+            "The disk on srv01 is 98% full.",
+        );
         code(&mut m, KeyCode::Enter);
         code(&mut m, KeyCode::Enter);
         type_text(&mut m, "Ana");
