@@ -263,6 +263,11 @@ struct Layers {
 }
 
 impl Layers {
+    /// The lines of colour `fg` and weight `weight`.
+    fn stroke(&mut self, fg: Rgb, weight: u8) -> &mut Strokes {
+        self.strokes.entry((fg, weight)).or_default()
+    }
+
     fn shape(&mut self, g: Glyph, fg: Rgb, x: f64, y: f64, w: f64) {
         match g {
             Glyph::Quarters(q) => {
@@ -309,10 +314,7 @@ impl Layers {
                 if right > 0 { x1 } else { x },
                 if down > 0 { y1 } else { y },
             );
-            let s = self
-                .strokes
-                .entry((fg, up.max(right).max(down).max(left)))
-                .or_default();
+            let s = self.stroke(fg, up.max(right).max(down).max(left));
             let _ = write!(
                 s.curves,
                 "M{} {}H{}Q{} {} {} {}V{}",
@@ -327,42 +329,26 @@ impl Layers {
             );
             return;
         }
-        if left > 0 && left == right {
-            self.strokes
-                .entry((fg, left))
-                .or_default()
-                .across(cy, x, x1);
-        } else {
-            if left > 0 {
-                self.strokes
-                    .entry((fg, left))
-                    .or_default()
-                    .across(cy, x, cx + reach_h);
-            }
-            if right > 0 {
-                self.strokes
-                    .entry((fg, right))
-                    .or_default()
-                    .across(cy, cx - reach_h, x1);
-            }
+        for (weight, from, to) in halves(left, right, x, cx, x1, reach_h) {
+            self.stroke(fg, weight).across(cy, from, to);
         }
-        if up > 0 && up == down {
-            self.strokes.entry((fg, up)).or_default().down(cx, y, y1);
-        } else {
-            if up > 0 {
-                self.strokes
-                    .entry((fg, up))
-                    .or_default()
-                    .down(cx, y, cy + reach_v);
-            }
-            if down > 0 {
-                self.strokes
-                    .entry((fg, down))
-                    .or_default()
-                    .down(cx, cy - reach_v, y1);
-            }
+        for (weight, from, to) in halves(up, down, y, cy, y1, reach_v) {
+            self.stroke(fg, weight).down(cx, from, to);
         }
     }
+}
+
+/// The segments of a line across a cell from `start` to `end` through its centre `centre`,
+/// `a` the weight of the half at the start and `b` of the half at the end: one segment when
+/// both are the same, else each drawn half reaching `reach` past the centre to join the other.
+fn halves(a: u8, b: u8, start: f64, centre: f64, end: f64, reach: f64) -> Vec<(u8, f64, f64)> {
+    if a > 0 && a == b {
+        return vec![(a, start, end)];
+    }
+    [(a, start, centre + reach), (b, centre - reach, end)]
+        .into_iter()
+        .filter(|&(weight, ..)| weight > 0)
+        .collect()
 }
 
 /// Text as XML character data: markup escaped, characters XML cannot hold replaced.

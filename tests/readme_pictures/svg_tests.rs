@@ -17,6 +17,11 @@ fn draw(w: u16, h: u16, put: &[(u16, u16, &str, Style)]) -> String {
     svg
 }
 
+/// Fails unless `svg` holds `part`; the failure shows the whole picture.
+fn assert_draws(svg: &str, part: &str) {
+    assert!(svg.contains(part), "no {part:?} in:\n{svg}");
+}
+
 fn texts(svg: &str) -> Vec<&str> {
     svg.lines().filter(|l| l.starts_with("<text")).collect()
 }
@@ -98,29 +103,20 @@ fn backgrounds_reverse_dim_underline_hidden_and_cursor() {
             (5, 0, "h", Style::new().add_modifier(Modifier::HIDDEN)),
         ],
     );
-    assert!(
-        svg.contains("<path fill=\"#2f5fa8\" d=\"M0 0h18v18h-18z\"/>"),
-        "{svg}"
-    );
-    assert!(
-        svg.contains("<path fill=\"#e06c75\" d=\"M18 0h9v18h-9z\"/>"),
-        "{svg}"
-    );
+    assert_draws(&svg, "<path fill=\"#2f5fa8\" d=\"M0 0h18v18h-18z\"/>");
+    assert_draws(&svg, "<path fill=\"#e06c75\" d=\"M18 0h9v18h-9z\"/>");
     assert!(svg.contains("fill=\"#16181d\">R</text>"), "reversed: {svg}");
     let dim = hex(mix(FOREGROUND, BACKGROUND, 0.55));
-    assert!(svg.contains(&format!("fill=\"{dim}\">d</text>")), "{svg}");
-    assert!(svg.contains("font-style=\"italic\">u</text>"), "{svg}");
+    assert_draws(&svg, &format!("fill=\"{dim}\">d</text>"));
+    assert_draws(&svg, "font-style=\"italic\">u</text>");
     assert!(svg.contains("M36 15h9v1h-9z"), "underline: {svg}");
     assert!(!svg.contains(">h</text>"), "hidden: {svg}");
 
     let mut buf = Buffer::empty(Rect::new(0, 0, 2, 1));
     buf.set_string(0, 0, "ok", Style::new());
     let svg = to_svg(&buf, Some(Position::new(1, 0)), "cursor");
-    assert!(
-        svg.contains("<path fill=\"#d4d7dc\" d=\"M9 0h9v18h-9z\"/>"),
-        "{svg}"
-    );
-    assert!(svg.contains("fill=\"#16181d\">k</text>"), "{svg}");
+    assert_draws(&svg, "<path fill=\"#d4d7dc\" d=\"M9 0h9v18h-9z\"/>");
+    assert_draws(&svg, "fill=\"#16181d\">k</text>");
 }
 
 #[test]
@@ -135,7 +131,7 @@ fn box_drawing_and_blocks_are_shapes_merged_along_the_row() {
         svg.contains("d=\"M4 9.5H23M4.5 9V36M22.5 9V18\""),
         "one line across, the left side down two rows: {svg}"
     );
-    assert!(svg.contains("d=\"M9 18h18v9h-18zM18 27h9v9h-9z\""), "{svg}");
+    assert_draws(&svg, "d=\"M9 18h18v9h-18zM18 27h9v9h-9z\"");
 }
 
 #[test]
