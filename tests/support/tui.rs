@@ -51,61 +51,50 @@ pub fn row(name: &str, grant: Grant, token: TokenFacts) -> ConnectorRow {
     }
 }
 
+/// The token of a user's sign-in: it expires `expires_in` seconds from now (negative: ago),
+/// its refresh token was issued `refreshed_days_ago` days ago (None: not known), and it was
+/// last checked `checked_ago` seconds ago.
+fn signed_in(
+    user: &str,
+    expires_in: i64,
+    refreshed_days_ago: Option<i64>,
+    checked_ago: i64,
+) -> TokenFacts {
+    TokenFacts {
+        expires_at: Some(NOW + expires_in),
+        has_refresh_token: true,
+        refresh_issued_at: refreshed_days_ago.map(|days| NOW - days * 86_400),
+        user: Some(user.into()),
+        last_check: Some(NOW - checked_ago),
+        last_error: None,
+        self_renewing: false,
+    }
+}
+
 /// Five connectors, one per token health.
 pub fn rows() -> Vec<ConnectorRow> {
+    let app_only_refused = TokenFacts {
+        last_check: Some(NOW - 86_400 * 2),
+        last_error: Some("AADSTS7000215: the client secret is wrong or expired".into()),
+        ..TokenFacts::default()
+    };
     vec![
         row(
             "helpdesk",
             Grant::AuthCode,
-            TokenFacts {
-                expires_at: Some(NOW + 3000),
-                has_refresh_token: true,
-                refresh_issued_at: Some(NOW - 12 * 86_400),
-                user: Some("ana@contoso.com".into()),
-                last_check: Some(NOW - 120),
-                last_error: None,
-                self_renewing: false,
-            },
+            signed_in("ana@contoso.com", 3000, Some(12), 120),
         ),
         row(
             "alerts",
             Grant::DeviceCode,
-            TokenFacts {
-                expires_at: Some(NOW + 240),
-                has_refresh_token: true,
-                refresh_issued_at: None,
-                user: Some("alerts@contoso.com".into()),
-                last_check: Some(NOW - 3 * 3600),
-                last_error: None,
-                self_renewing: false,
-            },
+            signed_in("alerts@contoso.com", 240, None, 3 * 3600),
         ),
         row("scanner", Grant::Ropc, TokenFacts::default()),
-        row(
-            "ops-app",
-            Grant::ClientCredentials,
-            TokenFacts {
-                expires_at: None,
-                has_refresh_token: false,
-                refresh_issued_at: None,
-                user: None,
-                last_check: Some(NOW - 86_400 * 2),
-                last_error: Some("AADSTS7000215: the client secret is wrong or expired".into()),
-                self_renewing: false,
-            },
-        ),
+        row("ops-app", Grant::ClientCredentials, app_only_refused),
         row(
             "archive",
             Grant::AuthCode,
-            TokenFacts {
-                expires_at: Some(NOW - 100),
-                has_refresh_token: true,
-                refresh_issued_at: Some(NOW - 80 * 86_400),
-                user: Some("archive@contoso.com".into()),
-                last_check: Some(NOW - 600),
-                last_error: None,
-                self_renewing: false,
-            },
+            signed_in("archive@contoso.com", -100, Some(80), 600),
         ),
     ]
 }

@@ -75,6 +75,15 @@ fn select_next(t: &Tmux, name: &str) {
     });
 }
 
+/// Searches the open folder for `query`; waits until the list says it found `count`.
+fn search(t: &Tmux, query: &str, count: usize) -> String {
+    t.send(&["/"]);
+    t.wait_for("Enter ok");
+    t.type_text(query);
+    t.send(&["Enter"]);
+    t.wait_for(&format!("search \"{query}\" ({count})"))
+}
+
 /// Presses `key`, waits for the confirmation that asks `question`, and answers yes.
 fn confirm(t: &Tmux, key: &str, question: &str) {
     t.send(&[key]);
@@ -156,11 +165,7 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
 
     // Back to the Inbox and search it.
     open_folder(&t, &["k", "k", "k", "k"], "Inbox", "");
-    t.send(&["/"]);
-    t.wait_for("Enter ok");
-    t.type_text("payslip");
-    t.send(&["Enter"]);
-    let found = t.wait_for("search \"payslip\" (1)");
+    let found = search(&t, "payslip", 1);
     assert!(found.contains("Your payslip for June 2025"), "{found}");
     assert!(
         !found.contains("Quarterly access review —"),

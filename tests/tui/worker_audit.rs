@@ -127,21 +127,19 @@ fn hooks(emu: &Emu) -> String {
     }
 }
 
+/// Sends `request` to one of the emulator's test hooks; returns its JSON answer.
+fn hook_json(emu: &Emu, request: reqwest::RequestBuilder) -> serde_json::Value {
+    emu.rt.block_on(async {
+        let answer = request.send().await.expect("the emulator's hook answers");
+        answer.json().await.expect("the hook answers with JSON")
+    })
+}
+
 /// Puts a message into Adele's Inbox; returns its id.
 fn deliver(emu: &Emu, message: serde_json::Value) -> String {
     let url = format!("{}/_emulator/deliver", hooks(emu));
     let body = serde_json::json!({ "mailbox": ADELE, "message": message });
-    let v: serde_json::Value = emu.rt.block_on(async {
-        reqwest::Client::new()
-            .post(url)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let v = hook_json(emu, reqwest::Client::new().post(url).json(&body));
     v["id"]
         .as_str()
         .expect("the delivered message's id")
@@ -151,9 +149,7 @@ fn deliver(emu: &Emu, message: serde_json::Value) -> String {
 /// Every address (To and Cc) of each mail Adele sent, oldest first.
 fn sent_to(emu: &Emu) -> Vec<Vec<String>> {
     let url = format!("{}/_emulator/sent?mailbox={ADELE}", hooks(emu));
-    let v: serde_json::Value = emu
-        .rt
-        .block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() });
+    let v = hook_json(emu, reqwest::Client::new().get(url));
     v["sent"][ADELE]
         .as_array()
         .unwrap()
