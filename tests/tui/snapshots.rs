@@ -22,6 +22,23 @@ fn list_without_toasts(rows: Vec<graphmail::app::ConnectorRow>) -> Model {
     m
 }
 
+/// Microsoft's refusals the screens show, as the worker decodes them.
+fn secret_refused() -> UiError {
+    identity_error(
+        "The client secret is wrong or expired.",
+        "create a new client secret in Azure portal → Microsoft Entra ID → App registrations → Certificates & secrets, and store its Value with `graphmail connector edit alerts --client-secret-file F`",
+        "AADSTS7000215 (trace id 0b3c…, correlation id 9f2e…)",
+    )
+}
+
+fn redirect_refused() -> UiError {
+    identity_error(
+        "The redirect URI http://localhost:8400/ is not registered for the app.",
+        "add http://localhost:8400/ in Azure portal → Microsoft Entra ID → App registrations → the app with client ID 11111111-2222-3333-4444-555555555555 → Authentication → Add a platform → Mobile and desktop applications",
+        "AADSTS50011 (trace id 4c1e…, correlation id 77ab…)",
+    )
+}
+
 #[test]
 fn unlock_screens() {
     let (mut m, _) = model(Start::Unlock);
@@ -54,15 +71,7 @@ fn connector_list_screens() {
     code(&mut m, KeyCode::Down);
     let id = press(&mut m, Key::ch('t'))[0].id().unwrap();
     snap("list_testing", &m);
-    reply(
-        &mut m,
-        id,
-        EventBody::Tested(Err(identity_error(
-            "The client secret is wrong or expired.",
-            "create a new client secret in Azure portal → Microsoft Entra ID → App registrations → Certificates & secrets, and store its Value with `graphmail connector edit alerts --client-secret-file F`",
-            "AADSTS7000215 (trace id 0b3c…, correlation id 9f2e…)",
-        ))),
-    );
+    reply(&mut m, id, EventBody::Tested(Err(secret_refused())));
     snap("list_error", &m);
 
     let mut m = list_without_toasts(rows());
@@ -264,15 +273,7 @@ fn sign_in_screens() {
     let (mut taken, taken_id) = sign_in_model(0);
     sign_in_step(&mut taken, taken_id, authorize_url(url, false, None));
     snap("signin_auth_code_port_taken", &taken);
-    sign_in_step(
-        &mut m,
-        id,
-        SignInUpdate::Finished(Err(identity_error(
-            "The redirect URI http://localhost:8400/ is not registered for the app.",
-            "add http://localhost:8400/ in Azure portal → Microsoft Entra ID → App registrations → the app with client ID 11111111-2222-3333-4444-555555555555 → Authentication → Add a platform → Mobile and desktop applications",
-            "AADSTS50011 (trace id 4c1e…, correlation id 77ab…)",
-        ))),
-    );
+    sign_in_step(&mut m, id, SignInUpdate::Finished(Err(redirect_refused())));
     snap("signin_error", &m);
 }
 
