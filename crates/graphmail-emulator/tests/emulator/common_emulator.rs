@@ -136,6 +136,18 @@ impl Harness {
             .expect("the access token verifies")
     }
 
+    /// Tokens for `Mail.Read offline_access openid` signed in as the plain user: the granted
+    /// scope lists the OpenID scopes Entra adds, and the access token names the user.
+    pub fn expect_plain_user_mail_read(&self, tokens: &Value) {
+        assert_eq!(
+            tokens["scope"],
+            "Mail.Read profile openid email offline_access"
+        );
+        let access = tokens["access_token"].as_str().expect("an access token");
+        let upn = self.verify(access).upn;
+        assert_eq!(upn.as_deref(), Some(self.user().upn.as_str()));
+    }
+
     /// ROPC for the plain user with the public app.
     pub async fn password_grant(&self, scope: &str) -> reqwest::Response {
         let (app, user) = (self.public_app(), self.user());
