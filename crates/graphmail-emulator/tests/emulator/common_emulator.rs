@@ -155,6 +155,34 @@ impl Harness {
             .await
     }
 
+    /// The client-credentials grant at this tenant's token endpoint; no secret when `None`.
+    pub async fn client_credentials(
+        &self,
+        client_id: &str,
+        secret: Option<&str>,
+        scope: &str,
+    ) -> reqwest::Response {
+        self.client_credentials_at(&self.tenant_id(), client_id, secret, scope)
+            .await
+    }
+
+    /// The client-credentials grant at another tenant's (or alias's) token endpoint.
+    pub async fn client_credentials_at(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        secret: Option<&str>,
+        scope: &str,
+    ) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("scope", scope),
+        ];
+        form.extend(secret.map(|s| ("client_secret", s)));
+        self.post(&self.token_url(tenant), &form).await
+    }
+
     /// ROPC (grant_type=password) for any app, user and password.
     pub async fn ropc(
         &self,
@@ -163,14 +191,27 @@ impl Harness {
         password: &str,
         scope: &str,
     ) -> reqwest::Response {
-        self.token(&[
+        self.ropc_at(&self.tenant_id(), client_id, upn, password, scope)
+            .await
+    }
+
+    /// ROPC at another tenant's (or alias's) token endpoint.
+    pub async fn ropc_at(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        upn: &str,
+        password: &str,
+        scope: &str,
+    ) -> reqwest::Response {
+        let form = [
             ("grant_type", "password"),
             ("client_id", client_id),
             ("username", upn),
             ("password", password),
             ("scope", scope),
-        ])
-        .await
+        ];
+        self.post(&self.token_url(tenant), &form).await
     }
 }
 

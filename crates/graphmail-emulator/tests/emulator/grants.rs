@@ -76,12 +76,11 @@ async fn client_credentials_give_an_app_only_token_with_roles_by_form_or_basic_a
     let app = h.daemon_app();
     let secret = app.secret.clone().unwrap();
     let by_form = h
-        .token(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &app.client_id),
-            ("client_secret", &secret),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
+        .client_credentials(
+            &app.client_id,
+            Some(&secret),
+            "https://graph.microsoft.com/.default",
+        )
         .await;
     let basic = format!(
         "Basic {}",
