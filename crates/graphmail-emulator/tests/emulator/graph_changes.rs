@@ -112,7 +112,7 @@ async fn a_moved_message_has_a_new_id_and_the_old_one_answers_404() {
     );
 
     let copy = s
-        .on_message(&t, &new_id, "copy", &json!({ "DestinationId": "inbox" }))
+        .on_message(&t, new_id, "copy", &json!({ "DestinationId": "inbox" }))
         .await;
     assert_eq!(copy.status(), 201);
     let copy: Value = copy.json().await.unwrap();
@@ -343,7 +343,7 @@ async fn delta_reports_new_changed_and_removed_messages() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let resp = s.move_to(&t, &moved, "deleteditems").await;
+    let resp = s.move_to(&t, moved, "deleteditems").await;
     assert_eq!(resp.status(), 201);
     let delivered: Value = s
         .http
