@@ -170,7 +170,7 @@ fn passwd_changes_the_passphrase() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Changed the passphrase"), "{out}");
 
-    let list = |file: &Path| s.with_pass(&file, &["vault", "recipients", "list"]).0;
+    let list = |file: &Path| s.with_pass(file, &["vault", "recipients", "list"]).0;
     assert_eq!(list(&old), 3);
     assert_eq!(list(&new), 0);
 }
