@@ -229,30 +229,16 @@ fn connectors_of_every_grant_go_through_add_list_show_edit_and_remove() {
     );
 
     let show = env.ok(&["connector", "show", "interactive"]);
-    assert!(
-        show.stdout
-            .contains("Request scope  Mail.Read Mail.Send offline_access"),
-        "{}",
-        show.stdout
+    crate::support::mail::assert_contains(
+        &show.stdout,
+        "Request scope  Mail.Read Mail.Send offline_access",
     );
-    assert!(
-        show.stdout.contains("http://localhost:9123/"),
-        "{}",
-        show.stdout
-    );
-    assert!(
-        show.stdout.contains("Client secret  not set"),
-        "{}",
-        show.stdout
-    );
+    crate::support::mail::assert_contains(&show.stdout, "http://localhost:9123/");
+    crate::support::mail::assert_contains(&show.stdout, "Client secret  not set");
     assert!(!show.stdout.contains('\u{1b}'), "no colour on a pipe");
     let show = env.ok(&["connector", "show", "daemon"]);
     assert!(show.stdout.contains("Client secret  set"));
-    assert!(
-        show.stdout.contains("reach every mailbox"),
-        "{}",
-        show.stdout
-    );
+    crate::support::mail::assert_contains(&show.stdout, "reach every mailbox");
     let show = env
         .ok(&["connector", "show", "interactive", "--json"])
         .json();
@@ -288,7 +274,7 @@ fn connectors_of_every_grant_go_through_add_list_show_edit_and_remove() {
     // Without a terminal and without --yes, remove refuses and keeps the connector.
     let refused = env.run(&["connector", "remove", "legacy"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    crate::support::mail::assert_contains(&refused.stderr, "--yes");
     assert!(env.names().contains(&"legacy".to_string()));
 
     env.ok(&["connector", "remove", "legacy", "--yes"]);
@@ -379,7 +365,7 @@ fn secrets_reach_neither_disk_in_the_clear_nor_any_output() {
         "a duplicate name is a usage error: {}",
         dup.stderr
     );
-    assert!(dup.stderr.contains("already exists"), "{}", dup.stderr);
+    crate::support::mail::assert_contains(&dup.stderr, "already exists");
     env.ok(&[
         "connector",
         "edit",
@@ -535,11 +521,9 @@ fn permissions_prints_a_summary_and_saves_nothing() {
         "--permissions",
         "fetch,readwrite",
     ]);
-    assert!(
-        out.stdout
-            .contains("Request scope  Mail.Read Mail.ReadWrite offline_access"),
-        "{}",
-        out.stdout
+    crate::support::mail::assert_contains(
+        &out.stdout,
+        "Request scope  Mail.Read Mail.ReadWrite offline_access",
     );
     assert!(
         out.stdout

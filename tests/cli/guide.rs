@@ -241,7 +241,6 @@ esac
 /// Runs the guide's `az` commands in bash, as a person pastes them, with the real graphmail
 /// and its vault; `stdin` is what the person types.
 fn run_script(env: &Env, commands: &str, stdin: &str) -> std::process::Output {
-    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -257,8 +256,8 @@ fn run_script(env: &Env, commands: &str, stdin: &str) -> std::process::Output {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut child = Command::new("bash")
-        .arg("-c")
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
         .arg(format!("set -euo pipefail\n{commands}"))
         .env("PATH", path)
         .env("AZ_LOG", env.path("az.log"))
@@ -268,19 +267,8 @@ fn run_script(env: &Env, commands: &str, stdin: &str) -> std::process::Output {
         .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
         .env("GRAPHMAIL_LOG_DIR", env.log_dir())
         .env("GRAPHMAIL_CONFIG_DIR", env.log_dir())
-        .env_remove("GRAPHMAIL_CONFIG")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .env_remove("GRAPHMAIL_CONFIG");
+    crate::support::mail::output_with_stdin(&mut cmd, stdin)
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn init_with_a_passphrase_file_creates_a_private_vault() {
     let first_line = s.passphrase_file("first", "correct horse battery");
     let (code, out, err) = s.with_pass(&first_line, &["vault", "recipients", "list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("passphrase: yes"), "{out}");
+    crate::support::mail::assert_contains(&out, "passphrase: yes");
 
     // The passphrase never reaches a file in the clear.
     for folder in [s.path("data"), s.path("logs")] {
@@ -133,7 +133,7 @@ fn wrong_passphrase_exits_3_with_one_clear_sentence_and_changes_nothing() {
     let (code, out, err) = s.with_pass(&wrong, &["vault", "recipients", "list"]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(err.starts_with("error: the passphrase is wrong\n"), "{err}");
-    assert!(err.contains("fix:"), "{err}");
+    crate::support::mail::assert_contains(&err, "fix:");
     assert_eq!(snapshot(&s.path("data")), before);
 
     let (code, out, _) = s.with_pass(&wrong, &["--json", "vault", "recipients", "list"]);
@@ -149,11 +149,8 @@ fn vault_readable_by_others_is_refused_with_the_chmod_fix() {
     std::fs::set_permissions(s.vault(), std::fs::Permissions::from_mode(0o644)).unwrap();
     let (code, _, err) = s.with_pass(&pass, &["vault", "recipients", "list"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("other users can access"), "{err}");
-    assert!(
-        err.contains(&format!("chmod 600 {}", s.vault().display())),
-        "{err}"
-    );
+    crate::support::mail::assert_contains(&err, "other users can access");
+    crate::support::mail::assert_contains(&err, &format!("chmod 600 {}", s.vault().display()));
     assert_eq!(
         mode(&s.vault()),
         0o644,
@@ -168,7 +165,7 @@ fn passwd_changes_the_passphrase() {
     let new = s.passphrase_file("new", "new passphrase");
     let (code, out, err) = s.passwd("--passphrase-file", &old, &new);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Changed the passphrase"), "{out}");
+    crate::support::mail::assert_contains(&out, "Changed the passphrase");
 
     let list = |file: &Path| s.with_pass(file, &["vault", "recipients", "list"]).0;
     assert_eq!(list(&old), 3);
@@ -194,7 +191,7 @@ fn recipients_are_added_listed_and_removed() {
         &bob_public,
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Added"), "{out}");
+    crate::support::mail::assert_contains(&out, "Added");
     let (code, _, err) = s.gm(&[
         "--passphrase-file",
         pass,
@@ -240,10 +237,7 @@ fn recipients_are_added_listed_and_removed() {
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = s.with_identity(&bob_key, &["vault", "recipients", "list"]);
     assert_eq!(code, 3, "{err}");
-    assert!(
-        err.contains("none of the given identities can open this vault"),
-        "{err}"
-    );
+    crate::support::mail::assert_contains(&err, "none of the given identities can open this vault");
 
     // An unknown recipient and a private key given by mistake are refused clearly.
     let (code, _, err) = s.gm(&[
@@ -255,7 +249,7 @@ fn recipients_are_added_listed_and_removed() {
         "nobody@nowhere",
     ]);
     assert_eq!(code, 1);
-    assert!(err.contains("no recipient of this vault matches"), "{err}");
+    crate::support::mail::assert_contains(&err, "no recipient of this vault matches");
     let secret = std::fs::read_to_string(&bob_key).unwrap();
     let (code, _, err) = s.gm(&[
         "--passphrase-file",
@@ -266,7 +260,7 @@ fn recipients_are_added_listed_and_removed() {
         secret.trim(),
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("that is a private key"), "{err}");
+    crate::support::mail::assert_contains(&err, "that is a private key");
     assert!(
         !err.contains(secret.trim()),
         "the private key must not be echoed"
@@ -293,19 +287,19 @@ fn recipients_only_vault_needs_an_identity() {
     let pass = s.passphrase_file("pass", "whatever");
     let (code, _, err) = s.with_pass(&pass, &["vault", "recipients", "list"]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("has no passphrase"), "{err}");
-    assert!(err.contains("--identity"), "{err}");
+    crate::support::mail::assert_contains(&err, "has no passphrase");
+    crate::support::mail::assert_contains(&err, "--identity");
 
     let (code, out, err) = s.with_identity(&key, &["vault", "recipients", "list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("passphrase: no"), "{out}");
+    crate::support::mail::assert_contains(&out, "passphrase: no");
 
     // passwd adds a passphrase to it.
     let (code, _, err) = s.passwd("--identity", &key, &pass);
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = s.with_pass(&pass, &["vault", "recipients", "list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("passphrase: yes"), "{out}");
+    crate::support::mail::assert_contains(&out, "passphrase: yes");
 }
 
 #[test]
@@ -313,14 +307,11 @@ fn init_refuses_what_it_cannot_do() {
     let s = Setup::new();
     let (code, _, err) = s.gm(&["vault", "init", "--no-passphrase"]);
     assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("--no-passphrase needs at least one recipient"),
-        "{err}"
-    );
+    crate::support::mail::assert_contains(&err, "--no-passphrase needs at least one recipient");
 
     let (code, _, err) = s.gm(&["vault", "init", "--recipient", "ssh-dss AAAAB3Nz bob@old"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("cannot be used"), "{err}");
+    crate::support::mail::assert_contains(&err, "cannot be used");
     assert!(!s.vault().exists());
 
     s.init_with_passphrase("first");
@@ -332,7 +323,7 @@ fn init_refuses_what_it_cannot_do() {
         "init",
     ]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("a vault already exists"), "{err}");
+    crate::support::mail::assert_contains(&err, "a vault already exists");
     assert_eq!(snapshot(&s.path("data")), before);
 }
 
@@ -342,8 +333,8 @@ fn missing_vault_says_how_to_create_one() {
     let pass = s.passphrase_file("pass", "x");
     let (code, _, err) = s.with_pass(&pass, &["vault", "recipients", "list"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("no vault at"), "{err}");
-    assert!(err.contains("graphmail vault init"), "{err}");
+    crate::support::mail::assert_contains(&err, "no vault at");
+    crate::support::mail::assert_contains(&err, "graphmail vault init");
 }
 
 #[test]
@@ -355,8 +346,8 @@ fn without_a_terminal_the_error_names_the_flags() {
     cmd.arg("--vault").arg(s.vault()).args(["vault", "init"]);
     let (code, _, err) = run(&mut cmd);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("no terminal"), "{err}");
-    assert!(err.contains("--passphrase-file"), "{err}");
+    crate::support::mail::assert_contains(&err, "no terminal");
+    crate::support::mail::assert_contains(&err, "--passphrase-file");
 
     s.init_with_passphrase("locked");
     let mut cmd = graphmail_without_terminal(s.dir.path()).unwrap();
@@ -365,12 +356,6 @@ fn without_a_terminal_the_error_names_the_flags() {
         .args(["vault", "recipients", "list"]);
     let (code, _, err) = run(&mut cmd);
     assert_eq!(code, 3, "{err}");
-    assert!(
-        err.contains("the vault is locked and there is no terminal"),
-        "{err}"
-    );
-    assert!(
-        err.contains("--passphrase-file") && err.contains("--identity"),
-        "{err}"
-    );
+    crate::support::mail::assert_contains(&err, "the vault is locked and there is no terminal");
+    crate::support::mail::assert_contains_all(&err, &["--passphrase-file", "--identity"]);
 }
