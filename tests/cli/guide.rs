@@ -29,12 +29,7 @@ fn json(out: &crate::support::signin::Out) -> Value {
 fn run_commands(guide: &Value) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("calls");
-    let commands: Vec<&str> = guide["az_commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
+    let commands: Vec<&str> = crate::support::mail::strings(&guide["az_commands"]);
     let script = format!(
         r#"set -euo pipefail
 log={log}
@@ -108,12 +103,8 @@ fn guide_without_a_vault_gives_the_steps_and_commands_that_run_in_a_shell() {
     let access: Value =
         serde_json::from_str(flag(create, "--required-resource-accesses").unwrap()).unwrap();
     assert_eq!(access, g["required_resource_access"]);
-    let types: Vec<&str> = access[0]["resourceAccess"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["type"].as_str().unwrap())
-        .collect();
+    let types: Vec<&str> =
+        crate::support::mail::field_strings(&access[0]["resourceAccess"], "type");
     assert_eq!(types, ["Scope", "Scope", "Scope"], "delegated: {access}");
     let add = calls
         .iter()

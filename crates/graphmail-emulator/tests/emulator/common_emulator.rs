@@ -397,3 +397,19 @@ pub async fn fetch_json(http: &reqwest::Client, url: &str) -> Value {
         .await
         .expect("a JSON body")
 }
+
+/// The strings of a JSON array.
+pub fn strings(array: &Value) -> Vec<&str> {
+    let items = array.as_array().expect("a JSON array");
+    items
+        .iter()
+        .map(|v| v.as_str().expect("a string"))
+        .collect()
+}
+
+/// One string field of each object in a JSON array.
+pub fn field_strings<'a>(array: &'a Value, field: &str) -> Vec<&'a str> {
+    let items = array.as_array().expect("a JSON array");
+    let field_of = |v: &'a Value| v[field].as_str().expect("a string field");
+    items.iter().map(field_of).collect()
+}
