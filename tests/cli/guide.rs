@@ -29,7 +29,7 @@ fn json(out: &crate::support::signin::Out) -> Value {
 fn run_commands(guide: &Value) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("calls");
-    let commands: Vec<&str> = crate::support::mail::strings(&guide["az_commands"]);
+    let commands: Vec<&str> = crate::support::json::strings(&guide["az_commands"]);
     let script = format!(
         r#"set -euo pipefail
 log={log}
@@ -104,7 +104,7 @@ fn guide_without_a_vault_gives_the_steps_and_commands_that_run_in_a_shell() {
         serde_json::from_str(flag(create, "--required-resource-accesses").unwrap()).unwrap();
     assert_eq!(access, g["required_resource_access"]);
     let types: Vec<&str> =
-        crate::support::mail::field_strings(&access[0]["resourceAccess"], "type");
+        crate::support::json::field_strings(&access[0]["resourceAccess"], "type");
     assert_eq!(types, ["Scope", "Scope", "Scope"], "delegated: {access}");
     let add = calls
         .iter()

@@ -73,7 +73,7 @@ async fn each_change_adds_one_line_and_the_log_holds_no_body_token_or_secret() {
         assert!(last["time"].as_str().unwrap().ends_with('Z'));
     }
     let all = lines(&s);
-    let recipients: Vec<&str> = crate::support::mail::strings(&all[0]["recipients"]);
+    let recipients: Vec<&str> = crate::support::json::strings(&all[0]["recipients"]);
     assert_eq!(
         recipients,
         [colleague.as_str(), "c@example.test", "d@example.test"]

@@ -23,7 +23,7 @@ fn device_code_signs_in_once_approved_and_keeps_the_tokens() {
     let done = child.next_event();
     assert_eq!(done["event"], "signed_in", "{done}");
     assert_eq!(done["user"], ADELE);
-    let scopes: Vec<&str> = crate::support::mail::strings(&done["scopes"]);
+    let scopes: Vec<&str> = crate::support::json::strings(&done["scopes"]);
     assert!(
         scopes.contains(&"Mail.Read") && scopes.contains(&"Mail.Send"),
         "{scopes:?}"

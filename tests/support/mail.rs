@@ -7,7 +7,6 @@ use std::process::{Command, Output, Stdio};
 use graphmail::domain::{Cloud, Connector, Grant};
 use graphmail::vault::{ConnectorEntry, InitOptions, TokenCache, Unlock, Vault, VaultError};
 use secrecy::SecretString;
-use serde_json::Value;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -193,20 +192,4 @@ pub fn assert_inert(stdout: &[u8]) {
             c
         );
     }
-}
-
-/// The strings of a JSON array.
-pub fn strings(array: &Value) -> Vec<&str> {
-    let items = array.as_array().expect("a JSON array");
-    items
-        .iter()
-        .map(|v| v.as_str().expect("a string"))
-        .collect()
-}
-
-/// One string field of each object in a JSON array.
-pub fn field_strings<'a>(array: &'a Value, field: &str) -> Vec<&'a str> {
-    let items = array.as_array().expect("a JSON array");
-    let field_of = |v: &'a Value| v[field].as_str().expect("a string field");
-    items.iter().map(field_of).collect()
 }

@@ -8,6 +8,8 @@
 pub mod emu;
 pub mod emulated;
 pub mod emulator;
+#[path = "../../crates/graphmail-emulator/tests/emulator/json.rs"]
+pub mod json;
 pub mod mail;
 pub mod signin;
 pub mod tmux;

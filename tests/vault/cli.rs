@@ -207,7 +207,7 @@ fn recipients_are_added_listed_and_removed() {
     let (code, out, err) = s.with_identity(&bob_key, &["--json", "vault", "recipients", "list"]);
     assert_eq!(code, 0, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let lines: Vec<&str> = crate::support::mail::field_strings(&json["recipients"], "line");
+    let lines: Vec<&str> = crate::support::json::field_strings(&json["recipients"], "line");
     assert_eq!(lines, [bob_public.as_str(), ssh_line]);
     assert_eq!(json["recipients"][1]["comment"], "carol@ops");
 

@@ -345,7 +345,7 @@ pub async fn expect_tokens(resp: reqwest::Response, refresh: bool, id_token: boo
     if id_token {
         expected.push("id_token");
     }
-    let keys = sorted_keys(&body);
+    let keys = crate::json::sorted_keys(&body);
     expected.sort_unstable();
     assert_eq!(keys, expected, "{body}");
     assert_eq!(body["token_type"], "Bearer");
@@ -375,18 +375,6 @@ pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The keys of a JSON object, sorted.
-pub fn sorted_keys(body: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = body
-        .as_object()
-        .expect("a JSON object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    keys
-}
-
 /// GET a URL without a token and read its JSON body.
 pub async fn fetch_json(http: &reqwest::Client, url: &str) -> Value {
     http.get(url)
@@ -396,20 +384,4 @@ pub async fn fetch_json(http: &reqwest::Client, url: &str) -> Value {
         .json()
         .await
         .expect("a JSON body")
-}
-
-/// The strings of a JSON array.
-pub fn strings(array: &Value) -> Vec<&str> {
-    let items = array.as_array().expect("a JSON array");
-    items
-        .iter()
-        .map(|v| v.as_str().expect("a string"))
-        .collect()
-}
-
-/// One string field of each object in a JSON array.
-pub fn field_strings<'a>(array: &'a Value, field: &str) -> Vec<&'a str> {
-    let items = array.as_array().expect("a JSON array");
-    let field_of = |v: &'a Value| v[field].as_str().expect("a string field");
-    items.iter().map(field_of).collect()
 }

@@ -7,7 +7,8 @@ use graphmail_emulator::EmulatorConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, sorted_keys};
+use crate::common_emulator::{Harness, expect_aad_error, expect_tokens};
+use crate::json::sorted_keys;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 

@@ -8,7 +8,8 @@ use graphmail_emulator::{EmulatorConfig, IdentitySettings, TokenRejection};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, now, sorted_keys};
+use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, now};
+use crate::json::sorted_keys;
 
 #[tokio::test]
 async fn password_grant_returns_short_graph_scopes_a_refresh_token_and_an_id_token() {

@@ -221,7 +221,7 @@ async fn replies_and_forwards_make_drafts_or_send() {
     assert_eq!(s.on_message(&t, &id, "forward", &fwd).await.status(), 202);
 
     let hook = s.fetch_json(&s.hook("/sent")).await;
-    let actions: Vec<&str> = crate::common_emulator::field_strings(
+    let actions: Vec<&str> = crate::json::field_strings(
         &hook["sent"]["adele@contoso-demo.onmicrosoft.com"],
         "action",
     );

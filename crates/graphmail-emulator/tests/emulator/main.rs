@@ -5,6 +5,7 @@
 
 mod common_emulator;
 mod common_graph;
+mod json;
 
 mod authorize;
 mod device;
