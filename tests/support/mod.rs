@@ -12,6 +12,8 @@ pub mod emulator;
 pub mod json;
 pub mod mail;
 pub mod signin;
+#[path = "../../crates/graphmail-emulator/tests/emulator/start.rs"]
+pub mod start;
 pub mod tmux;
 pub mod tui;
 pub mod tui_mailbox;

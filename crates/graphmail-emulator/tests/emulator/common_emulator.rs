@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use graphmail_emulator::tenant::{AppKind, AppSeed, TenantSeed, UserSeed};
-use graphmail_emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
+use graphmail_emulator::{AccessClaims, EmulatorConfig, RunningEmulator};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -25,16 +25,7 @@ impl Harness {
     }
 
     pub async fn with(config: EmulatorConfig) -> Harness {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let emu = start(config)
-            .await
-            .expect("the emulator starts on 127.0.0.1");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("a reqwest client builds");
+        let (emu, http) = crate::start::started(config, Duration::from_secs(20)).await;
         Harness { emu, http }
     }
 

@@ -6,6 +6,7 @@
 mod common_emulator;
 mod common_graph;
 mod json;
+mod start;
 
 mod authorize;
 mod device;
