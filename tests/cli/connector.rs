@@ -12,6 +12,19 @@ use crate::support::signin::Out;
 const TENANT: &str = "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b";
 const CLIENT: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
+/// `connector add NAME --tenant TENANT --client-id CLIENT --grant GRANT REST…`
+fn add<'a>(name: &'a str, grant: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    add_in(TENANT, name, grant, rest)
+}
+
+/// The same with another tenant.
+fn add_in<'a>(tenant: &'a str, name: &'a str, grant: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["connector", "add", name, "--tenant", tenant];
+    args.extend(["--client-id", CLIENT, "--grant", grant]);
+    args.extend_from_slice(rest);
+    args
+}
+
 /// A temporary home for one test: the vault in `vault/`, logs in `logs/`, inputs elsewhere.
 struct Env {
     _tmp: tempfile::TempDir,
@@ -129,64 +142,40 @@ fn connectors_of_every_grant_go_through_add_list_show_edit_and_remove() {
     let secret = env.input("secret", "app-secret-value\n");
     let password = env.input("password", "user-password\n");
 
-    env.ok(&[
-        "connector",
-        "add",
+    env.ok(&add(
         "interactive",
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--grant",
         "auth-code",
-        "--redirect-port",
-        "9123",
-    ]);
-    env.ok(&[
-        "connector",
-        "add",
-        "device",
-        "--tenant",
+        &["--redirect-port", "9123"],
+    ));
+    env.ok(&add_in(
         "organizations",
-        "--client-id",
-        CLIENT,
-        "--grant",
+        "device",
         "device-code",
-        "--permissions",
-        "readwrite,send",
-    ]);
-    env.ok(&[
-        "connector",
-        "add",
-        "legacy",
-        "--tenant",
+        &["--permissions", "readwrite,send"],
+    ));
+    env.ok(&add_in(
         "contoso.onmicrosoft.com",
-        "--client-id",
-        CLIENT,
-        "--grant",
+        "legacy",
         "ropc",
-        "--username",
-        "alex@contoso.com",
-        "--password-file",
-        path(&password),
-    ]);
-    env.ok(&[
-        "connector",
-        "add",
+        &[
+            "--username",
+            "alex@contoso.com",
+            "--password-file",
+            path(&password),
+        ],
+    ));
+    env.ok(&add(
         "daemon",
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--grant",
         "client-credentials",
-        "--client-secret-file",
-        path(&secret),
-        "--mailbox",
-        "support@contoso.com",
-        "--cloud",
-        "usgov",
-    ]);
+        &[
+            "--client-secret-file",
+            path(&secret),
+            "--mailbox",
+            "support@contoso.com",
+            "--cloud",
+            "usgov",
+        ],
+    ));
 
     let list = env.ok(&["connector", "list", "--json"]).json();
     let list = list.as_array().expect("list --json prints an array");
@@ -295,71 +284,41 @@ fn secrets_reach_neither_disk_in_the_clear_nor_any_output() {
     let secret = env.input("secret", &format!("{CLIENT_SECRET}\r\n"));
     let new_password = env.input("new-password", &format!("{NEW_PASSWORD}\n"));
 
-    env.ok(&[
-        "connector",
-        "add",
+    env.ok(&add(
         "daemon",
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--grant",
         "client-credentials",
-        "--client-secret-file",
-        path(&secret),
-        "--mailbox",
-        "support@contoso.com",
-    ]);
-    let out = env.run_with_stdin(
         &[
-            "connector",
-            "add",
-            "legacy",
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--grant",
-            "ropc",
-            "--username",
-            "alex@contoso.com",
-            "--password-stdin",
+            "--client-secret-file",
+            path(&secret),
+            "--mailbox",
+            "support@contoso.com",
         ],
+    ));
+    let out = env.run_with_stdin(
+        &add(
+            "legacy",
+            "ropc",
+            &["--username", "alex@contoso.com", "--password-stdin"],
+        ),
         Some(&format!("{PASSWORD}\n")),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = env.run_with_stdin(
-        &[
-            "connector",
-            "add",
-            "web",
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--grant",
-            "auth-code",
-            "--client-secret-stdin",
-        ],
+        &add("web", "auth-code", &["--client-secret-stdin"]),
         Some(STDIN_SECRET),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     // A refused command after reading a secret must not echo it either.
-    let dup = env.run(&[
-        "connector",
-        "add",
+    let dup = env.run(&add(
         "daemon",
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--grant",
         "client-credentials",
-        "--client-secret-file",
-        path(&secret),
-        "--mailbox",
-        "support@contoso.com",
-    ]);
+        &[
+            "--client-secret-file",
+            path(&secret),
+            "--mailbox",
+            "support@contoso.com",
+        ],
+    ));
     assert_eq!(
         dup.code, 2,
         "a duplicate name is a usage error: {}",
@@ -453,40 +412,32 @@ fn bad_flags_are_usage_errors_naming_the_field_and_the_fix() {
             out.stderr
         );
     }
-    let out = env.run(&[
-        "connector",
-        "add",
-        "x",
-        "--tenant",
+    let out = env.run(&add_in(
         "common",
-        "--client-id",
-        CLIENT,
-        "--grant",
+        "x",
         "ropc",
-        "--username",
-        "alex@contoso.com",
-        "--password-stdin",
-        "--json",
-    ]);
-    // The password is empty (stdin is closed): refused before the vault is opened.
-    assert_eq!(out.code, 2);
-    assert_eq!(out.json()["error"]["code"], "usage");
-    let out = env.run_with_stdin(
         &[
-            "connector",
-            "add",
-            "x",
-            "--tenant",
-            "common",
-            "--client-id",
-            CLIENT,
-            "--grant",
-            "ropc",
             "--username",
             "alex@contoso.com",
             "--password-stdin",
             "--json",
         ],
+    ));
+    // The password is empty (stdin is closed): refused before the vault is opened.
+    assert_eq!(out.code, 2);
+    assert_eq!(out.json()["error"]["code"], "usage");
+    let out = env.run_with_stdin(
+        &add_in(
+            "common",
+            "x",
+            "ropc",
+            &[
+                "--username",
+                "alex@contoso.com",
+                "--password-stdin",
+                "--json",
+            ],
+        ),
         Some("pw\n"),
     );
     assert_eq!(out.code, 2);
