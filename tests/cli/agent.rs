@@ -227,7 +227,7 @@ fn commands_open_the_vault_through_the_agent_until_it_is_locked() {
             "--json",
         ],
     );
-    assert!(listed.contains("\"ops\""), "{listed}");
+    crate::support::mail::assert_contains(&listed, "\"ops\"");
 
     // A second unlock finds the running agent instead of asking again.
     let again = s.ok(None, &["unlock"]);
@@ -237,11 +237,11 @@ fn commands_open_the_vault_through_the_agent_until_it_is_locked() {
     );
 
     let status = s.ok(Some(&socket), &["unlock", "--status"]);
-    assert!(status.contains("holds the key of"), "{status}");
+    crate::support::mail::assert_contains(&status, "holds the key of");
     assert!(!status.contains("AGE-SECRET-KEY"), "{status}");
 
     let locked = s.ok(Some(&socket), &["lock"]);
-    assert!(locked.contains("forgot"), "{locked}");
+    crate::support::mail::assert_contains(&locked, "forgot");
     assert!(s.agent_exits(), "the agent stops when locked");
     let (code, _, err) = s.list(&socket);
     assert_eq!(code, 3, "{err}");
@@ -316,7 +316,7 @@ fn a_connection_from_another_user_is_refused_and_the_socket_is_private() {
         .args(["connector", "list", "--json"]);
     let (code, _, err) = run(&mut cmd);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("refused the connection"), "{err}");
+    crate::support::mail::assert_contains(&err, "refused the connection");
     let mut status = graphmail_without_terminal(root.dir.path()).unwrap();
     status
         .env("GRAPHMAIL_AGENT_SOCK", &socket)
@@ -325,11 +325,8 @@ fn a_connection_from_another_user_is_refused_and_the_socket_is_private() {
     assert_eq!(code, 3, "{out}");
 
     let log = std::fs::read_to_string(s.path("logs").join("graphmail.log")).unwrap_or_default();
-    assert!(
-        log.contains("refused a connection from another user"),
-        "{log}"
-    );
-    assert!(log.contains("peer_uid=0"), "{log}");
+    crate::support::mail::assert_contains(&log, "refused a connection from another user");
+    crate::support::mail::assert_contains(&log, "peer_uid=0");
 }
 
 /// The 32 bytes of an `AGE-SECRET-KEY-1…` string (bech32, checksum left out).

@@ -132,7 +132,7 @@ fn config_path_prints_the_file_whether_or_not_it_exists() {
     let env = Env::new();
     let out = env.ok(&["config", "path"]);
     assert_eq!(out.stdout.trim(), path(&env.config_file()));
-    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+    crate::support::mail::assert_contains(&out.stderr, "does not exist");
     let json = env.ok(&["config", "path", "--json"]).json();
     assert_eq!(json["path"], path(&env.config_file()));
     assert_eq!(json["exists"], false);
@@ -255,7 +255,7 @@ fn a_bad_value_stops_commands_with_exit_2_naming_the_key_and_the_line() {
     // What helps to fix the file still works.
     let out = env.ok(&["config", "path"]);
     assert_eq!(out.stdout.trim(), path(&env.config_file()));
-    assert!(out.stderr.contains("line 3"), "{}", out.stderr);
+    crate::support::mail::assert_contains(&out.stderr, "line 3");
     assert!(
         env.ok(&["config", "path", "--json"]).json()["problem"]
             .as_str()
@@ -286,11 +286,9 @@ fn a_bad_value_stops_commands_with_exit_2_naming_the_key_and_the_line() {
     env.write_config("log_level = \"loud\"\n");
     let out = env.run(&["connector", "list"]);
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("line 1: log_level = \"loud\" is not a log level"),
-        "{}",
-        out.stderr
+    crate::support::mail::assert_contains(
+        &out.stderr,
+        "line 1: log_level = \"loud\" is not a log level",
     );
 }
 
@@ -340,11 +338,7 @@ fn the_files_vault_is_used_unless_a_flag_or_the_environment_names_another() {
     env.write_config("\nvault = \"~/nowhere.age\"\n");
     let out = env.run(&["--passphrase-file", pass, "connector", "list"]);
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains("(vault in ") && out.stderr.contains("config.toml, line 2)"),
-        "{}",
-        out.stderr
-    );
+    crate::support::mail::assert_contains_all(&out.stderr, &["(vault in ", "config.toml, line 2)"]);
 }
 
 #[test]
@@ -357,10 +351,10 @@ fn default_connector_picks_the_connector_when_none_is_named() {
     // Without a default, two connectors need a name.
     let out = env.run(&["--passphrase-file", pass, "mail", "folders"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("several connectors"), "{}", out.stderr);
+    crate::support::mail::assert_contains(&out.stderr, "several connectors");
     let out = env.run(&["--passphrase-file", pass, "token"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("default_connector"), "{}", out.stderr);
+    crate::support::mail::assert_contains(&out.stderr, "default_connector");
 
     // The default is used; neither connector is signed in, so nothing goes out.
     env.write_config("vault = \"vault.age\"\ndefault_connector = \"second\"\n");
@@ -378,9 +372,9 @@ fn default_connector_picks_the_connector_when_none_is_named() {
     // A name on the command line wins over the default.
     let out = env.run(&["--passphrase-file", pass, "mail", "folders", "-c", "first"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
-    assert!(out.stderr.contains("'first'"), "{}", out.stderr);
+    crate::support::mail::assert_contains(&out.stderr, "'first'");
     let out = env.run(&["--passphrase-file", pass, "token", "first"]);
-    assert!(out.stderr.contains("'first'"), "{}", out.stderr);
+    crate::support::mail::assert_contains(&out.stderr, "'first'");
 
     // A default that names no connector says it came from the file, and on which line.
     env.write_config("vault = \"vault.age\"\ndefault_connector = \"ghost\"\n");

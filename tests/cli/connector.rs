@@ -12,6 +12,19 @@ use crate::support::signin::Out;
 const TENANT: &str = "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b";
 const CLIENT: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
+/// `connector add NAME --tenant TENANT --client-id CLIENT --grant GRANT REST…`
+fn add<'a>(name: &'a str, grant: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    add_in(TENANT, name, grant, rest)
+}
+
+/// The same with another tenant.
+fn add_in<'a>(tenant: &'a str, name: &'a str, grant: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["connector", "add", name, "--tenant", tenant];
+    args.extend(["--client-id", CLIENT, "--grant", grant]);
+    args.extend_from_slice(rest);
+    args
+}
+
 /// A temporary home for one test: the vault in `vault/`, logs in `logs/`, inputs elsewhere.
 struct Env {
     _tmp: tempfile::TempDir,
@@ -129,64 +142,40 @@ fn connectors_of_every_grant_go_through_add_list_show_edit_and_remove() {
     let secret = env.input("secret", "app-secret-value\n");
     let password = env.input("password", "user-password\n");
 
-    env.ok(&[
-        "connector",
-        "add",
+    env.ok(&add(
         "interactive",
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--grant",
         "auth-code",
-        "--redirect-port",
-        "9123",
-    ]);
-    env.ok(&[
-        "connector",
-        "add",
-        "device",
-        "--tenant",
+        &["--redirect-port", "9123"],
+    ));
+    env.ok(&add_in(
         "organizations",
-        "--client-id",
-        CLIENT,
-        "--grant",
+        "device",
         "device-code",
-        "--permissions",
-        "readwrite,send",
-    ]);
-    env.ok(&[
-        "connector",
-        "add",
-        "legacy",
-        "--tenant",
+        &["--permissions", "readwrite,send"],
+    ));
+    env.ok(&add_in(
         "contoso.onmicrosoft.com",
-        "--client-id",
-        CLIENT,
-        "--grant",
+        "legacy",
         "ropc",
-        "--username",
-        "alex@contoso.com",
-        "--password-file",
-        path(&password),
-    ]);
-    env.ok(&[
-        "connector",
-        "add",
+        &[
+            "--username",
+            "alex@contoso.com",
+            "--password-file",
+            path(&password),
+        ],
+    ));
+    env.ok(&add(
         "daemon",
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--grant",
         "client-credentials",
-        "--client-secret-file",
-        path(&secret),
-        "--mailbox",
-        "support@contoso.com",
-        "--cloud",
-        "usgov",
-    ]);
+        &[
+            "--client-secret-file",
+            path(&secret),
+            "--mailbox",
+            "support@contoso.com",
+            "--cloud",
+            "usgov",
+        ],
+    ));
 
     let list = env.ok(&["connector", "list", "--json"]).json();
     let list = list.as_array().expect("list --json prints an array");
@@ -229,30 +218,16 @@ fn connectors_of_every_grant_go_through_add_list_show_edit_and_remove() {
     );
 
     let show = env.ok(&["connector", "show", "interactive"]);
-    assert!(
-        show.stdout
-            .contains("Request scope  Mail.Read Mail.Send offline_access"),
-        "{}",
-        show.stdout
+    crate::support::mail::assert_contains(
+        &show.stdout,
+        "Request scope  Mail.Read Mail.Send offline_access",
     );
-    assert!(
-        show.stdout.contains("http://localhost:9123/"),
-        "{}",
-        show.stdout
-    );
-    assert!(
-        show.stdout.contains("Client secret  not set"),
-        "{}",
-        show.stdout
-    );
+    crate::support::mail::assert_contains(&show.stdout, "http://localhost:9123/");
+    crate::support::mail::assert_contains(&show.stdout, "Client secret  not set");
     assert!(!show.stdout.contains('\u{1b}'), "no colour on a pipe");
     let show = env.ok(&["connector", "show", "daemon"]);
     assert!(show.stdout.contains("Client secret  set"));
-    assert!(
-        show.stdout.contains("reach every mailbox"),
-        "{}",
-        show.stdout
-    );
+    crate::support::mail::assert_contains(&show.stdout, "reach every mailbox");
     let show = env
         .ok(&["connector", "show", "interactive", "--json"])
         .json();
@@ -288,7 +263,7 @@ fn connectors_of_every_grant_go_through_add_list_show_edit_and_remove() {
     // Without a terminal and without --yes, remove refuses and keeps the connector.
     let refused = env.run(&["connector", "remove", "legacy"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    crate::support::mail::assert_contains(&refused.stderr, "--yes");
     assert!(env.names().contains(&"legacy".to_string()));
 
     env.ok(&["connector", "remove", "legacy", "--yes"]);
@@ -309,77 +284,47 @@ fn secrets_reach_neither_disk_in_the_clear_nor_any_output() {
     let secret = env.input("secret", &format!("{CLIENT_SECRET}\r\n"));
     let new_password = env.input("new-password", &format!("{NEW_PASSWORD}\n"));
 
-    env.ok(&[
-        "connector",
-        "add",
+    env.ok(&add(
         "daemon",
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--grant",
         "client-credentials",
-        "--client-secret-file",
-        path(&secret),
-        "--mailbox",
-        "support@contoso.com",
-    ]);
-    let out = env.run_with_stdin(
         &[
-            "connector",
-            "add",
-            "legacy",
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--grant",
-            "ropc",
-            "--username",
-            "alex@contoso.com",
-            "--password-stdin",
+            "--client-secret-file",
+            path(&secret),
+            "--mailbox",
+            "support@contoso.com",
         ],
+    ));
+    let out = env.run_with_stdin(
+        &add(
+            "legacy",
+            "ropc",
+            &["--username", "alex@contoso.com", "--password-stdin"],
+        ),
         Some(&format!("{PASSWORD}\n")),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = env.run_with_stdin(
-        &[
-            "connector",
-            "add",
-            "web",
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--grant",
-            "auth-code",
-            "--client-secret-stdin",
-        ],
+        &add("web", "auth-code", &["--client-secret-stdin"]),
         Some(STDIN_SECRET),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     // A refused command after reading a secret must not echo it either.
-    let dup = env.run(&[
-        "connector",
-        "add",
+    let dup = env.run(&add(
         "daemon",
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--grant",
         "client-credentials",
-        "--client-secret-file",
-        path(&secret),
-        "--mailbox",
-        "support@contoso.com",
-    ]);
+        &[
+            "--client-secret-file",
+            path(&secret),
+            "--mailbox",
+            "support@contoso.com",
+        ],
+    ));
     assert_eq!(
         dup.code, 2,
         "a duplicate name is a usage error: {}",
         dup.stderr
     );
-    assert!(dup.stderr.contains("already exists"), "{}", dup.stderr);
+    crate::support::mail::assert_contains(&dup.stderr, "already exists");
     env.ok(&[
         "connector",
         "edit",
@@ -467,40 +412,32 @@ fn bad_flags_are_usage_errors_naming_the_field_and_the_fix() {
             out.stderr
         );
     }
-    let out = env.run(&[
-        "connector",
-        "add",
-        "x",
-        "--tenant",
+    let out = env.run(&add_in(
         "common",
-        "--client-id",
-        CLIENT,
-        "--grant",
+        "x",
         "ropc",
-        "--username",
-        "alex@contoso.com",
-        "--password-stdin",
-        "--json",
-    ]);
-    // The password is empty (stdin is closed): refused before the vault is opened.
-    assert_eq!(out.code, 2);
-    assert_eq!(out.json()["error"]["code"], "usage");
-    let out = env.run_with_stdin(
         &[
-            "connector",
-            "add",
-            "x",
-            "--tenant",
-            "common",
-            "--client-id",
-            CLIENT,
-            "--grant",
-            "ropc",
             "--username",
             "alex@contoso.com",
             "--password-stdin",
             "--json",
         ],
+    ));
+    // The password is empty (stdin is closed): refused before the vault is opened.
+    assert_eq!(out.code, 2);
+    assert_eq!(out.json()["error"]["code"], "usage");
+    let out = env.run_with_stdin(
+        &add_in(
+            "common",
+            "x",
+            "ropc",
+            &[
+                "--username",
+                "alex@contoso.com",
+                "--password-stdin",
+                "--json",
+            ],
+        ),
         Some("pw\n"),
     );
     assert_eq!(out.code, 2);
@@ -535,11 +472,9 @@ fn permissions_prints_a_summary_and_saves_nothing() {
         "--permissions",
         "fetch,readwrite",
     ]);
-    assert!(
-        out.stdout
-            .contains("Request scope  Mail.Read Mail.ReadWrite offline_access"),
-        "{}",
-        out.stdout
+    crate::support::mail::assert_contains(
+        &out.stdout,
+        "Request scope  Mail.Read Mail.ReadWrite offline_access",
     );
     assert!(
         out.stdout

@@ -29,12 +29,7 @@ fn json(out: &crate::support::signin::Out) -> Value {
 fn run_commands(guide: &Value) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("calls");
-    let commands: Vec<&str> = guide["az_commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
+    let commands: Vec<&str> = crate::support::json::strings(&guide["az_commands"]);
     let script = format!(
         r#"set -euo pipefail
 log={log}
@@ -108,12 +103,8 @@ fn guide_without_a_vault_gives_the_steps_and_commands_that_run_in_a_shell() {
     let access: Value =
         serde_json::from_str(flag(create, "--required-resource-accesses").unwrap()).unwrap();
     assert_eq!(access, g["required_resource_access"]);
-    let types: Vec<&str> = access[0]["resourceAccess"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["type"].as_str().unwrap())
-        .collect();
+    let types: Vec<&str> =
+        crate::support::json::field_strings(&access[0]["resourceAccess"], "type");
     assert_eq!(types, ["Scope", "Scope", "Scope"], "delegated: {access}");
     let add = calls
         .iter()
@@ -241,7 +232,6 @@ esac
 /// Runs the guide's `az` commands in bash, as a person pastes them, with the real graphmail
 /// and its vault; `stdin` is what the person types.
 fn run_script(env: &Env, commands: &str, stdin: &str) -> std::process::Output {
-    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -257,8 +247,8 @@ fn run_script(env: &Env, commands: &str, stdin: &str) -> std::process::Output {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut child = Command::new("bash")
-        .arg("-c")
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
         .arg(format!("set -euo pipefail\n{commands}"))
         .env("PATH", path)
         .env("AZ_LOG", env.path("az.log"))
@@ -268,19 +258,8 @@ fn run_script(env: &Env, commands: &str, stdin: &str) -> std::process::Output {
         .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
         .env("GRAPHMAIL_LOG_DIR", env.log_dir())
         .env("GRAPHMAIL_CONFIG_DIR", env.log_dir())
-        .env_remove("GRAPHMAIL_CONFIG")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .env_remove("GRAPHMAIL_CONFIG");
+    crate::support::mail::output_with_stdin(&mut cmd, stdin)
 }
 
 #[test]

@@ -71,10 +71,10 @@ async fn folders_show_the_tree_with_the_counts_graph_reports() {
 async fn the_list_shows_hostile_subjects_inert_and_json_keeps_them_exact() {
     let s = Emulated::start().await;
     let human = s.ok(&["list", "--folder", "inbox", "--all"]).await;
-    assert!(human.contains("^[[2J^[[HURGENT"), "{human}");
-    assert!(human.contains("Your invoice <U+20"), "{human}");
-    assert!(human.contains("Bell^G null^@"), "{human}");
-    assert!(human.contains("Änderung der"), "{human}");
+    crate::support::mail::assert_contains(&human, "^[[2J^[[HURGENT");
+    crate::support::mail::assert_contains(&human, "Your invoice <U+20");
+    crate::support::mail::assert_contains(&human, "Bell^G null^@");
+    crate::support::mail::assert_contains(&human, "Änderung der");
     assert!(human.lines().all(|l| l.width() <= 100), "fits 100 columns");
 
     let all = rows(
@@ -184,7 +184,7 @@ async fn list_options_pick_a_folder_path_unread_mail_a_search_and_a_count() {
 
     let (code, _, err) = s.mail(&["list", "--folder", "Nowhere"]).await;
     assert_eq!(code, 1);
-    assert!(err.contains("no folder called 'Nowhere'"), "{err}");
+    crate::support::mail::assert_contains(&err, "no folder called 'Nowhere'");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,19 +192,19 @@ async fn reading_the_hostile_messages_prints_them_inert() {
     let s = Emulated::start().await;
     let id = s.id_of(HOSTILE);
     let human = s.ok(&["read", &id]).await;
-    assert!(
-        human.contains("Subject:  ^[[2J^[[HURGENT: ^[]0;pwned^Gverify your account^[[5m now^[[0m"),
-        "{human}"
+    crate::support::mail::assert_contains(
+        &human,
+        "Subject:  ^[[2J^[[HURGENT: ^[]0;pwned^Gverify your account^[[5m now^[[0m",
     );
-    assert!(
-        human.contains("From:     ^[[31mSecurity^[[0m Team <security@phish.example>"),
-        "{human}"
+    crate::support::mail::assert_contains(
+        &human,
+        "From:     ^[[31mSecurity^[[0m Team <security@phish.example>",
     );
-    assert!(
-        human.contains("Click here^[]8;;https://phish.example/login^[\\to keep your mailbox"),
-        "{human}"
+    crate::support::mail::assert_contains(
+        &human,
+        "Click here^[]8;;https://phish.example/login^[\\to keep your mailbox",
     );
-    assert!(human.contains("^[[?1049h^[[?25l"), "{human}");
+    crate::support::mail::assert_contains(&human, "^[[?1049h^[[?25l");
 
     let json = s.json(&["read", &id]).await;
     assert_eq!(json["subject"], HOSTILE, "JSON keeps the data, escaped");
@@ -217,15 +217,15 @@ async fn reading_the_hostile_messages_prints_them_inert() {
     assert_eq!(json["to"][0]["address"], s.user().upn.as_str());
 
     let human = s.ok(&["read", &s.id_of(BIDI)]).await;
-    assert!(
-        human.contains("Open the attachment <U+202E>gnp.scr<U+202C> to see it."),
-        "{human}"
+    crate::support::mail::assert_contains(
+        &human,
+        "Open the attachment <U+202E>gnp.scr<U+202C> to see it.",
     );
-    assert!(human.contains("<U+2066>isolate<U+2069>"), "{human}");
+    crate::support::mail::assert_contains(&human, "<U+2066>isolate<U+2069>");
 
     let human = s.ok(&["read", &s.id_of(CONTROLS)]).await;
-    assert!(human.contains("<U+009B>31m<U+009D>0;x<U+009C>"), "{human}");
-    assert!(human.contains("C0: ^A^B^C^D^E^F^G^N^O^P^Z^\\^_"), "{human}");
+    crate::support::mail::assert_contains(&human, "<U+009B>31m<U+009D>0;x<U+009C>");
+    crate::support::mail::assert_contains(&human, "C0: ^A^B^C^D^E^F^G^N^O^P^Z^\\^_");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,7 +243,7 @@ async fn the_one_megabyte_body_and_non_ascii_text_arrive_whole() {
     assert!(json["body_text"].as_str().unwrap().len() >= 1 << 20);
 
     let human = s.ok(&["read", &s.id_of(GERMAN)]).await;
-    assert!(human.contains(&format!("Subject:  {GERMAN}")), "{human}");
+    crate::support::mail::assert_contains(&human, &format!("Subject:  {GERMAN}"));
     let arabic = "اجتماع مراجعة الميزانية يوم الأحد";
     let json = s.json(&["read", &s.id_of(arabic)]).await;
     assert_eq!(json["subject"], arabic);
@@ -260,7 +260,7 @@ async fn an_html_body_is_text_unless_raw_html_is_asked_for() {
     let text = s.ok(&["read", &id]).await;
     assert!(!text.contains("<p>") && !text.contains("</"), "{text}");
     let raw = s.ok(&["read", &id, "--raw-html"]).await;
-    assert!(raw.contains("</"), "{raw}");
+    crate::support::mail::assert_contains(&raw, "</");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,10 +278,7 @@ async fn attachments_are_listed_and_saved_byte_identical() {
             .collect()
     };
     let human = s.ok(&["attachments", &id]).await;
-    assert!(
-        human.contains("dublin-office-network.png") && human.contains("1.5 MB"),
-        "{human}"
-    );
+    crate::support::mail::assert_contains_all(&human, &["dublin-office-network.png", "1.5 MB"]);
     let json = s.json(&["attachments", &id]).await;
     assert_eq!(json[0]["size"], 1_572_864);
     assert_eq!(json[0]["content_type"], "image/png");
@@ -291,7 +288,7 @@ async fn attachments_are_listed_and_saved_byte_identical() {
     let dir = s.vault.path().join("saved");
     let dir_s = dir.to_str().unwrap();
     let out = s.ok(&["attachments", &id, "--save", dir_s]).await;
-    assert!(out.contains("dublin-office-network.png"), "{out}");
+    crate::support::mail::assert_contains(&out, "dublin-office-network.png");
     for (name, bytes) in &held {
         let saved = std::fs::read(dir.join(name)).unwrap();
         assert!(

@@ -73,12 +73,7 @@ async fn each_change_adds_one_line_and_the_log_holds_no_body_token_or_secret() {
         assert!(last["time"].as_str().unwrap().ends_with('Z'));
     }
     let all = lines(&s);
-    let recipients: Vec<&str> = all[0]["recipients"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
+    let recipients: Vec<&str> = crate::support::json::strings(&all[0]["recipients"]);
     assert_eq!(
         recipients,
         [colleague.as_str(), "c@example.test", "d@example.test"]
@@ -195,7 +190,7 @@ async fn audit_lists_filters_by_connector_and_time_and_prints_json() {
 
     let (code, _, err) = s.cli(&["audit", "--since", "last tuesday"], None).await;
     assert_eq!(code, 2);
-    assert!(err.contains("--since"), "{err}");
+    crate::support::mail::assert_contains(&err, "--since");
 }
 
 #[test]

@@ -80,9 +80,9 @@ fn the_manual_page_renders_with_man_without_warnings() {
     assert!(out.status.success(), "man failed: {stderr}");
     assert!(stderr.trim().is_empty(), "man warned: {stderr}");
     let text = plain(&String::from_utf8_lossy(&out.stdout));
-    assert!(text.contains("NAME"), "{text}");
-    assert!(text.contains("graphmail"), "{text}");
-    assert!(text.contains("completions"), "{text}");
+    crate::support::mail::assert_contains(&text, "NAME");
+    crate::support::mail::assert_contains(&text, "graphmail");
+    crate::support::mail::assert_contains(&text, "completions");
 }
 
 #[test]

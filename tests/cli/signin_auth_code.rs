@@ -90,26 +90,15 @@ fn auth_code_comes_back_through_a_pasted_address_for_a_confidential_app() {
         std::io::BufRead::read_line(&mut stdout, &mut rest).unwrap();
         seen.push_str(&rest);
     }
-    assert!(
-        seen.contains(&format!("ssh -L {port}:127.0.0.1:{port} ")),
-        "{seen}"
-    );
+    crate::support::mail::assert_contains(&seen, &format!("ssh -L {port}:127.0.0.1:{port} "));
 
     let location = emu.browser_sign_in(&url, ADELE, &emu.password(ADELE));
     writeln!(child.stdin.as_mut().unwrap(), "{location}").unwrap();
     let mut tail = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut tail).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        tail.contains(&format!("Signed in connector 'web' as {ADELE}")),
-        "{tail}"
-    );
+    crate::support::mail::assert_success(&out);
+    crate::support::mail::assert_contains(&tail, &format!("Signed in connector 'web' as {ADELE}"));
     assert!(emu.pkce_verified());
     assert!(env.tokens("web").unwrap().access_token.is_some());
 }

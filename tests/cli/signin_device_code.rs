@@ -23,12 +23,7 @@ fn device_code_signs_in_once_approved_and_keeps_the_tokens() {
     let done = child.next_event();
     assert_eq!(done["event"], "signed_in", "{done}");
     assert_eq!(done["user"], ADELE);
-    let scopes: Vec<&str> = done["scopes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap())
-        .collect();
+    let scopes: Vec<&str> = crate::support::json::strings(&done["scopes"]);
     assert!(
         scopes.contains(&"Mail.Read") && scopes.contains(&"Mail.Send"),
         "{scopes:?}"
@@ -82,16 +77,7 @@ fn an_expired_device_code_is_explained_and_saves_nothing() {
     cmd.stdout(std::process::Stdio::piped());
     let out = crate::support::signin::run(cmd);
     assert_ne!(out.code, 0);
-    assert!(
-        out.stderr
-            .contains("expired before the sign-in was finished"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("start the sign-in again"),
-        "{}",
-        out.stderr
-    );
+    crate::support::mail::assert_contains(&out.stderr, "expired before the sign-in was finished");
+    crate::support::mail::assert_contains(&out.stderr, "start the sign-in again");
     assert_eq!(env.vault_files(), before);
 }

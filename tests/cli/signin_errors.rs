@@ -8,10 +8,23 @@ use graphmail::domain::Grant;
 use graphmail::vault::ConnectorEntry;
 
 struct Case {
-    what: &'static str,
+    what: String,
     aadsts: u32,
     message: &'static str,
     fix: &'static str,
+}
+
+impl Case {
+    /// AADSTS`aadsts` must print `message` and `fix`.
+    fn new(aadsts: u32, message: &'static str, fix: &'static str) -> Case {
+        let what = aadsts.to_string();
+        Case {
+            what,
+            aadsts,
+            message,
+            fix,
+        }
+    }
 }
 
 fn ropc(emu: &Emu, client_id: &str, upn: &str, password: &str) -> ConnectorEntry {
@@ -28,7 +41,7 @@ fn client_credentials(emu: &Emu, secret: &str) -> ConnectorEntry {
     e
 }
 
-fn check(emu: &Emu, entry: ConnectorEntry, case: Case) {
+fn check(entry: ConnectorEntry, case: Case) {
     let env = Env::new();
     env.add(entry);
     let before = env.vault_files();
@@ -67,7 +80,6 @@ fn check(emu: &Emu, entry: ConnectorEntry, case: Case) {
         "{}: the vault changed",
         case.what
     );
-    let _ = emu;
 }
 
 #[test]
@@ -75,14 +87,8 @@ fn wrong_password() {
     let emu = Emu::start();
     let entry = ropc(&emu, PUBLIC_APP, ADELE, "not-her-password");
     check(
-        &emu,
         entry,
-        Case {
-            what: "50126",
-            aadsts: 50126,
-            message: "user name or password is wrong",
-            fix: "--password-file",
-        },
+        Case::new(50126, "user name or password is wrong", "--password-file"),
     );
 }
 
@@ -91,14 +97,8 @@ fn mfa_account_on_ropc() {
     let emu = Emu::start();
     let entry = ropc(&emu, PUBLIC_APP, LEE_MFA, &emu.password(LEE_MFA));
     check(
-        &emu,
         entry,
-        Case {
-            what: "50076",
-            aadsts: 50076,
-            message: "multi-factor authentication",
-            fix: "--grant auth-code",
-        },
+        Case::new(50076, "multi-factor authentication", "--grant auth-code"),
     );
 }
 
@@ -108,14 +108,12 @@ fn ropc_on_the_common_endpoint() {
     let mut entry = ropc(&emu, PUBLIC_APP, ADELE, &emu.password(ADELE));
     entry.connector.tenant = "common".into();
     check(
-        &emu,
         entry,
-        Case {
-            what: "9001023",
-            aadsts: 9001023,
-            message: "does not work with the common or consumers tenant",
-            fix: "--tenant",
-        },
+        Case::new(
+            9001023,
+            "does not work with the common or consumers tenant",
+            "--tenant",
+        ),
     );
 }
 
@@ -124,14 +122,12 @@ fn missing_consent() {
     let emu = Emu::start();
     let entry = ropc(&emu, UNCONSENTED_APP, ADELE, &emu.password(ADELE));
     check(
-        &emu,
         entry,
-        Case {
-            what: "65001",
-            aadsts: 65001,
-            message: "Consent is missing",
-            fix: "/v2.0/adminconsent?client_id=e9a87bf7-76d5-4c68-a75b-6b19c865e475",
-        },
+        Case::new(
+            65001,
+            "Consent is missing",
+            "/v2.0/adminconsent?client_id=e9a87bf7-76d5-4c68-a75b-6b19c865e475",
+        ),
     );
 }
 
@@ -140,14 +136,12 @@ fn wrong_client_secret() {
     let emu = Emu::start();
     let entry = client_credentials(&emu, "this-is-not-the-secret");
     check(
-        &emu,
         entry,
-        Case {
-            what: "7000215",
-            aadsts: 7000215,
-            message: "client secret is wrong or expired",
-            fix: "Certificates & secrets",
-        },
+        Case::new(
+            7000215,
+            "client secret is wrong or expired",
+            "Certificates & secrets",
+        ),
     );
 }
 
@@ -156,14 +150,8 @@ fn confidential_app_without_its_secret() {
     let emu = Emu::start();
     let entry = ropc(&emu, WEB_APP, ADELE, &emu.password(ADELE));
     check(
-        &emu,
         entry,
-        Case {
-            what: "7000218",
-            aadsts: 7000218,
-            message: "must send a client secret",
-            fix: "--client-secret-file",
-        },
+        Case::new(7000218, "must send a client secret", "--client-secret-file"),
     );
 }
 
@@ -173,14 +161,8 @@ fn public_app_given_a_secret() {
     let mut entry = ropc(&emu, PUBLIC_APP, ADELE, &emu.password(ADELE));
     entry.secrets.client_secret = Some("a-secret-a-public-app-must-not-send".into());
     check(
-        &emu,
         entry,
-        Case {
-            what: "700025",
-            aadsts: 700025,
-            message: "public client",
-            fix: "--clear-client-secret",
-        },
+        Case::new(700025, "public client", "--clear-client-secret"),
     );
 }
 
@@ -194,14 +176,12 @@ fn unknown_app() {
         &emu.password(ADELE),
     );
     check(
-        &emu,
         entry,
-        Case {
-            what: "700016",
-            aadsts: 700016,
-            message: "No app with client ID 0badc0de-0000-4000-8000-000000000000",
-            fix: "check the client ID",
-        },
+        Case::new(
+            700016,
+            "No app with client ID 0badc0de-0000-4000-8000-000000000000",
+            "check the client ID",
+        ),
     );
 }
 
@@ -211,14 +191,12 @@ fn unknown_tenant() {
     let mut entry = client_credentials(&emu, &emu.secret(DAEMON_APP));
     entry.connector.tenant = "fabrikam.example".into();
     check(
-        &emu,
         entry,
-        Case {
-            what: "90002",
-            aadsts: 90002,
-            message: "Tenant 'fabrikam.example' was not found",
-            fix: "Directory (tenant) ID",
-        },
+        Case::new(
+            90002,
+            "Tenant 'fabrikam.example' was not found",
+            "Directory (tenant) ID",
+        ),
     );
 }
 
@@ -228,13 +206,11 @@ fn scope_the_service_does_not_know() {
     let mut entry = ropc(&emu, PUBLIC_APP, ADELE, &emu.password(ADELE));
     entry.connector.extra_scopes = vec!["Foo.Bar".into()];
     check(
-        &emu,
         entry,
-        Case {
-            what: "70011",
-            aadsts: 70011,
-            message: "A requested scope is not valid.",
-            fix: "check the connector's scopes",
-        },
+        Case::new(
+            70011,
+            "A requested scope is not valid.",
+            "check the connector's scopes",
+        ),
     );
 }

@@ -1,6 +1,7 @@
 //! Sign-in commands that fail before any network traffic: the message, the fix, the exit
 //! status, and a vault left as it was.
 
+use crate::support::emu::{DAEMON_APP, PUBLIC_APP};
 use crate::support::signin::{Env, connector, run};
 use graphmail::domain::{Cloud, Grant};
 
@@ -13,26 +14,27 @@ fn closed_cloud() -> Cloud {
     }
 }
 
+/// A connector of the demo tenant's apps in the closed cloud.
+fn offline(name: &str, grant: Grant, client_id: &str) -> graphmail::vault::ConnectorEntry {
+    connector(
+        closed_cloud(),
+        "contoso.onmicrosoft.com",
+        name,
+        grant,
+        client_id,
+    )
+}
+
 #[test]
 fn a_token_for_a_connector_never_signed_in_asks_for_a_sign_in_with_exit_4() {
     let env = Env::new();
-    env.add(connector(
-        closed_cloud(),
-        "contoso.onmicrosoft.com",
-        "mail",
-        Grant::DeviceCode,
-        "c2a15992-f9b8-42f5-a434-e52adae08363",
-    ));
+    env.add(offline("mail", Grant::DeviceCode, PUBLIC_APP));
     let before = env.vault_files();
     let out = run(env.cmd(&["token", "mail"]));
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stdout.is_empty());
-    assert!(out.stderr.contains("not signed in"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("graphmail connector login mail"),
-        "{}",
-        out.stderr
-    );
+    crate::support::mail::assert_contains(&out.stderr, "not signed in");
+    crate::support::mail::assert_contains(&out.stderr, "graphmail connector login mail");
     assert_eq!(env.vault_files(), before);
 }
 
@@ -59,13 +61,7 @@ fn an_unknown_connector_is_named_with_a_fix() {
 #[test]
 fn ropc_without_a_stored_password_says_how_to_store_one_and_saves_nothing() {
     let env = Env::new();
-    env.add(connector(
-        closed_cloud(),
-        "contoso.onmicrosoft.com",
-        "pw",
-        Grant::Ropc,
-        "c2a15992-f9b8-42f5-a434-e52adae08363",
-    ));
+    env.add(offline("pw", Grant::Ropc, PUBLIC_APP));
     let before = env.vault_files();
     let out = run(env.cmd(&["--json", "connector", "login", "pw"]));
     assert_ne!(out.code, 0);
@@ -82,23 +78,13 @@ fn ropc_without_a_stored_password_says_how_to_store_one_and_saves_nothing() {
 #[test]
 fn an_unreachable_identity_platform_is_a_network_error_and_saves_nothing() {
     let env = Env::new();
-    let mut entry = connector(
-        closed_cloud(),
-        "contoso.onmicrosoft.com",
-        "daemon",
-        Grant::ClientCredentials,
-        "12eb5bb7-a751-4423-abc2-93d4349e820e",
-    );
+    let mut entry = offline("daemon", Grant::ClientCredentials, DAEMON_APP);
     entry.secrets.client_secret = Some("offline-test-secret-value".into());
     env.add(entry);
     let before = env.vault_files();
     let out = run(env.cmd(&["connector", "login", "daemon"]));
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("cannot reach the identity platform"),
-        "{}",
-        out.stderr
-    );
+    crate::support::mail::assert_contains(&out.stderr, "cannot reach the identity platform");
     assert!(!out.all().contains("offline-test-secret-value"));
     assert_eq!(env.vault_files(), before);
 }
@@ -106,13 +92,7 @@ fn an_unreachable_identity_platform_is_a_network_error_and_saves_nothing() {
 #[test]
 fn logout_forgets_tokens_and_says_so() {
     let env = Env::new();
-    let mut entry = connector(
-        closed_cloud(),
-        "contoso.onmicrosoft.com",
-        "mail",
-        Grant::DeviceCode,
-        "c2a15992-f9b8-42f5-a434-e52adae08363",
-    );
+    let mut entry = offline("mail", Grant::DeviceCode, PUBLIC_APP);
     let mut cache = graphmail::vault::TokenCache::default();
     cache.access_token = Some("at-to-forget".into());
     cache.expires_at = Some(i64::MAX / 2);
@@ -130,13 +110,7 @@ fn logout_forgets_tokens_and_says_so() {
 #[test]
 fn a_cached_token_with_time_left_is_printed_without_any_request() {
     let env = Env::new();
-    let mut entry = connector(
-        closed_cloud(),
-        "contoso.onmicrosoft.com",
-        "mail",
-        Grant::DeviceCode,
-        "c2a15992-f9b8-42f5-a434-e52adae08363",
-    );
+    let mut entry = offline("mail", Grant::DeviceCode, PUBLIC_APP);
     let in_an_hour = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
     let mut cache = graphmail::vault::TokenCache::default();
     cache.access_token = Some("cached-access-token".into());

@@ -63,12 +63,7 @@ fn two_token_processes_at_once_both_succeed_and_leave_a_working_refresh_token() 
     let b = env.cmd(&["token", "ro"]).spawn().unwrap();
     for child in [a, b] {
         let out = child.wait_with_output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::support::mail::assert_success(&out);
         let token = String::from_utf8(out.stdout).unwrap();
         assert_eq!(emu.graph_status("/me", token.trim()), 200);
     }
@@ -88,7 +83,7 @@ fn a_revoked_sign_in_asks_for_a_new_one_with_exit_4_and_leaves_the_vault() {
     let out = run(env.cmd(&["token", "ro"]));
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stdout.is_empty());
-    assert!(out.stderr.contains("sign in again"), "{}", out.stderr);
+    crate::support::mail::assert_contains(&out.stderr, "sign in again");
     assert_eq!(env.vault_files(), before);
 }
 

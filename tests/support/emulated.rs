@@ -1,7 +1,6 @@
 //! The emulator in-process on 127.0.0.1:0, with a vault and a connector made and signed in
 //! (ROPC, as a demo user) through the real binary.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use graphmail::vault::{TokenCache, VaultError};
@@ -136,18 +135,7 @@ impl Emulated {
         tokio::task::spawn_blocking(move || match stdin {
             None => run(&mut cmd),
             Some(text) => {
-                use std::io::Write;
-                cmd.stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped());
-                let mut child = cmd.spawn().expect("graphmail starts");
-                child
-                    .stdin
-                    .take()
-                    .expect("piped stdin")
-                    .write_all(text.as_bytes())
-                    .expect("stdin takes the text");
-                let out = child.wait_with_output().expect("graphmail finishes");
+                let out = super::mail::output_with_stdin(&mut cmd, &text);
                 (
                     out.status.code().unwrap_or(-1),
                     out.stdout,

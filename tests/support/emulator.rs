@@ -22,16 +22,7 @@ impl Emulator {
     }
 
     pub async fn with(config: EmulatorConfig) -> Emulator {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let running = graphmail_emulator::start(config)
-            .await
-            .expect("the emulator starts on 127.0.0.1");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("a reqwest client builds");
+        let (running, http) = super::start::started(config, Duration::from_secs(30)).await;
         Emulator { running, http }
     }
 

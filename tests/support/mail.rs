@@ -137,6 +137,38 @@ pub fn run(cmd: &mut Command) -> (i32, Vec<u8>, String) {
     )
 }
 
+/// Runs `cmd` with `stdin` written to its standard input; stdout and stderr are captured.
+pub fn output_with_stdin(cmd: &mut Command, stdin: &str) -> Output {
+    use std::io::Write;
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("the command starts");
+    let mut pipe = child.stdin.take().expect("piped stdin");
+    pipe.write_all(stdin.as_bytes())
+        .expect("stdin takes the text");
+    drop(pipe);
+    child.wait_with_output().expect("the command finishes")
+}
+
+/// Fails with the command's stderr unless it exited 0.
+pub fn assert_success(out: &Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+/// Fails, showing the whole text, unless `text` contains `needle`.
+pub fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+}
+
+/// Fails, showing the whole text, unless `text` contains every one of `needles`.
+pub fn assert_contains_all(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert_contains(text, needle);
+    }
+}
+
 /// Fails when stdout holds a control byte a terminal would act on: any C0 control but `\n` and
 /// `\t`, DEL, a C1 control (raw byte or UTF-8 encoded), or a bidi control.
 pub fn assert_inert(stdout: &[u8]) {

@@ -8,8 +8,12 @@
 pub mod emu;
 pub mod emulated;
 pub mod emulator;
+#[path = "../../crates/graphmail-emulator/tests/emulator/json.rs"]
+pub mod json;
 pub mod mail;
 pub mod signin;
+#[path = "../../crates/graphmail-emulator/tests/emulator/start.rs"]
+pub mod start;
 pub mod tmux;
 pub mod tui;
 pub mod tui_mailbox;

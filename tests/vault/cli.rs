@@ -39,10 +39,36 @@ impl Setup {
         run(&mut cmd)
     }
 
+    /// `graphmail --vault <vault> --passphrase-file FILE ARGS…`
+    fn with_pass(&self, file: &Path, args: &[&str]) -> (i32, String, String) {
+        self.with_file("--passphrase-file", file, args)
+    }
+
+    /// `graphmail --vault <vault> --identity FILE ARGS…`
+    fn with_identity(&self, file: &Path, args: &[&str]) -> (i32, String, String) {
+        self.with_file("--identity", file, args)
+    }
+
+    /// `vault passwd --new-passphrase-file NEW`, unlocked with `flag FILE`.
+    fn passwd(&self, flag: &str, file: &Path, new: &Path) -> (i32, String, String) {
+        let new = new.to_str().expect("a UTF-8 temporary path");
+        self.with_file(
+            flag,
+            file,
+            &["vault", "passwd", "--new-passphrase-file", new],
+        )
+    }
+
+    fn with_file(&self, flag: &str, file: &Path, args: &[&str]) -> (i32, String, String) {
+        let file = file.to_str().expect("a UTF-8 temporary path");
+        let mut all = vec![flag, file];
+        all.extend_from_slice(args);
+        self.gm(&all)
+    }
+
     fn init_with_passphrase(&self, passphrase: &str) -> PathBuf {
         let file = self.passphrase_file("pass", passphrase);
-        let (code, _, err) =
-            self.gm(&["--passphrase-file", file.to_str().unwrap(), "vault", "init"]);
+        let (code, _, err) = self.with_pass(&file, &["vault", "init"]);
         assert_eq!(code, 0, "{err}");
         file
     }
@@ -56,13 +82,7 @@ fn mode(path: &Path) -> u32 {
 fn init_with_a_passphrase_file_creates_a_private_vault() {
     let s = Setup::new();
     let pass = s.passphrase_file("pass", "correct horse battery\nsecond line is ignored\n");
-    let (code, out, err) = s.gm(&[
-        "--json",
-        "--passphrase-file",
-        pass.to_str().unwrap(),
-        "vault",
-        "init",
-    ]);
+    let (code, out, err) = s.with_pass(&pass, &["--json", "vault", "init"]);
     assert_eq!(code, 0, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["passphrase"], true);
@@ -75,15 +95,9 @@ fn init_with_a_passphrase_file_creates_a_private_vault() {
 
     // Only the first line is the passphrase.
     let first_line = s.passphrase_file("first", "correct horse battery");
-    let (code, out, err) = s.gm(&[
-        "--passphrase-file",
-        first_line.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, out, err) = s.with_pass(&first_line, &["vault", "recipients", "list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("passphrase: yes"), "{out}");
+    crate::support::mail::assert_contains(&out, "passphrase: yes");
 
     // The passphrase never reaches a file in the clear.
     for folder in [s.path("data"), s.path("logs")] {
@@ -116,26 +130,13 @@ fn wrong_passphrase_exits_3_with_one_clear_sentence_and_changes_nothing() {
     s.init_with_passphrase("the right one");
     let wrong = s.passphrase_file("wrong", "not it");
     let before = snapshot(&s.path("data"));
-    let (code, out, err) = s.gm(&[
-        "--passphrase-file",
-        wrong.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, out, err) = s.with_pass(&wrong, &["vault", "recipients", "list"]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(err.starts_with("error: the passphrase is wrong\n"), "{err}");
-    assert!(err.contains("fix:"), "{err}");
+    crate::support::mail::assert_contains(&err, "fix:");
     assert_eq!(snapshot(&s.path("data")), before);
 
-    let (code, out, _) = s.gm(&[
-        "--json",
-        "--passphrase-file",
-        wrong.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, out, _) = s.with_pass(&wrong, &["--json", "vault", "recipients", "list"]);
     assert_eq!(code, 3);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["error"]["code"], "wrong_passphrase");
@@ -146,19 +147,10 @@ fn vault_readable_by_others_is_refused_with_the_chmod_fix() {
     let s = Setup::new();
     let pass = s.init_with_passphrase("pw for perms");
     std::fs::set_permissions(s.vault(), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let (code, _, err) = s.gm(&[
-        "--passphrase-file",
-        pass.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, _, err) = s.with_pass(&pass, &["vault", "recipients", "list"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("other users can access"), "{err}");
-    assert!(
-        err.contains(&format!("chmod 600 {}", s.vault().display())),
-        "{err}"
-    );
+    crate::support::mail::assert_contains(&err, "other users can access");
+    crate::support::mail::assert_contains(&err, &format!("chmod 600 {}", s.vault().display()));
     assert_eq!(
         mode(&s.vault()),
         0o644,
@@ -171,27 +163,11 @@ fn passwd_changes_the_passphrase() {
     let s = Setup::new();
     let old = s.init_with_passphrase("old passphrase");
     let new = s.passphrase_file("new", "new passphrase");
-    let (code, out, err) = s.gm(&[
-        "--passphrase-file",
-        old.to_str().unwrap(),
-        "vault",
-        "passwd",
-        "--new-passphrase-file",
-        new.to_str().unwrap(),
-    ]);
+    let (code, out, err) = s.passwd("--passphrase-file", &old, &new);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Changed the passphrase"), "{out}");
+    crate::support::mail::assert_contains(&out, "Changed the passphrase");
 
-    let list = |file: &Path| {
-        s.gm(&[
-            "--passphrase-file",
-            file.to_str().unwrap(),
-            "vault",
-            "recipients",
-            "list",
-        ])
-        .0
-    };
+    let list = |file: &Path| s.with_pass(file, &["vault", "recipients", "list"]).0;
     assert_eq!(list(&old), 3);
     assert_eq!(list(&new), 0);
 }
@@ -215,7 +191,7 @@ fn recipients_are_added_listed_and_removed() {
         &bob_public,
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Added"), "{out}");
+    crate::support::mail::assert_contains(&out, "Added");
     let (code, _, err) = s.gm(&[
         "--passphrase-file",
         pass,
@@ -228,22 +204,10 @@ fn recipients_are_added_listed_and_removed() {
     assert_eq!(code, 0, "{err}");
 
     // Bob's own key opens the vault now.
-    let (code, out, err) = s.gm(&[
-        "--identity",
-        bob_key.to_str().unwrap(),
-        "--json",
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, out, err) = s.with_identity(&bob_key, &["--json", "vault", "recipients", "list"]);
     assert_eq!(code, 0, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let lines: Vec<&str> = json["recipients"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["line"].as_str().unwrap())
-        .collect();
+    let lines: Vec<&str> = crate::support::json::field_strings(&json["recipients"], "line");
     assert_eq!(lines, [bob_public.as_str(), ssh_line]);
     assert_eq!(json["recipients"][1]["comment"], "carol@ops");
 
@@ -266,18 +230,9 @@ fn recipients_are_added_listed_and_removed() {
         &bob_public,
     ]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = s.gm(&[
-        "--identity",
-        bob_key.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, _, err) = s.with_identity(&bob_key, &["vault", "recipients", "list"]);
     assert_eq!(code, 3, "{err}");
-    assert!(
-        err.contains("none of the given identities can open this vault"),
-        "{err}"
-    );
+    crate::support::mail::assert_contains(&err, "none of the given identities can open this vault");
 
     // An unknown recipient and a private key given by mistake are refused clearly.
     let (code, _, err) = s.gm(&[
@@ -289,7 +244,7 @@ fn recipients_are_added_listed_and_removed() {
         "nobody@nowhere",
     ]);
     assert_eq!(code, 1);
-    assert!(err.contains("no recipient of this vault matches"), "{err}");
+    crate::support::mail::assert_contains(&err, "no recipient of this vault matches");
     let secret = std::fs::read_to_string(&bob_key).unwrap();
     let (code, _, err) = s.gm(&[
         "--passphrase-file",
@@ -300,7 +255,7 @@ fn recipients_are_added_listed_and_removed() {
         secret.trim(),
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("that is a private key"), "{err}");
+    crate::support::mail::assert_contains(&err, "that is a private key");
     assert!(
         !err.contains(secret.trim()),
         "the private key must not be echoed"
@@ -325,46 +280,21 @@ fn recipients_only_vault_needs_an_identity() {
     assert!(!s.path("data").join("vault.age.key").exists());
 
     let pass = s.passphrase_file("pass", "whatever");
-    let (code, _, err) = s.gm(&[
-        "--passphrase-file",
-        pass.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, _, err) = s.with_pass(&pass, &["vault", "recipients", "list"]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("has no passphrase"), "{err}");
-    assert!(err.contains("--identity"), "{err}");
+    crate::support::mail::assert_contains(&err, "has no passphrase");
+    crate::support::mail::assert_contains(&err, "--identity");
 
-    let (code, out, err) = s.gm(&[
-        "--identity",
-        key.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, out, err) = s.with_identity(&key, &["vault", "recipients", "list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("passphrase: no"), "{out}");
+    crate::support::mail::assert_contains(&out, "passphrase: no");
 
     // passwd adds a passphrase to it.
-    let (code, _, err) = s.gm(&[
-        "--identity",
-        key.to_str().unwrap(),
-        "vault",
-        "passwd",
-        "--new-passphrase-file",
-        pass.to_str().unwrap(),
-    ]);
+    let (code, _, err) = s.passwd("--identity", &key, &pass);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = s.gm(&[
-        "--passphrase-file",
-        pass.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, out, err) = s.with_pass(&pass, &["vault", "recipients", "list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("passphrase: yes"), "{out}");
+    crate::support::mail::assert_contains(&out, "passphrase: yes");
 }
 
 #[test]
@@ -372,14 +302,11 @@ fn init_refuses_what_it_cannot_do() {
     let s = Setup::new();
     let (code, _, err) = s.gm(&["vault", "init", "--no-passphrase"]);
     assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("--no-passphrase needs at least one recipient"),
-        "{err}"
-    );
+    crate::support::mail::assert_contains(&err, "--no-passphrase needs at least one recipient");
 
     let (code, _, err) = s.gm(&["vault", "init", "--recipient", "ssh-dss AAAAB3Nz bob@old"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("cannot be used"), "{err}");
+    crate::support::mail::assert_contains(&err, "cannot be used");
     assert!(!s.vault().exists());
 
     s.init_with_passphrase("first");
@@ -391,7 +318,7 @@ fn init_refuses_what_it_cannot_do() {
         "init",
     ]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("a vault already exists"), "{err}");
+    crate::support::mail::assert_contains(&err, "a vault already exists");
     assert_eq!(snapshot(&s.path("data")), before);
 }
 
@@ -399,16 +326,10 @@ fn init_refuses_what_it_cannot_do() {
 fn missing_vault_says_how_to_create_one() {
     let s = Setup::new();
     let pass = s.passphrase_file("pass", "x");
-    let (code, _, err) = s.gm(&[
-        "--passphrase-file",
-        pass.to_str().unwrap(),
-        "vault",
-        "recipients",
-        "list",
-    ]);
+    let (code, _, err) = s.with_pass(&pass, &["vault", "recipients", "list"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("no vault at"), "{err}");
-    assert!(err.contains("graphmail vault init"), "{err}");
+    crate::support::mail::assert_contains(&err, "no vault at");
+    crate::support::mail::assert_contains(&err, "graphmail vault init");
 }
 
 #[test]
@@ -420,8 +341,8 @@ fn without_a_terminal_the_error_names_the_flags() {
     cmd.arg("--vault").arg(s.vault()).args(["vault", "init"]);
     let (code, _, err) = run(&mut cmd);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("no terminal"), "{err}");
-    assert!(err.contains("--passphrase-file"), "{err}");
+    crate::support::mail::assert_contains(&err, "no terminal");
+    crate::support::mail::assert_contains(&err, "--passphrase-file");
 
     s.init_with_passphrase("locked");
     let mut cmd = graphmail_without_terminal(s.dir.path()).unwrap();
@@ -430,12 +351,6 @@ fn without_a_terminal_the_error_names_the_flags() {
         .args(["vault", "recipients", "list"]);
     let (code, _, err) = run(&mut cmd);
     assert_eq!(code, 3, "{err}");
-    assert!(
-        err.contains("the vault is locked and there is no terminal"),
-        "{err}"
-    );
-    assert!(
-        err.contains("--passphrase-file") && err.contains("--identity"),
-        "{err}"
-    );
+    crate::support::mail::assert_contains(&err, "the vault is locked and there is no terminal");
+    crate::support::mail::assert_contains_all(&err, &["--passphrase-file", "--identity"]);
 }

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use graphmail_emulator::tenant::AppSeed;
+use graphmail_emulator::tenant::{AppSeed, UserSeed};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -92,14 +92,8 @@ async fn redeem(
 }
 
 async fn last_pkce(h: &Harness) -> Value {
-    h.http
-        .get(format!("{}/_emulator/last-pkce", h.emu.login_url))
-        .send()
+    h.fetch_json(&format!("{}/_emulator/last-pkce", h.emu.login_url))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -141,16 +135,7 @@ async fn auth_code_with_pkce_gives_tokens_once_and_the_verifier_is_checked() {
         true,
     )
     .await;
-    assert_eq!(
-        tokens["scope"],
-        "Mail.Read profile openid email offline_access"
-    );
-    assert_eq!(
-        h.verify(tokens["access_token"].as_str().unwrap())
-            .upn
-            .as_deref(),
-        Some(h.user().upn.as_str())
-    );
+    h.expect_plain_user_mail_read(&tokens);
     let check = last_pkce(&h).await;
     assert_eq!(
         (check["method"].as_str(), check["matched"].as_bool()),
@@ -330,23 +315,25 @@ async fn admin_consent_grants_the_app_for_everyone() {
     let page = h.http.get(&consent_url).query(&query).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let (plain, admin) = (h.user(), h.admin());
-    let mut form: Vec<(&str, &str)> = query.to_vec();
-    form.extend([
-        ("login", plain.upn.as_str()),
-        ("passwd", plain.password.as_str()),
-        ("consent", "yes"),
-    ]);
-    let refused = h.post(&consent_url, &form).await;
+    let consent_as = |user: &UserSeed| {
+        let mut form: Vec<(&str, &str)> = query.to_vec();
+        form.extend([("consent", "yes")]);
+        let creds = [
+            ("login", user.upn.clone()),
+            ("passwd", user.password.clone()),
+        ];
+        let (h, url) = (&h, consent_url.clone());
+        async move {
+            let mut form: Vec<(&str, &str)> = form;
+            form.extend(creds.iter().map(|(k, v)| (*k, v.as_str())));
+            h.post(&url, &form).await
+        }
+    };
+    let refused = consent_as(&plain).await;
     assert_eq!(refused.status(), StatusCode::OK);
     assert!(refused.text().await.unwrap().contains("AADSTS90094"));
 
-    let mut form: Vec<(&str, &str)> = query.to_vec();
-    form.extend([
-        ("login", admin.upn.as_str()),
-        ("passwd", admin.password.as_str()),
-        ("consent", "yes"),
-    ]);
-    let granted = h.post(&consent_url, &form).await;
+    let granted = consent_as(&admin).await;
     let (_, pairs) = location_params(&granted);
     assert_eq!(param(&pairs, "admin_consent"), Some("True"));
     assert_eq!(param(&pairs, "tenant"), Some(h.tenant_id().as_str()));

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use graphmail_emulator::tenant::{AppKind, AppSeed, TenantSeed, UserSeed};
-use graphmail_emulator::{AccessClaims, EmulatorConfig, RunningEmulator, start};
+use graphmail_emulator::{AccessClaims, EmulatorConfig, RunningEmulator};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -25,16 +25,7 @@ impl Harness {
     }
 
     pub async fn with(config: EmulatorConfig) -> Harness {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let emu = start(config)
-            .await
-            .expect("the emulator starts on 127.0.0.1");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("a reqwest client builds");
+        let (emu, http) = crate::start::started(config, Duration::from_secs(20)).await;
         Harness { emu, http }
     }
 
@@ -136,11 +127,51 @@ impl Harness {
             .expect("the access token verifies")
     }
 
+    /// Tokens for `Mail.Read offline_access openid` signed in as the plain user: the granted
+    /// scope lists the OpenID scopes Entra adds, and the access token names the user.
+    pub fn expect_plain_user_mail_read(&self, tokens: &Value) {
+        assert_eq!(
+            tokens["scope"],
+            "Mail.Read profile openid email offline_access"
+        );
+        let access = tokens["access_token"].as_str().expect("an access token");
+        let upn = self.verify(access).upn;
+        assert_eq!(upn.as_deref(), Some(self.user().upn.as_str()));
+    }
+
     /// ROPC for the plain user with the public app.
     pub async fn password_grant(&self, scope: &str) -> reqwest::Response {
         let (app, user) = (self.public_app(), self.user());
         self.ropc(&app.client_id, &user.upn, &user.password, scope)
             .await
+    }
+
+    /// The client-credentials grant at this tenant's token endpoint; no secret when `None`.
+    pub async fn client_credentials(
+        &self,
+        client_id: &str,
+        secret: Option<&str>,
+        scope: &str,
+    ) -> reqwest::Response {
+        self.client_credentials_at(&self.tenant_id(), client_id, secret, scope)
+            .await
+    }
+
+    /// The client-credentials grant at another tenant's (or alias's) token endpoint.
+    pub async fn client_credentials_at(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        secret: Option<&str>,
+        scope: &str,
+    ) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("scope", scope),
+        ];
+        form.extend(secret.map(|s| ("client_secret", s)));
+        self.post(&self.token_url(tenant), &form).await
     }
 
     /// ROPC (grant_type=password) for any app, user and password.
@@ -151,14 +182,27 @@ impl Harness {
         password: &str,
         scope: &str,
     ) -> reqwest::Response {
-        self.token(&[
+        self.ropc_at(&self.tenant_id(), client_id, upn, password, scope)
+            .await
+    }
+
+    /// ROPC at another tenant's (or alias's) token endpoint.
+    pub async fn ropc_at(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        upn: &str,
+        password: &str,
+        scope: &str,
+    ) -> reqwest::Response {
+        let form = [
             ("grant_type", "password"),
             ("client_id", client_id),
             ("username", upn),
             ("password", password),
             ("scope", scope),
-        ])
-        .await
+        ];
+        self.post(&self.token_url(tenant), &form).await
     }
 }
 
@@ -292,7 +336,7 @@ pub async fn expect_tokens(resp: reqwest::Response, refresh: bool, id_token: boo
     if id_token {
         expected.push("id_token");
     }
-    let keys = sorted_keys(&body);
+    let keys = crate::json::sorted_keys(&body);
     expected.sort_unstable();
     assert_eq!(keys, expected, "{body}");
     assert_eq!(body["token_type"], "Bearer");
@@ -320,18 +364,6 @@ pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
-}
-
-/// The keys of a JSON object, sorted.
-pub fn sorted_keys(body: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = body
-        .as_object()
-        .expect("a JSON object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    keys
 }
 
 /// GET a URL without a token and read its JSON body.

@@ -171,11 +171,22 @@ impl Server {
             .expect("request completes")
     }
 
+    /// `POST /me/messages/{id}/{action}` (move, copy, createReply, send …).
+    pub async fn on_message(
+        &self,
+        token: &str,
+        id: &str,
+        action: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        let path = format!("/me/messages/{id}/{action}");
+        self.post(token, &path, body).await
+    }
+
     /// `POST /me/messages/{id}/move` to a folder id or well-known name.
     pub async fn move_to(&self, token: &str, id: &str, destination: &str) -> reqwest::Response {
-        let path = format!("/me/messages/{id}/move");
-        self.post(token, &path, &json!({ "destinationId": destination }))
-            .await
+        let body = json!({ "destinationId": destination });
+        self.on_message(token, id, "move", &body).await
     }
 
     pub async fn set_faults(&self, spec: &str) {

@@ -7,7 +7,8 @@ use graphmail_emulator::EmulatorConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, sorted_keys};
+use crate::common_emulator::{Harness, expect_aad_error, expect_tokens};
+use crate::json::sorted_keys;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -81,6 +82,17 @@ async fn hook(h: &Harness, action: &str, code: &DeviceCode, upn: &str) -> Status
     .status()
 }
 
+/// Polls with the device-code grant and expects the given identity error.
+async fn poll_fails(h: &Harness, code: &DeviceCode, error: &str, aadsts: u64) -> Value {
+    let resp = poll(h, DEVICE_GRANT, code).await;
+    expect_aad_error(resp, StatusCode::BAD_REQUEST, error, aadsts).await
+}
+
+/// Calls the approve/decline hook and expects its status.
+async fn expect_hook(h: &Harness, action: &str, code: &DeviceCode, upn: &str, status: StatusCode) {
+    assert_eq!(hook(h, action, code, upn).await, status, "{action} {upn}");
+}
+
 /// Waits out the 1-second polling interval of the test configuration.
 async fn wait_interval() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -90,73 +102,31 @@ async fn wait_interval() {
 async fn polling_is_pending_then_slow_down_then_tokens_after_approval() {
     let h = Harness::start().await;
     let code = begin(&h, "Mail.Read offline_access openid").await;
-    expect_aad_error(
-        poll(&h, DEVICE_GRANT, &code).await,
-        StatusCode::BAD_REQUEST,
-        "authorization_pending",
-        70016,
-    )
-    .await;
+    poll_fails(&h, &code, "authorization_pending", 70016).await;
     // Polled again at once: faster than the interval.
     let fast = poll(&h, DEVICE_GRANT, &code).await;
     let body = expect_aad_error(fast, StatusCode::BAD_REQUEST, "slow_down", 70016).await;
     assert_eq!(body["error"], "slow_down");
     wait_interval().await;
-    expect_aad_error(
-        poll(&h, DEVICE_GRANT, &code).await,
-        StatusCode::BAD_REQUEST,
-        "authorization_pending",
-        70016,
-    )
-    .await;
+    poll_fails(&h, &code, "authorization_pending", 70016).await;
 
-    assert_eq!(
-        hook(&h, "approve", &code, &h.user().upn).await,
-        StatusCode::OK
-    );
+    expect_hook(&h, "approve", &code, &h.user().upn, StatusCode::OK).await;
     wait_interval().await;
     // The short grant type name works as well.
     let tokens = expect_tokens(poll(&h, "device_code", &code).await, true, true).await;
-    assert_eq!(
-        tokens["scope"],
-        "Mail.Read profile openid email offline_access"
-    );
-    assert_eq!(
-        h.verify(tokens["access_token"].as_str().unwrap())
-            .upn
-            .as_deref(),
-        Some(h.user().upn.as_str())
-    );
+    h.expect_plain_user_mail_read(&tokens);
     wait_interval().await;
-    expect_aad_error(
-        poll(&h, DEVICE_GRANT, &code).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-        90120,
-    )
-    .await;
+    poll_fails(&h, &code, "invalid_grant", 90120).await;
     // A used code cannot be approved again.
-    assert_eq!(
-        hook(&h, "approve", &code, &h.user().upn).await,
-        StatusCode::CONFLICT
-    );
+    expect_hook(&h, "approve", &code, &h.user().upn, StatusCode::CONFLICT).await;
 }
 
 #[tokio::test]
 async fn a_declined_code_answers_authorization_declined() {
     let h = Harness::start().await;
     let code = begin(&h, "Mail.Read").await;
-    assert_eq!(
-        hook(&h, "decline", &code, &h.user().upn).await,
-        StatusCode::OK
-    );
-    expect_aad_error(
-        poll(&h, DEVICE_GRANT, &code).await,
-        StatusCode::BAD_REQUEST,
-        "authorization_declined",
-        70000,
-    )
-    .await;
+    expect_hook(&h, "decline", &code, &h.user().upn, StatusCode::OK).await;
+    poll_fails(&h, &code, "authorization_declined", 70000).await;
 }
 
 #[tokio::test]
@@ -164,42 +134,28 @@ async fn an_expired_code_answers_expired_token() {
     let h = Harness::with(EmulatorConfig::for_tests(Duration::from_secs(1))).await;
     let code = begin(&h, "Mail.Read").await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    expect_aad_error(
-        poll(&h, DEVICE_GRANT, &code).await,
-        StatusCode::BAD_REQUEST,
-        "expired_token",
-        70020,
-    )
-    .await;
-    assert_eq!(
-        hook(&h, "approve", &code, &h.user().upn).await,
-        StatusCode::CONFLICT
-    );
+    poll_fails(&h, &code, "expired_token", 70020).await;
+    expect_hook(&h, "approve", &code, &h.user().upn, StatusCode::CONFLICT).await;
 }
 
 #[tokio::test]
 async fn unknown_codes_and_users_are_refused() {
     let h = Harness::start().await;
     let code = begin(&h, "Mail.Read").await;
-    assert_eq!(
-        hook(&h, "approve", &code, "nobody@contoso-demo.onmicrosoft.com").await,
-        StatusCode::NOT_FOUND
-    );
+    expect_hook(
+        &h,
+        "approve",
+        &code,
+        "nobody@contoso-demo.onmicrosoft.com",
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let bogus = DeviceCode {
         device_code: "nope".into(),
         user_code: "AAAAAAAAA".into(),
     };
-    assert_eq!(
-        hook(&h, "approve", &bogus, &h.user().upn).await,
-        StatusCode::NOT_FOUND
-    );
-    expect_aad_error(
-        poll(&h, DEVICE_GRANT, &bogus).await,
-        StatusCode::BAD_REQUEST,
-        "bad_verification_code",
-        70018,
-    )
-    .await;
+    expect_hook(&h, "approve", &bogus, &h.user().upn, StatusCode::NOT_FOUND).await;
+    poll_fails(&h, &bogus, "bad_verification_code", 70018).await;
 }
 
 #[tokio::test]
@@ -215,30 +171,23 @@ async fn a_person_can_approve_on_the_device_login_page() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("name=\"user_code\""));
     let user = h.user();
-    let wrong = h
-        .post(
-            &format!("{}/devicelogin", h.emu.login_url),
-            &[
-                ("user_code", &code.user_code),
-                ("login", &user.upn),
-                ("passwd", "wrong"),
+    let sign_in = |user_code: String, password: String| {
+        let (h, upn) = (&h, user.upn.clone());
+        async move {
+            let form = [
+                ("user_code", user_code.as_str()),
+                ("login", upn.as_str()),
+                ("passwd", password.as_str()),
                 ("action", "approve"),
-            ],
-        )
-        .await;
-    assert!(wrong.text().await.unwrap().contains("incorrect"));
-    let lower = code.user_code.to_lowercase();
-    let ok = h
-        .post(
-            &format!("{}/devicelogin", h.emu.login_url),
-            &[
-                ("user_code", &lower),
-                ("login", &user.upn),
-                ("passwd", &user.password),
-                ("action", "approve"),
-            ],
-        )
-        .await;
-    assert!(ok.text().await.unwrap().contains("signed in"));
+            ];
+            let url = format!("{}/devicelogin", h.emu.login_url);
+            h.post(&url, &form).await.text().await.unwrap()
+        }
+    };
+    let wrong = sign_in(code.user_code.clone(), "wrong".into()).await;
+    assert!(wrong.contains("incorrect"), "{wrong}");
+    // The code is accepted in lower case too.
+    let ok = sign_in(code.user_code.to_lowercase(), user.password.clone()).await;
+    assert!(ok.contains("signed in"), "{ok}");
     expect_tokens(poll(&h, DEVICE_GRANT, &code).await, false, false).await;
 }

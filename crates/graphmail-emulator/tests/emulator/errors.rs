@@ -55,12 +55,7 @@ async fn a_wrong_secret_is_7000215_with_http_401() {
     let h = Harness::start().await;
     let app = h.daemon_app();
     let resp = h
-        .token(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &app.client_id),
-            ("client_secret", "wrong"),
-            ("scope", GRAPH_DEFAULT),
-        ])
+        .client_credentials(&app.client_id, Some("wrong"), GRAPH_DEFAULT)
         .await;
     expect_aad_error(resp, UNAUTHORIZED, "invalid_client", 7000215).await;
 }
@@ -69,12 +64,11 @@ async fn a_wrong_secret_is_7000215_with_http_401() {
 async fn an_unknown_app_is_700016() {
     let h = Harness::start().await;
     let resp = h
-        .token(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "11111111-2222-3333-4444-555555555555"),
-            ("client_secret", "x"),
-            ("scope", GRAPH_DEFAULT),
-        ])
+        .client_credentials(
+            "11111111-2222-3333-4444-555555555555",
+            Some("x"),
+            GRAPH_DEFAULT,
+        )
         .await;
     expect_aad_error(resp, BAD_REQUEST, "unauthorized_client", 700016).await;
 }
@@ -107,23 +101,15 @@ async fn client_credentials_take_only_a_default_scope() {
     let app = h.daemon_app();
     let secret = app.secret.clone().unwrap();
     let resp = h
-        .token(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &app.client_id),
-            ("client_secret", &secret),
-            ("scope", "Mail.Send User.Read"),
-        ])
+        .client_credentials(&app.client_id, Some(&secret), "Mail.Send User.Read")
         .await;
     expect_aad_error(resp, BAD_REQUEST, "invalid_scope", 1002012).await;
     let on_common = h
-        .post(
-            &h.token_url("organizations"),
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", &app.client_id),
-                ("client_secret", &secret),
-                ("scope", GRAPH_DEFAULT),
-            ],
+        .client_credentials_at(
+            "organizations",
+            &app.client_id,
+            Some(&secret),
+            GRAPH_DEFAULT,
         )
         .await;
     expect_aad_error(on_common, BAD_REQUEST, "invalid_request", 50059).await;
@@ -152,15 +138,12 @@ async fn ropc_on_common_or_consumers_is_9001023() {
     let (app, user) = (h.public_app(), h.user());
     for tenant in ["common", "consumers"] {
         let resp = h
-            .post(
-                &h.token_url(tenant),
-                &[
-                    ("grant_type", "password"),
-                    ("client_id", &app.client_id),
-                    ("username", &user.upn),
-                    ("password", &user.password),
-                    ("scope", "Mail.Read"),
-                ],
+            .ropc_at(
+                tenant,
+                &app.client_id,
+                &user.upn,
+                &user.password,
+                "Mail.Read",
             )
             .await;
         expect_aad_error(resp, BAD_REQUEST, "invalid_request", 9001023).await;
@@ -194,11 +177,7 @@ async fn a_confidential_client_without_its_secret_is_7000218() {
     expect_aad_error(resp, UNAUTHORIZED, "invalid_client", 7000218).await;
     let daemon = h.daemon_app();
     let resp = h
-        .token(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &daemon.client_id),
-            ("scope", GRAPH_DEFAULT),
-        ])
+        .client_credentials(&daemon.client_id, None, GRAPH_DEFAULT)
         .await;
     expect_aad_error(resp, UNAUTHORIZED, "invalid_client", 7000216).await;
 }

@@ -8,7 +8,8 @@ use graphmail_emulator::{EmulatorConfig, IdentitySettings, TokenRejection};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, now, sorted_keys};
+use crate::common_emulator::{Harness, expect_aad_error, expect_tokens, now};
+use crate::json::sorted_keys;
 
 #[tokio::test]
 async fn password_grant_returns_short_graph_scopes_a_refresh_token_and_an_id_token() {
@@ -76,12 +77,11 @@ async fn client_credentials_give_an_app_only_token_with_roles_by_form_or_basic_a
     let app = h.daemon_app();
     let secret = app.secret.clone().unwrap();
     let by_form = h
-        .token(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &app.client_id),
-            ("client_secret", &secret),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
+        .client_credentials(
+            &app.client_id,
+            Some(&secret),
+            "https://graph.microsoft.com/.default",
+        )
         .await;
     let basic = format!(
         "Basic {}",

@@ -157,12 +157,7 @@ async fn filter_and_search_find_the_right_messages_and_refuse_bad_combinations()
 
     let q = "/me/messages?$filter=receivedDateTime ge 2025-06-27T00:00:00Z and receivedDateTime lt 2025-06-29T00:00:00Z&$orderby=receivedDateTime desc&$top=1000";
     let page = s.get_json(&t, q).await;
-    let dates: Vec<&str> = page["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["receivedDateTime"].as_str().unwrap())
-        .collect();
+    let dates: Vec<&str> = crate::json::field_strings(&page["value"], "receivedDateTime");
     assert!(!dates.is_empty());
     assert!(
         dates
@@ -184,12 +179,7 @@ async fn filter_and_search_find_the_right_messages_and_refuse_bad_combinations()
     let found = s
         .get_json(&t, "/me/messages?$search=\"Übergabeprotokoll\"")
         .await;
-    let subjects: Vec<&str> = found["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["subject"].as_str().unwrap())
-        .collect();
+    let subjects: Vec<&str> = crate::json::field_strings(&found["value"], "subject");
     assert_eq!(subjects, ["Übergabeprotokoll Rechenzentrum Düsseldorf"]);
     let found = s
         .get_json(&t, "/me/messages?$search=\"from:misaki\"&$top=1000")
@@ -274,12 +264,7 @@ async fn folders_use_well_known_names_and_count_their_messages() {
     let s = start().await;
     let t = s.adele();
     let top = s.get_json(&t, "/me/mailFolders?$top=50").await;
-    let names: Vec<&str> = top["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["displayName"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = crate::json::field_strings(&top["value"], "displayName");
     for want in [
         "Inbox",
         "Sent Items",

@@ -112,11 +112,7 @@ async fn a_moved_message_has_a_new_id_and_the_old_one_answers_404() {
     );
 
     let copy = s
-        .post(
-            &t,
-            &format!("/me/messages/{new_id}/copy"),
-            &json!({ "DestinationId": "inbox" }),
-        )
+        .on_message(&t, new_id, "copy", &json!({ "DestinationId": "inbox" }))
         .await;
     assert_eq!(copy.status(), 201);
     let copy: Value = copy.json().await.unwrap();
@@ -192,11 +188,7 @@ async fn replies_and_forwards_make_drafts_or_send() {
     let t = s.adele();
     let id = first_inbox_id(&s, &t).await;
     let resp = s
-        .post(
-            &t,
-            &format!("/me/messages/{id}/createReply"),
-            &json!({ "comment": "On it." }),
-        )
+        .on_message(&t, &id, "createReply", &json!({ "comment": "On it." }))
         .await;
     assert_eq!(resp.status(), 201);
     let draft: Value = resp.json().await.unwrap();
@@ -216,38 +208,23 @@ async fn replies_and_forwards_make_drafts_or_send() {
     );
 
     assert_eq!(
-        s.post(
-            &t,
-            &format!("/me/messages/{id}/reply"),
-            &json!({ "comment": "Thanks!" })
-        )
-        .await
-        .status(),
-        202
-    );
-    let resp = s
-        .post(
-            &t,
-            &format!("/me/messages/{id}/forward"),
-            &json!({ "comment": "FYI" }),
-        )
-        .await;
-    assert_eq!(resp.status(), 400, "forward needs recipients");
-    let fwd = json!({ "comment": "FYI", "toRecipients": [ { "emailAddress": { "address": "megan@contoso-demo.onmicrosoft.com" } } ] });
-    assert_eq!(
-        s.post(&t, &format!("/me/messages/{id}/forward"), &fwd)
+        s.on_message(&t, &id, "reply", &json!({ "comment": "Thanks!" }))
             .await
             .status(),
         202
     );
+    let resp = s
+        .on_message(&t, &id, "forward", &json!({ "comment": "FYI" }))
+        .await;
+    assert_eq!(resp.status(), 400, "forward needs recipients");
+    let fwd = json!({ "comment": "FYI", "toRecipients": [ { "emailAddress": { "address": "megan@contoso-demo.onmicrosoft.com" } } ] });
+    assert_eq!(s.on_message(&t, &id, "forward", &fwd).await.status(), 202);
 
     let hook = s.fetch_json(&s.hook("/sent")).await;
-    let actions: Vec<&str> = hook["sent"]["adele@contoso-demo.onmicrosoft.com"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = crate::json::field_strings(
+        &hook["sent"]["adele@contoso-demo.onmicrosoft.com"],
+        "action",
+    );
     assert_eq!(actions, ["send", "reply", "forward"]);
 }
 
@@ -364,7 +341,7 @@ async fn delta_reports_new_changed_and_removed_messages() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let resp = s.move_to(&t, &moved, "deleteditems").await;
+    let resp = s.move_to(&t, moved, "deleteditems").await;
     assert_eq!(resp.status(), 201);
     let delivered: Value = s
         .http

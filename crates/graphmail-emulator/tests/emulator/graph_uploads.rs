@@ -150,13 +150,7 @@ async fn permanent_delete_leaves_nothing_recoverable() {
     let s = start().await;
     let t = s.adele();
     let id = first_inbox_id(&s, &t).await;
-    let resp = s
-        .post(
-            &t,
-            &format!("/me/messages/{id}/permanentDelete"),
-            &json!({}),
-        )
-        .await;
+    let resp = s.on_message(&t, &id, "permanentDelete", &json!({})).await;
     assert_eq!(resp.status(), 204);
     assert_eq!(s.get(&t, &format!("/me/messages/{id}")).await.status(), 404);
     let boxes = s.emu.mail.lock();

@@ -5,6 +5,8 @@
 
 mod common_emulator;
 mod common_graph;
+mod json;
+mod start;
 
 mod authorize;
 mod device;
