@@ -5,6 +5,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 
 use super::*;
+use crate::support::mail::assert_contains;
 use crate::xml;
 
 fn draw(w: u16, h: u16, put: &[(u16, u16, &str, Style)]) -> String {
@@ -15,11 +16,6 @@ fn draw(w: u16, h: u16, put: &[(u16, u16, &str, Style)]) -> String {
     let svg = to_svg(&buf, None, "a <test> & more");
     xml::check(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
     svg
-}
-
-/// Fails unless `svg` holds `part`; the failure shows the whole picture.
-fn assert_draws(svg: &str, part: &str) {
-    assert!(svg.contains(part), "no {part:?} in:\n{svg}");
 }
 
 fn texts(svg: &str) -> Vec<&str> {
@@ -103,20 +99,20 @@ fn backgrounds_reverse_dim_underline_hidden_and_cursor() {
             (5, 0, "h", Style::new().add_modifier(Modifier::HIDDEN)),
         ],
     );
-    assert_draws(&svg, "<path fill=\"#2f5fa8\" d=\"M0 0h18v18h-18z\"/>");
-    assert_draws(&svg, "<path fill=\"#e06c75\" d=\"M18 0h9v18h-9z\"/>");
+    assert_contains(&svg, "<path fill=\"#2f5fa8\" d=\"M0 0h18v18h-18z\"/>");
+    assert_contains(&svg, "<path fill=\"#e06c75\" d=\"M18 0h9v18h-9z\"/>");
     assert!(svg.contains("fill=\"#16181d\">R</text>"), "reversed: {svg}");
     let dim = hex(mix(FOREGROUND, BACKGROUND, 0.55));
-    assert_draws(&svg, &format!("fill=\"{dim}\">d</text>"));
-    assert_draws(&svg, "font-style=\"italic\">u</text>");
+    assert_contains(&svg, &format!("fill=\"{dim}\">d</text>"));
+    assert_contains(&svg, "font-style=\"italic\">u</text>");
     assert!(svg.contains("M36 15h9v1h-9z"), "underline: {svg}");
     assert!(!svg.contains(">h</text>"), "hidden: {svg}");
 
     let mut buf = Buffer::empty(Rect::new(0, 0, 2, 1));
     buf.set_string(0, 0, "ok", Style::new());
     let svg = to_svg(&buf, Some(Position::new(1, 0)), "cursor");
-    assert_draws(&svg, "<path fill=\"#d4d7dc\" d=\"M9 0h9v18h-9z\"/>");
-    assert_draws(&svg, "fill=\"#16181d\">k</text>");
+    assert_contains(&svg, "<path fill=\"#d4d7dc\" d=\"M9 0h9v18h-9z\"/>");
+    assert_contains(&svg, "fill=\"#16181d\">k</text>");
 }
 
 #[test]
@@ -131,7 +127,7 @@ fn box_drawing_and_blocks_are_shapes_merged_along_the_row() {
         svg.contains("d=\"M4 9.5H23M4.5 9V36M22.5 9V18\""),
         "one line across, the left side down two rows: {svg}"
     );
-    assert_draws(&svg, "d=\"M9 18h18v9h-18zM18 27h9v9h-9z\"");
+    assert_contains(&svg, "d=\"M9 18h18v9h-18zM18 27h9v9h-9z\"");
 }
 
 #[test]
