@@ -7,6 +7,7 @@
 //!   open it, change it and encrypt it again to all of them.
 //! - `vault.age.key`: the vault's X25519 identity, encrypted with the passphrase (scrypt); the
 //!   age CLI accepts it as `-i`. Absent for a vault made with recipients only.
+//! - `vault.age.key.bak`: a copy of the key file, written with it.
 //! - `vault.age.bak`: the previous version; `vault.age.lock`: the advisory lock.
 
 mod document;
@@ -82,6 +83,8 @@ pub enum VaultError {
     NoMatchingIdentity,
     #[error("the vault at {path} has no passphrase; it opens only with a recipient's private key")]
     NoPassphrase { path: PathBuf },
+    #[error("other users can read the identity file {path} (mode {mode:o})")]
+    IdentityReadable { path: PathBuf, mode: u32 },
     #[error("{path} cannot be used as an identity: {detail}")]
     IdentityUnusable { path: PathBuf, detail: String },
     #[error("{path} is protected by a passphrase and there is no terminal to ask for it")]
@@ -191,7 +194,7 @@ impl Vault {
         match &opts.passphrase {
             Some(passphrase) => {
                 let identity = age::x25519::Identity::generate();
-                storage::replace(&key_path, &keys::seal_key(&identity, passphrase)?, false)?;
+                write_key_file(&key_path, &keys::seal_key(&identity, passphrase)?)?;
                 access.vault_keys.push(identity.to_public().to_string());
             }
             // A key file left by an earlier vault at this path would claim a passphrase.
@@ -340,7 +343,7 @@ impl Vault {
         access.vault_keys.push(public.clone());
         save(&self.path, &guard, &doc, &access, true)?;
         let key_path = Self::key_path(&self.path);
-        storage::replace(&key_path, &sealed, false)?;
+        write_key_file(&key_path, &sealed)?;
         access.vault_keys = vec![public];
         save(&self.path, &guard, &doc, &access, false)?;
         storage::backup_current(&self.path)?;
@@ -376,6 +379,13 @@ impl Vault {
         })?;
         format::open(&self.path, &bytes, &self.identities)
     }
+}
+
+/// Writes the vault's key file and a copy of it, `<key>.bak`, from which a damaged key file
+/// can be restored. Both are 0600; the copy never holds an older key than the file.
+fn write_key_file(key_path: &Path, sealed: &[u8]) -> Result<(), VaultError> {
+    storage::replace(key_path, sealed, false)?;
+    storage::replace(&Vault::backup_path(key_path), sealed, false)
 }
 
 /// Encrypts and writes the vault. The caller holds the lock (`_guard` proves it).
