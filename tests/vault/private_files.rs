@@ -6,6 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::emulated::Emulated;
 use crate::support::vault::{age_identity, graphmail, modes_under, run, with_umask, write_private};
 
 struct Setup {
@@ -231,4 +232,49 @@ fn a_new_passphrase_rewrites_the_key_copy_so_it_never_holds_an_older_key() {
     std::fs::copy(&copy, s.path("data/nested/vault.age.key")).unwrap();
     let (code, _, err) = s.gm(&["--passphrase-file", new, "connector", "list"]);
     assert_eq!(code, 0, "{err}");
+}
+
+/// `graphmail ARGS` against the emulated tenant under umask 000, with the audit log at `audit`.
+async fn emulated_umask(s: &Emulated, args: Vec<String>, audit: &Path) {
+    let mut cmd = s.vault.cmd();
+    cmd.args(&args).env("GRAPHMAIL_AUDIT_LOG", audit);
+    let mut cmd = with_umask(&cmd, "000");
+    let (code, _, err) = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{args:?}: {err}");
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_umask_000_the_audit_log_and_saved_attachments_are_private() {
+    let s = Emulated::start().await;
+    let dir = s.vault.path().to_path_buf();
+    let audit = dir.join("audit/deep/audit.jsonl");
+    let note = dir.join("note.txt");
+    std::fs::write(&note, "attached text").unwrap();
+    let (me, subject) = (s.user().upn, "private files check");
+    let mut send = strings(&["mail", "send", "--connector", "ops", "--to", &me]);
+    send.extend(strings(&[
+        "--subject",
+        subject,
+        "--attach",
+        note.to_str().unwrap(),
+    ]));
+    emulated_umask(&s, send, &audit).await;
+    let saved = dir.join("saved/here");
+    let id = s.id_of(subject);
+    let mut save = strings(&["mail", "attachments", "--connector", "ops", &id]);
+    save.extend(strings(&["--save", saved.to_str().unwrap()]));
+    emulated_umask(&s, save, &audit).await;
+
+    for folder in ["audit", "audit/deep", "saved", "saved/here"] {
+        assert_eq!(mode(&dir.join(folder)), 0o700, "{folder}");
+    }
+    assert_eq!(mode(&audit), 0o600);
+    assert_eq!(mode(&saved.join("note.txt")), 0o600);
+    assert_eq!(mode(&dir.join("logs/graphmail.log")), 0o600);
 }
