@@ -89,7 +89,7 @@ pub enum VaultError {
     IdentityUnusable { path: PathBuf, detail: String },
     #[error("{path} is protected by a passphrase and there is no terminal to ask for it")]
     IdentityPassphraseNeeded { path: PathBuf },
-    #[error("the vault at {path} is damaged: {detail}")]
+    #[error("{} is damaged: {detail}", damaged_what(path))]
     Corrupt { path: PathBuf, detail: String },
     #[error(
         "the vault was written by a newer graphmail (schema {found}, this build reads up to {supported})"
@@ -109,6 +109,14 @@ pub enum VaultError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// "the vault at PATH", or "the vault key PATH" for its key file.
+fn damaged_what(path: &Path) -> String {
+    match path.extension() {
+        Some(e) if e == "key" => format!("the vault key {}", path.display()),
+        _ => format!("the vault at {}", path.display()),
+    }
 }
 
 /// An unlocked vault. It holds the keys, not the document: every read decrypts the file anew

@@ -183,7 +183,10 @@ fn a_damaged_key_file_names_a_copy_that_exists_and_the_copy_restores_it() {
     std::fs::write(&key, &good[..good.len() / 2]).unwrap();
     let (code, _, err) = s.gm(&["--passphrase-file", pass, "connector", "list"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("damaged"), "{err}");
+    assert!(
+        err.contains(&format!("the vault key {} is damaged", key.display())),
+        "{err}"
+    );
     let cp = format!("cp {} {}", copy.display(), key.display());
     assert!(err.contains(&cp), "the fix names the copy: {err}");
     // Following the fix, as written, brings the vault back.
