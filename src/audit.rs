@@ -5,7 +5,6 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -100,22 +99,12 @@ pub fn log_path(vault_path: &Path) -> PathBuf {
 
 /// Appends one record as one line, creating the file 0600 (and tightening it if it is not).
 pub fn append(path: &Path, record: &AuditRecord) -> io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists()
-    {
-        fs::create_dir_all(dir)?;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::private::create_dir_all(dir)?;
     }
     let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
     line.push(b'\n');
-    let mut file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(path)?;
-    if file.metadata()?.permissions().mode() & 0o077 != 0 {
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
+    let mut file = crate::private::open(path, OpenOptions::new().append(true).create(true))?;
     // One write of the whole line, so lines from processes appending at once stay whole.
     file.write_all(&line)?;
     file.sync_data()
@@ -147,6 +136,7 @@ pub fn read(path: &Path) -> io::Result<(Vec<AuditRecord>, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn records_append_as_lines_in_a_private_file_and_read_back() {

@@ -19,6 +19,7 @@ pub mod graph;
 pub mod http;
 pub mod logging;
 pub mod output;
+pub mod private;
 pub mod relay;
 pub mod tui;
 pub mod ui;

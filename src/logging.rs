@@ -76,30 +76,12 @@ pub fn with_quiet_libraries(filter: &str) -> String {
 /// Creates `dir` (and its parents) 0700 when it does not exist. A folder that exists keeps
 /// its mode: graphmail never changes a folder it did not create.
 pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    crate::private::create_dir_all(dir)
 }
 
 /// Creates `file` 0600 whatever the umask, or makes graphmail's existing file 0600.
 pub fn create_private_file(file: &std::path::Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let handle = options.open(file)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        handle.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    drop(handle);
-    Ok(())
+    crate::private::open(file, std::fs::OpenOptions::new().append(true).create(true)).map(drop)
 }
 
 /// Starts file logging; `configured` is the config file's `log_level`. Keep the guard alive

@@ -1,5 +1,3 @@
-use std::path::PathBuf;
-
 use super::*;
 use crate::auth::AuthError;
 use crate::config::ConfigError;
@@ -34,16 +32,23 @@ fn a_wrong_vault_passphrase_is_locked_with_its_fix() {
 }
 
 #[test]
-fn a_damaged_vault_points_at_its_backup() {
-    let e = UserError::from(VaultError::Corrupt {
-        path: PathBuf::from("/srv/v.age"),
-        detail: "bad header".into(),
-    });
-    assert_eq!((e.code, e.exit), ("vault_corrupt", Exit::Failure));
+fn a_damaged_vault_points_at_its_backup_only_when_there_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.age");
+    let fix = || {
+        let e = UserError::from(VaultError::Corrupt {
+            path: path.clone(),
+            detail: "bad header".into(),
+        });
+        assert_eq!((e.code, e.exit), ("vault_corrupt", Exit::Failure));
+        e.fix.unwrap_or_default()
+    };
+    assert!(!fix().contains(".bak"), "{}", fix());
+    std::fs::write(dir.path().join("v.age.bak"), "old").unwrap();
     assert!(
-        e.fix
-            .as_deref()
-            .is_some_and(|f| f.contains("/srv/v.age.bak"))
+        fix().contains(&format!("{}.bak", path.display())),
+        "{}",
+        fix()
     );
 }
 

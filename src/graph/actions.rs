@@ -16,6 +16,7 @@ use super::folders::{FolderRef, WellKnownFolder};
 use super::retry::Replay;
 use super::send::recipients;
 use super::types::AttachmentInfo;
+use crate::bounded::ATTACHMENT_LIMIT;
 use crate::domain::sanitize;
 
 /// Time allowed for one attachment transfer (a download, or one upload range).
@@ -164,8 +165,15 @@ impl GraphClient {
                 let mut size = 0u64;
                 while let Some(chunk) = stream.next().await {
                     let chunk = chunk.map_err(|e| GraphError::Transport(describe(&e)))?;
-                    file.write_all(&chunk).await.map_err(write_err)?;
                     size += chunk.len() as u64;
+                    // Graph holds no attachment larger than this: a longer reply is not one.
+                    if size > ATTACHMENT_LIMIT {
+                        return Err(GraphError::Invalid(format!(
+                            "the attachment grew past {}, the most Graph holds in one attachment, so saving stopped",
+                            crate::bounded::size(ATTACHMENT_LIMIT)
+                        )));
+                    }
+                    file.write_all(&chunk).await.map_err(write_err)?;
                 }
                 Ok(size)
             }
@@ -229,13 +237,11 @@ async fn create_unique(dir: &Path, name: &str) -> Result<(PathBuf, tokio::fs::Fi
         } else {
             dir.join(format!("{stem} ({n}){ext}"))
         };
-        match tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-            .await
-        {
-            Ok(f) => return Ok((candidate, f)),
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Mail content is the owner's alone: the file is made 0600 whatever the umask.
+        match crate::private::open(&candidate, &mut options) {
+            Ok(f) => return Ok((candidate, tokio::fs::File::from_std(f))),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
                 return Err(GraphError::io(

@@ -15,6 +15,7 @@ mod read;
 mod retry;
 mod send;
 mod types;
+mod upload;
 
 pub use actions::{SavedAttachment, safe_file_name};
 pub use client::{
@@ -30,3 +31,4 @@ pub use read::{BodyFormat, html_to_text};
 pub use retry::RetryPolicy;
 pub use send::{OutgoingAttachment, OutgoingMessage, UPLOAD_SESSION_THRESHOLD};
 pub use types::{Address, AttachmentInfo, Folder, MessageDetail, MessageSummary, UserInfo};
+pub use upload::{AttachError, StreamedAttachment};

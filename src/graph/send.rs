@@ -4,19 +4,16 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::Method;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::client::{Body, Call, GraphClient};
+use super::client::{Call, GraphClient};
 use super::error::GraphError;
 use super::retry::Replay;
 
 /// Attachments at or over this size go through an upload session (Graph's limit for inline).
 pub const UPLOAD_SESSION_THRESHOLD: usize = 3 * 1024 * 1024;
-
-/// Upload chunk: a multiple of 320 KiB, as Graph requires, under its 4 MiB cap.
-const CHUNK: usize = 320 * 1024 * 12;
+use super::upload::CHUNK;
 
 #[derive(Debug, Clone, Default)]
 pub struct OutgoingMessage {
@@ -67,7 +64,7 @@ fn file_attachment(a: &OutgoingAttachment) -> Value {
 
 impl OutgoingMessage {
     /// The message JSON, with the small attachments when `inline` is set.
-    fn to_json(&self, inline: bool) -> Value {
+    pub(super) fn to_json(&self, inline: bool) -> Value {
         let mut message = json!({
             "subject": self.subject,
             "body": {
@@ -91,7 +88,7 @@ impl OutgoingMessage {
         total < UPLOAD_SESSION_THRESHOLD
     }
 
-    fn check(&self) -> Result<(), GraphError> {
+    pub(super) fn check(&self) -> Result<(), GraphError> {
         if self.to.is_empty() && self.cc.is_empty() && self.bcc.is_empty() {
             return Err(GraphError::Invalid(
                 "the message has no recipients; add at least one --to".into(),
@@ -120,14 +117,8 @@ fn looks_like_address(a: &str) -> bool {
 }
 
 #[derive(Deserialize)]
-struct Created {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct UploadSession {
-    #[serde(rename = "uploadUrl")]
-    upload_url: String,
+pub(super) struct Created {
+    pub(super) id: String,
 }
 
 impl GraphClient {
@@ -165,13 +156,7 @@ impl GraphClient {
                 return Err(e);
             }
         }
-        let send = Call::new(
-            Method::POST,
-            self.endpoint(&["messages", &draft.id, "send"]),
-            Replay::Sends,
-            "send",
-        );
-        self.done(send).await
+        self.send_draft(&draft.id).await
     }
 
     pub(crate) async fn attach_all(
@@ -197,44 +182,15 @@ impl GraphClient {
     }
 
     async fn upload_large(&self, draft_id: &str, a: &OutgoingAttachment) -> Result<(), GraphError> {
-        let body = json!({
-            "AttachmentItem": {
-                "attachmentType": "file",
-                "name": a.name,
-                "size": a.bytes.len(),
-                "contentType": a.content_type,
-            }
-        });
-        let session: UploadSession = self
-            .json(
-                Call::new(
-                    Method::POST,
-                    self.endpoint(&["messages", draft_id, "attachments", "createUploadSession"]),
-                    Replay::Once,
-                    "create upload session",
-                )
-                .json(&body),
-            )
+        let total = a.bytes.len() as u64;
+        let url = self
+            .create_upload_session(draft_id, &a.name, &a.content_type, total)
             .await?;
-        // The upload URL is pre-authenticated: the bearer token must not go there. It may live
-        // on another host (Outlook's), so only its scheme is checked.
-        let url = reqwest::Url::parse(&session.upload_url)
-            .map_err(|e| GraphError::Decode(format!("the upload URL is not a URL: {e}")))?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err(GraphError::Decode("the upload URL is not HTTP(S)".into()));
-        }
-        let total = a.bytes.len();
-        for (i, chunk) in a.bytes.chunks(CHUNK).enumerate() {
-            let start = i * CHUNK;
-            let end = start + chunk.len() - 1;
-            let mut call = Call::new(Method::PUT, url.clone(), Replay::Safe, "upload attachment")
-                .header(CONTENT_RANGE, format!("bytes {start}-{end}/{total}"))
-                .header(CONTENT_LENGTH, chunk.len().to_string())
-                .header(CONTENT_TYPE, "application/octet-stream");
-            call.bearer = false;
-            call.timeout = Some(super::actions::TRANSFER_TIMEOUT);
-            call.body = Some(Body::Bytes(bytes::Bytes::copy_from_slice(chunk)));
-            self.done(call).await?;
+        let mut start = 0u64;
+        for chunk in a.bytes.chunks(CHUNK) {
+            self.put_range(&url, start, total, bytes::Bytes::copy_from_slice(chunk))
+                .await?;
+            start += chunk.len() as u64;
         }
         Ok(())
     }

@@ -211,6 +211,7 @@ pub(crate) fn load_identity_file(
         path: path.to_path_buf(),
     };
     let file = std::fs::File::open(path).map_err(|e| unusable(&e.to_string()))?;
+    refuse_readable_by_others(path, &file)?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(IDENTITY_SIZE_LIMIT)
         .read_to_end(&mut bytes)
@@ -243,6 +244,30 @@ pub(crate) fn load_identity_file(
         };
     }
     parse_age_identities(path, &bytes)
+}
+
+/// Refuses a private key that group or others may read, as OpenSSH does: whoever else could
+/// read it could open the vault. The mode is read from the opened file, so it is the one read.
+fn refuse_readable_by_others(path: &Path, file: &std::fs::File) -> Result<(), VaultError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = file.metadata().map_err(|e| VaultError::IdentityUnusable {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        let mode = meta.permissions().mode() & 0o777;
+        // Only a regular file has a mode that means something here (`<(…)` is a pipe).
+        if meta.is_file() && mode & 0o077 != 0 {
+            return Err(VaultError::IdentityReadable {
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, file);
+    Ok(())
 }
 
 /// A public key that can open the vault, kept as a normalised text line.

@@ -7,6 +7,7 @@
 //!   open it, change it and encrypt it again to all of them.
 //! - `vault.age.key`: the vault's X25519 identity, encrypted with the passphrase (scrypt); the
 //!   age CLI accepts it as `-i`. Absent for a vault made with recipients only.
+//! - `vault.age.key.bak`: a copy of the key file, written with it.
 //! - `vault.age.bak`: the previous version; `vault.age.lock`: the advisory lock.
 
 mod document;
@@ -82,11 +83,13 @@ pub enum VaultError {
     NoMatchingIdentity,
     #[error("the vault at {path} has no passphrase; it opens only with a recipient's private key")]
     NoPassphrase { path: PathBuf },
+    #[error("other users can read the identity file {path} (mode {mode:o})")]
+    IdentityReadable { path: PathBuf, mode: u32 },
     #[error("{path} cannot be used as an identity: {detail}")]
     IdentityUnusable { path: PathBuf, detail: String },
     #[error("{path} is protected by a passphrase and there is no terminal to ask for it")]
     IdentityPassphraseNeeded { path: PathBuf },
-    #[error("the vault at {path} is damaged: {detail}")]
+    #[error("{} is damaged: {detail}", damaged_what(path))]
     Corrupt { path: PathBuf, detail: String },
     #[error(
         "the vault was written by a newer graphmail (schema {found}, this build reads up to {supported})"
@@ -106,6 +109,14 @@ pub enum VaultError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// "the vault at PATH", or "the vault key PATH" for its key file.
+fn damaged_what(path: &Path) -> String {
+    match path.extension() {
+        Some(e) if e == "key" => format!("the vault key {}", path.display()),
+        _ => format!("the vault at {}", path.display()),
+    }
 }
 
 /// An unlocked vault. It holds the keys, not the document: every read decrypts the file anew
@@ -191,7 +202,7 @@ impl Vault {
         match &opts.passphrase {
             Some(passphrase) => {
                 let identity = age::x25519::Identity::generate();
-                storage::replace(&key_path, &keys::seal_key(&identity, passphrase)?, false)?;
+                write_key_file(&key_path, &keys::seal_key(&identity, passphrase)?)?;
                 access.vault_keys.push(identity.to_public().to_string());
             }
             // A key file left by an earlier vault at this path would claim a passphrase.
@@ -340,7 +351,7 @@ impl Vault {
         access.vault_keys.push(public.clone());
         save(&self.path, &guard, &doc, &access, true)?;
         let key_path = Self::key_path(&self.path);
-        storage::replace(&key_path, &sealed, false)?;
+        write_key_file(&key_path, &sealed)?;
         access.vault_keys = vec![public];
         save(&self.path, &guard, &doc, &access, false)?;
         storage::backup_current(&self.path)?;
@@ -376,6 +387,13 @@ impl Vault {
         })?;
         format::open(&self.path, &bytes, &self.identities)
     }
+}
+
+/// Writes the vault's key file and a copy of it, `<key>.bak`, from which a damaged key file
+/// can be restored. Both are 0600; the copy never holds an older key than the file.
+fn write_key_file(key_path: &Path, sealed: &[u8]) -> Result<(), VaultError> {
+    storage::replace(key_path, sealed, false)?;
+    storage::replace(&Vault::backup_path(key_path), sealed, false)
 }
 
 /// Encrypts and writes the vault. The caller holds the lock (`_guard` proves it).

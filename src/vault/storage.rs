@@ -34,17 +34,7 @@ pub(crate) fn folder_of(path: &Path) -> PathBuf {
 
 /// Creates the folder (and missing parents) readable by the owner only.
 pub(crate) fn create_private_folder(dir: &Path) -> Result<(), VaultError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(io_error(format!(
+    crate::private::create_dir_all(dir).map_err(io_error(format!(
         "cannot create the folder {}",
         dir.display()
     )))
@@ -118,12 +108,7 @@ pub(crate) fn check_private(path: &Path) -> Result<(), VaultError> {
 }
 
 fn open_private(path: &Path, opts: &mut OpenOptions) -> std::io::Result<File> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)
+    crate::private::open(path, opts)
 }
 
 /// An exclusive advisory lock on `<vault>.lock`, released when dropped (or when the process dies).

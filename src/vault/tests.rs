@@ -85,6 +85,7 @@ fn write_age_identity(dir: &Path) -> (PathBuf, String) {
     let id = age::x25519::Identity::generate();
     let file = dir.join("admin-key.txt");
     std::fs::write(&file, format!("{}\n", id.to_string().expose_secret())).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     (file, id.to_public().to_string())
 }
 
@@ -387,6 +388,7 @@ fn wrong_identity_is_reported() {
     assert!(matches!(err, VaultError::NoMatchingIdentity), "{err}");
     let junk = dir.path().join("junk");
     std::fs::write(&junk, "not a key\n").unwrap();
+    std::fs::set_permissions(&junk, std::fs::Permissions::from_mode(0o600)).unwrap();
     let err = Vault::open(&path, Unlock::IdentityFile(junk)).unwrap_err();
     assert!(matches!(err, VaultError::IdentityUnusable { .. }), "{err}");
 }

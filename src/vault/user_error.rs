@@ -19,16 +19,16 @@ impl From<VaultError> for UserError {
                 .with_fix("use an identity whose public key is a vault recipient (`graphmail vault recipients list`)"),
             VaultError::NoPassphrase { .. } => UserError::new(Exit::Locked, "vault_no_passphrase", message)
                 .with_fix("unlock it with --identity FILE (or GRAPHMAIL_IDENTITY) naming the private key of a recipient"),
+            VaultError::IdentityReadable { ref path, .. } => {
+                let fix = format!("chmod 600 {}", path.display());
+                UserError::new(Exit::Locked, "identity_readable", message).with_fix(fix)
+            }
             VaultError::IdentityUnusable { .. } => UserError::new(Exit::Locked, "identity_unusable", message)
                 .with_fix("give --identity an age identity file or an OpenSSH ed25519 or rsa private key"),
             VaultError::IdentityPassphraseNeeded { .. } => UserError::new(Exit::Locked, "identity_passphrase_needed", message)
                 .with_fix("run the command on a terminal, use a key without a passphrase, or unlock with --passphrase-file"),
             VaultError::Corrupt { ref path, .. } => {
-                let fix = format!(
-                    "restore the previous version from {}.bak, or a backup of your own",
-                    path.display()
-                );
-                UserError::failure("vault_corrupt", message).with_fix(fix)
+                UserError::failure("vault_corrupt", message).with_fix(restore_fix(path))
             }
             VaultError::NewerSchema { .. } => UserError::failure("vault_newer_schema", message)
                 .with_fix("upgrade graphmail to open this vault"),
@@ -48,5 +48,25 @@ impl From<VaultError> for UserError {
             VaultError::Invalid(_) => UserError::failure("vault_invalid", message),
             VaultError::Io { .. } => UserError::failure("io", message),
         }
+    }
+}
+
+/// How to get back a damaged vault or key file: from the `.bak` beside it when there is one
+/// (a vault gets one from its second save on, a key file when it is written), otherwise from
+/// the user's own backup.
+fn restore_fix(path: &std::path::Path) -> String {
+    let bak = super::Vault::backup_path(path);
+    let is_key = path.extension().is_some_and(|e| e == "key");
+    match (bak.is_file(), is_key) {
+        (true, _) => format!(
+            "restore it from the copy beside it: `cp {} {}`",
+            bak.display(),
+            path.display()
+        ),
+        (false, true) => format!(
+            "restore {} from a backup of your own; or unlock with --identity and a recipient's key, then set a new passphrase with `graphmail vault passwd`",
+            path.display()
+        ),
+        (false, false) => format!("restore {} from a backup of your own", path.display()),
     }
 }

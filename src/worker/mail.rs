@@ -12,8 +12,9 @@ use crate::app::{
 };
 use crate::auth::{OAuthHttp, VaultTokens};
 use crate::graph::{
-    Address, AttachmentInfo, BodyFormat, FolderRef, GraphClient, ListQuery, Mailbox, MessagePager,
-    MessageSummary, Order, OutgoingAttachment, OutgoingMessage, flatten_tree, http_client,
+    Address, AttachError, AttachmentInfo, BodyFormat, FolderRef, GraphClient, ListQuery, Mailbox,
+    MessagePager, MessageSummary, Order, OutgoingMessage, StreamedAttachment, flatten_tree,
+    http_client,
 };
 
 use super::Services;
@@ -388,23 +389,27 @@ pub async fn check_attachment(path: &str) -> Result<AttachmentFile, UiError> {
     })
 }
 
-async fn read_attachment(path: &str) -> Result<OutgoingAttachment, UiError> {
+/// A file to attach, checked (a regular file of at most 150 MiB) and sent a chunk at a time.
+fn streamed_attachment(path: &str) -> Result<StreamedAttachment, UiError> {
     let p = expand_home(path);
-    let bytes = tokio::fs::read(&p).await.map_err(|e| {
-        UiError::new(
-            UiErrorKind::Other,
-            format!("The attachment {} cannot be read: {e}.", p.display()),
-        )
-        .with_fix("check the path in the attachment list; the mail was not sent")
-    })?;
     let name = p
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "attachment".into());
-    Ok(OutgoingAttachment {
-        name,
-        content_type: "application/octet-stream".into(),
-        bytes,
+    let problem = |what: String| {
+        UiError::new(UiErrorKind::Other, what)
+            .with_fix("check the path in the attachment list; the mail was not sent")
+    };
+    StreamedAttachment::from_file(&p, name, "application/octet-stream".into()).map_err(|e| {
+        problem(match e {
+            AttachError::TooLarge { limit, .. } => format!(
+                "The attachment {} is larger than {}, the most Graph takes in one attachment.",
+                p.display(),
+                crate::bounded::size(limit)
+            ),
+            AttachError::NotAFile => format!("The attachment {} is not a file.", p.display()),
+            AttachError::Io(e) => format!("The attachment {} cannot be read: {e}.", p.display()),
+        })
     })
 }
 
@@ -414,21 +419,24 @@ pub async fn send(services: &Services, name: &str, draft: OutgoingDraft) -> Resu
     let mut record = AuditRecord::now(name, &mailbox, "send");
     match draft.kind {
         ComposeKind::New => {
-            let mut attachments = Vec::new();
+            let mut files = Vec::new();
             for path in &draft.attachments {
-                attachments.push(read_attachment(path).await?);
+                files.push(streamed_attachment(path)?);
             }
             record.recipients = audit::recipients(&draft.to, &draft.cc, &draft.bcc);
             client
-                .send_mail(&OutgoingMessage {
-                    to: draft.to,
-                    cc: draft.cc,
-                    bcc: draft.bcc,
-                    subject: draft.subject,
-                    body: draft.body,
-                    html: false,
-                    attachments,
-                })
+                .send_mail_with_files(
+                    &OutgoingMessage {
+                        to: draft.to,
+                        cc: draft.cc,
+                        bcc: draft.bcc,
+                        subject: draft.subject,
+                        body: draft.body,
+                        html: false,
+                        attachments: Vec::new(),
+                    },
+                    &files,
+                )
                 .await
         }
         ComposeKind::Reply { message_id, all } => {

@@ -112,3 +112,44 @@ pub fn age_identity(dir: &Path, name: &str) -> (PathBuf, String) {
     write_private(&file, &format!("{}\n", id.to_string().expose_secret()));
     (file, id.to_public().to_string())
 }
+
+/// `cmd` run through `sh` with `umask` set first (e.g. `"000"`), its environment kept.
+pub fn with_umask(cmd: &Command, umask: &str) -> Command {
+    let mut shell = Command::new("sh");
+    shell
+        .arg("-c")
+        .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdin(std::process::Stdio::null());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => shell.env(key, v),
+            None => shell.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        shell.current_dir(dir);
+    }
+    shell
+}
+
+/// The permission bits of every folder and file under `root` (not `root` itself), by path
+/// relative to it.
+pub fn modes_under(root: &Path) -> std::collections::BTreeMap<String, u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = std::collections::BTreeMap::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let name = path.strip_prefix(root).unwrap().display().to_string();
+            found.insert(name, meta.permissions().mode() & 0o7777);
+            if meta.is_dir() {
+                todo.push(path);
+            }
+        }
+    }
+    found
+}

@@ -8,3 +8,4 @@ mod support;
 mod age_cli;
 mod cli;
 mod crash;
+mod private_files;

@@ -43,7 +43,7 @@ pub(super) async fn attachments(
             }
         }
         Some(dir) => {
-            std::fs::create_dir_all(&dir).map_err(|e| {
+            crate::private::create_dir_all(&dir).map_err(|e| {
                 CliError::failure("io", format!("cannot create {}: {e}", dir.display()))
                     .with_fix("choose a folder you can write to with --save")
             })?;

@@ -25,7 +25,8 @@ use crate::domain::sanitize;
 use crate::domain::validate::validate_mailbox;
 use crate::graph::INVALID_ID;
 use crate::graph::{
-    BodyFormat, GraphClient, Mailbox, MessageDetail, OutgoingAttachment, OutgoingMessage,
+    AttachError, BodyFormat, GraphClient, Mailbox, MessageDetail, OutgoingAttachment,
+    OutgoingMessage, StreamedAttachment,
 };
 
 #[derive(Debug, Args)]
@@ -406,17 +407,27 @@ fn write_message(w: &mut impl Write, m: &MessageDetail) -> io::Result<()> {
 async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArgs) -> CliResult {
     let body = read_body(args.body_file.as_deref())?;
     let mut attachments = Vec::new();
+    let mut files = Vec::new();
     for path in &args.attach {
-        let bytes = read_attachment(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "attachment".into());
-        attachments.push(OutgoingAttachment {
-            content_type: attachments::content_type_for(&name).into(),
-            name,
-            bytes,
-        });
+        let content_type = attachments::content_type_for(&name).to_owned();
+        // A file on disk is sent a chunk at a time; a pipe is read (bounded) into memory.
+        match StreamedAttachment::from_file(path, name.clone(), content_type.clone()) {
+            Ok(file) => files.push(file),
+            Err(AttachError::TooLarge { limit, .. }) => {
+                return Err(attachment_too_large(path, limit));
+            }
+            Err(AttachError::NotAFile | AttachError::Io(_)) => {
+                attachments.push(OutgoingAttachment {
+                    bytes: read_attachment(path)?,
+                    content_type,
+                    name,
+                })
+            }
+        }
     }
     let msg = OutgoingMessage {
         to: args.to,
@@ -427,7 +438,10 @@ async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArg
         html: args.html,
         attachments,
     };
-    client.send_mail(&msg).await.map_err(graph_error)?;
+    client
+        .send_mail_with_files(&msg, &files)
+        .await
+        .map_err(graph_error)?;
     let human = format!("sent to {}", msg.to.join(", "));
     let mut record = audit.record("send");
     record.recipients = crate::audit::recipients(&msg.to, &msg.cc, &msg.bcc);
@@ -535,18 +549,22 @@ fn read_attachment(path: &Path) -> CliResult<Vec<u8>> {
     bounded::read_file(path, bounded::ATTACHMENT_LIMIT)
         .map(|b| b.to_vec())
         .map_err(|e| match e {
-            bounded::ReadError::TooLarge { limit } => CliError::usage(format!(
-                "the attachment {} is larger than {}, the most Graph takes in one attachment",
-                path.display(),
-                bounded::size(limit)
-            ))
-            .with_fix("share a larger file by a link instead of attaching it"),
+            bounded::ReadError::TooLarge { limit } => attachment_too_large(path, limit),
             bounded::ReadError::Io(_) => CliError::failure(
                 "attachment_unreadable",
                 format!("cannot read {}: {e}", path.display()),
             )
             .with_fix("check the --attach path"),
         })
+}
+
+fn attachment_too_large(path: &Path, limit: u64) -> CliError {
+    CliError::usage(format!(
+        "the attachment {} is larger than {}, the most Graph takes in one attachment",
+        path.display(),
+        bounded::size(limit)
+    ))
+    .with_fix("share a larger file by a link instead of attaching it")
 }
 
 /// At most 80 characters of `s`, for echoing a long argument back.
