@@ -153,3 +153,83 @@ pub fn modes_under(root: &Path) -> std::collections::BTreeMap<String, u32> {
     }
     found
 }
+
+/// A temporary folder with a vault path in it, and the real binary run against that vault.
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    vault: PathBuf,
+}
+
+impl Setup {
+    /// The vault at `data/vault.age`.
+    pub fn new() -> Setup {
+        Setup::at("data/vault.age")
+    }
+
+    /// The vault at `relative` inside the temporary folder.
+    pub fn at(relative: &str) -> Setup {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let vault = dir.path().join(relative);
+        Setup { dir, vault }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn vault(&self) -> PathBuf {
+        self.vault.clone()
+    }
+
+    pub fn passphrase_file(&self, name: &str, content: &str) -> PathBuf {
+        let file = self.path(name);
+        write_private(&file, content);
+        file
+    }
+
+    /// The command `graphmail --vault <vault> ARGS…`.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = graphmail(self.dir.path());
+        cmd.arg("--vault").arg(&self.vault).args(args);
+        cmd
+    }
+
+    /// Runs `graphmail --vault <vault> ARGS…`.
+    pub fn gm(&self, args: &[&str]) -> (i32, String, String) {
+        run(&mut self.cmd(args))
+    }
+
+    /// `graphmail --vault <vault> --passphrase-file FILE ARGS…`
+    pub fn with_pass(&self, file: &Path, args: &[&str]) -> (i32, String, String) {
+        self.with_file("--passphrase-file", file, args)
+    }
+
+    /// `graphmail --vault <vault> --identity FILE ARGS…`
+    pub fn with_identity(&self, file: &Path, args: &[&str]) -> (i32, String, String) {
+        self.with_file("--identity", file, args)
+    }
+
+    /// `vault passwd --new-passphrase-file NEW`, unlocked with `flag FILE`.
+    pub fn passwd(&self, flag: &str, file: &Path, new: &Path) -> (i32, String, String) {
+        let new = new.to_str().expect("a UTF-8 temporary path");
+        self.with_file(
+            flag,
+            file,
+            &["vault", "passwd", "--new-passphrase-file", new],
+        )
+    }
+
+    pub fn with_file(&self, flag: &str, file: &Path, args: &[&str]) -> (i32, String, String) {
+        let file = file.to_str().expect("a UTF-8 temporary path");
+        let mut all = vec![flag, file];
+        all.extend_from_slice(args);
+        self.gm(&all)
+    }
+
+    pub fn init_with_passphrase(&self, passphrase: &str) -> PathBuf {
+        let file = self.passphrase_file("pass", passphrase);
+        let (code, _, err) = self.with_pass(&file, &["vault", "init"]);
+        assert_eq!(code, 0, "{err}");
+        file
+    }
+}

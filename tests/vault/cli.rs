@@ -1,78 +1,11 @@
 //! `graphmail vault init|passwd|recipients` through the real binary.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support::vault::{
-    age_identity, graphmail, graphmail_without_terminal, run, snapshot, write_private,
+    Setup, age_identity, graphmail, graphmail_without_terminal, run, snapshot,
 };
-
-struct Setup {
-    dir: tempfile::TempDir,
-}
-
-impl Setup {
-    fn new() -> Setup {
-        Setup {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn vault(&self) -> PathBuf {
-        self.path("data").join("vault.age")
-    }
-
-    fn passphrase_file(&self, name: &str, content: &str) -> PathBuf {
-        let file = self.path(name);
-        write_private(&file, content);
-        file
-    }
-
-    /// `graphmail --vault <vault> ARGS…`
-    fn gm(&self, args: &[&str]) -> (i32, String, String) {
-        let mut cmd = graphmail(self.dir.path());
-        cmd.arg("--vault").arg(self.vault()).args(args);
-        run(&mut cmd)
-    }
-
-    /// `graphmail --vault <vault> --passphrase-file FILE ARGS…`
-    fn with_pass(&self, file: &Path, args: &[&str]) -> (i32, String, String) {
-        self.with_file("--passphrase-file", file, args)
-    }
-
-    /// `graphmail --vault <vault> --identity FILE ARGS…`
-    fn with_identity(&self, file: &Path, args: &[&str]) -> (i32, String, String) {
-        self.with_file("--identity", file, args)
-    }
-
-    /// `vault passwd --new-passphrase-file NEW`, unlocked with `flag FILE`.
-    fn passwd(&self, flag: &str, file: &Path, new: &Path) -> (i32, String, String) {
-        let new = new.to_str().expect("a UTF-8 temporary path");
-        self.with_file(
-            flag,
-            file,
-            &["vault", "passwd", "--new-passphrase-file", new],
-        )
-    }
-
-    fn with_file(&self, flag: &str, file: &Path, args: &[&str]) -> (i32, String, String) {
-        let file = file.to_str().expect("a UTF-8 temporary path");
-        let mut all = vec![flag, file];
-        all.extend_from_slice(args);
-        self.gm(&all)
-    }
-
-    fn init_with_passphrase(&self, passphrase: &str) -> PathBuf {
-        let file = self.passphrase_file("pass", passphrase);
-        let (code, _, err) = self.with_pass(&file, &["vault", "init"]);
-        assert_eq!(code, 0, "{err}");
-        file
-    }
-}
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777

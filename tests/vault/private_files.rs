@@ -3,46 +3,20 @@
 //! fix for a damaged key file names a copy that is there.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::support::emulated::Emulated;
-use crate::support::vault::{age_identity, graphmail, modes_under, run, with_umask, write_private};
+use crate::support::vault::{Setup, age_identity, modes_under, run, with_umask, write_private};
 
-struct Setup {
-    dir: tempfile::TempDir,
+/// Two folders the vault needs that do not exist yet.
+fn nested() -> Setup {
+    Setup::at("data/nested/vault.age")
 }
 
-impl Setup {
-    fn new() -> Setup {
-        Setup {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Two folders the vault needs that do not exist yet.
-    fn vault(&self) -> PathBuf {
-        self.path("data/nested/vault.age")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = graphmail(self.dir.path());
-        cmd.arg("--vault").arg(self.vault()).args(args);
-        cmd
-    }
-
-    /// `graphmail --vault <vault> ARGS…` under umask 000.
-    fn open_umask(&self, args: &[&str]) -> (i32, String, String) {
-        run(&mut with_umask(&self.cmd(args), "000"))
-    }
-
-    fn gm(&self, args: &[&str]) -> (i32, String, String) {
-        run(&mut self.cmd(args))
-    }
+/// `graphmail --vault <vault> ARGS…` under umask 000.
+fn open_umask(s: &Setup, args: &[&str]) -> (i32, String, String) {
+    run(&mut with_umask(&s.cmd(args), "000"))
 }
 
 fn mode(path: &Path) -> u32 {
@@ -55,7 +29,7 @@ fn set_mode(path: &Path, mode: u32) {
 
 #[test]
 fn under_umask_000_every_folder_and_file_graphmail_makes_is_private() {
-    let s = Setup::new();
+    let s = nested();
     let pass = s.path("pass");
     let new_pass = s.path("new-pass");
     write_private(&pass, "first passphrase");
@@ -127,7 +101,7 @@ fn under_umask_000_every_folder_and_file_graphmail_makes_is_private() {
 
 #[test]
 fn an_existing_log_folder_keeps_its_mode_and_the_log_in_it_is_private() {
-    let s = Setup::new();
+    let s = nested();
     let logs = s.path("sticky");
     std::fs::create_dir(&logs).unwrap();
     set_mode(&logs, 0o1777);
@@ -140,10 +114,12 @@ fn an_existing_log_folder_keeps_its_mode_and_the_log_in_it_is_private() {
 
 #[test]
 fn an_identity_file_others_can_read_is_refused_with_the_chmod() {
-    let s = Setup::new();
+    let s = nested();
     let (key, public) = age_identity(s.dir.path(), "admin.txt");
-    let (code, _, err) =
-        s.open_umask(&["vault", "init", "--no-passphrase", "--recipient", &public]);
+    let (code, _, err) = open_umask(
+        &s,
+        &["vault", "init", "--no-passphrase", "--recipient", &public],
+    );
     assert_eq!(code, 0, "{err}");
     let key_arg = key.to_str().unwrap();
     for loose in [0o640, 0o604, 0o660] {
@@ -168,11 +144,11 @@ fn an_identity_file_others_can_read_is_refused_with_the_chmod() {
 
 #[test]
 fn a_damaged_key_file_names_a_copy_that_exists_and_the_copy_restores_it() {
-    let s = Setup::new();
+    let s = nested();
     let pass = s.path("pass");
     write_private(&pass, "the passphrase");
     let pass = pass.to_str().unwrap();
-    let (code, _, err) = s.open_umask(&["--passphrase-file", pass, "vault", "init"]);
+    let (code, _, err) = open_umask(&s, &["--passphrase-file", pass, "vault", "init"]);
     assert_eq!(code, 0, "{err}");
     let key = s.path("data/nested/vault.age.key");
     let copy = s.path("data/nested/vault.age.key.bak");
@@ -206,7 +182,7 @@ fn a_damaged_key_file_names_a_copy_that_exists_and_the_copy_restores_it() {
 
 #[test]
 fn a_new_passphrase_rewrites_the_key_copy_so_it_never_holds_an_older_key() {
-    let s = Setup::new();
+    let s = nested();
     let old = s.path("old");
     let new = s.path("new");
     write_private(&old, "old passphrase");
