@@ -617,7 +617,7 @@ async fn mail_text_tokens_and_secrets_never_reach_the_log_even_at_trace() {
     let subject = "Quarterly zebra-7731 figures";
     let body_words = "the okapi-4412 ledger balances";
     let sender = "marmot-5590@fabrikam.example";
-    let delivered: serde_json::Value = s
+    let deliver = s
         .emu
         .http
         .post(format!("{}/_emulator/deliver", s.emu.login_url()))
@@ -630,13 +630,8 @@ async fn mail_text_tokens_and_secrets_never_reach_the_log_even_at_trace() {
                 "from": { "emailAddress": { "address": sender, "name": "Marmot" } },
                 "toRecipients": [{ "emailAddress": { "address": s.user().upn } }],
             }
-        }))
-        .send()
-        .await
-        .expect("the hook answers")
-        .json()
-        .await
-        .expect("JSON");
+}));
+    let delivered = support::json::send_json(deliver).await;
     let id = delivered["id"].as_str().expect("an id").to_owned();
     let sent_subject = "Outgoing heron-2209 plan";
     let sent_body = "meet at the pelican-8834 gate";

@@ -180,17 +180,12 @@ impl Emulated {
     /// What `/_emulator/sent` lists for the owner.
     pub async fn sent(&self) -> Vec<Value> {
         let url = format!("{}/_emulator/sent", self.emu.login_url());
-        let v: Value = self
+        let request = self
             .emu
             .http
             .get(url)
-            .query(&[("mailbox", self.user().upn)])
-            .send()
-            .await
-            .expect("the hook answers")
-            .json()
-            .await
-            .expect("JSON");
+            .query(&[("mailbox", self.user().upn)]);
+        let v = super::json::send_json(request).await;
         v["sent"][self.user().upn.as_str()]
             .as_array()
             .cloned()

@@ -368,11 +368,5 @@ pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// GET a URL without a token and read its JSON body.
 pub async fn fetch_json(http: &reqwest::Client, url: &str) -> Value {
-    http.get(url)
-        .send()
-        .await
-        .expect("the emulator answers")
-        .json()
-        .await
-        .expect("a JSON body")
+    crate::json::send_json(http.get(url)).await
 }

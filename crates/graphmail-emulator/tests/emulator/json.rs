@@ -33,3 +33,9 @@ pub fn field_strings<'a>(array: &'a Value, field: &str) -> Vec<&'a str> {
     let field_of = |v: &'a Value| v[field].as_str().expect("a string field");
     items.iter().map(field_of).collect()
 }
+
+/// Sends a request and reads its JSON answer, whatever the status.
+pub async fn send_json(request: reqwest::RequestBuilder) -> Value {
+    let resp = request.send().await.expect("the emulator answers");
+    resp.json().await.expect("a JSON body")
+}
