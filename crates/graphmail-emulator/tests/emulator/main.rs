@@ -7,6 +7,7 @@ mod common_emulator;
 mod common_graph;
 
 mod authorize;
+mod catalog;
 mod device;
 mod errors;
 mod grants;
