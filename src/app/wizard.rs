@@ -94,12 +94,26 @@ pub struct WizardState {
     taken: Vec<String>,
     /// Every field's current problem.
     pub problems: HashMap<Field, String>,
+    /// What is worth a second look but does not stop the wizard (a secret's ID as the secret).
+    pub warnings: HashMap<Field, String>,
     /// Fields whose problem is shown: touched ones, or all of a step after a refused Next.
     pub shown: HashSet<Field>,
     /// Something was typed or chosen: leaving asks first.
     pub dirty: bool,
     pub saving: Option<ReqId>,
     pub save_error: Option<UiError>,
+    /// The tenant check under way (asked when the tenant field is left).
+    pub tenant_check: Option<ReqId>,
+    /// What the last check said, for the tenant and cloud it was asked about.
+    tenant_note: Option<TenantNote>,
+}
+
+/// A tenant check's warning, kept while the tenant and cloud are the ones it was asked about.
+#[derive(Debug, Clone)]
+struct TenantNote {
+    tenant: String,
+    cloud: Cloud,
+    text: String,
 }
 
 impl WizardState {
@@ -125,10 +139,13 @@ impl WizardState {
             picker: PickerState::new(default_presets(Grant::AuthCode), ""),
             taken,
             problems: HashMap::new(),
+            warnings: HashMap::new(),
             shown: HashSet::new(),
             dirty: false,
             saving: None,
             save_error: None,
+            tenant_check: None,
+            tenant_note: None,
         };
         w.revalidate();
         w
@@ -250,9 +267,26 @@ impl WizardState {
             username: !self.username.value().trim().is_empty(),
             password: !self.password.is_empty() || self.password_stored,
         };
-        self.problems = rules::problems(&draft, secrets, self.username.value(), &self.taken)
+        let typed = rules::Typed {
+            username: self.username.value(),
+            scopes: self.picker.extra.value(),
+        };
+        self.problems = rules::problems(&draft, secrets, &typed, &self.taken)
             .into_iter()
             .collect();
+        self.warnings = self
+            .client_secret
+            .check(rules::warnings)
+            .into_iter()
+            .collect();
+        let cloud = self.cloud();
+        if let Some(note) = &self.tenant_note
+            && note.tenant == self.tenant.value().trim()
+            && note.cloud == cloud
+            && !note.text.is_empty()
+        {
+            self.warnings.insert(Field::Tenant, note.text.clone());
+        }
         let cloud = self.cloud();
         self.picker.refresh(self.grant, &cloud, self.redirect_port);
     }
@@ -277,6 +311,15 @@ impl WizardState {
     pub fn visible_problem(&self, f: Field) -> Option<&str> {
         if self.shown.contains(&f) {
             self.problems.get(&f).map(String::as_str)
+        } else {
+            None
+        }
+    }
+
+    /// The warning shown next to a field once it was touched, when it has no problem.
+    pub fn visible_warning(&self, f: Field) -> Option<&str> {
+        if self.shown.contains(&f) && !self.problems.contains_key(&f) {
+            self.warnings.get(&f).map(String::as_str)
         } else {
             None
         }
@@ -365,17 +408,18 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
     };
     let count = w.fields().len().max(1);
     match action {
-        Some(Action::NextField) => {
+        Some(a @ (Action::NextField | Action::PrevField)) => {
             if let Some(f) = focused {
                 w.shown.insert(f);
             }
-            w.focus = (w.focus + 1) % count;
-        }
-        Some(Action::PrevField) => {
-            if let Some(f) = focused {
-                w.shown.insert(f);
+            w.focus = if a == Action::NextField {
+                (w.focus + 1) % count
+            } else {
+                (w.focus + count - 1) % count
+            };
+            if focused == Some(Field::Tenant) {
+                return check_tenant(shared, w);
             }
-            w.focus = (w.focus + count - 1) % count;
         }
         Some(a @ (Action::ChooseNext | Action::ChoosePrev)) => {
             let forward = a == Action::ChooseNext;
@@ -455,6 +499,48 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
         other => return shared.global(other),
     }
     Vec::new()
+}
+
+/// The tenant field was left: ask discovery about a well-formed tenant of its own (GUID or
+/// domain), once per tenant and cloud. The answer only ever adds a warning.
+fn check_tenant(shared: &mut Shared, w: &mut WizardState) -> Vec<Cmd> {
+    let tenant = w.tenant.value().trim().to_string();
+    let cloud = w.cloud();
+    let asked_before = w
+        .tenant_note
+        .as_ref()
+        .is_some_and(|n| n.tenant == tenant && n.cloud == cloud);
+    if asked_before
+        || w.problems.contains_key(&Field::Tenant)
+        || w.problems.contains_key(&Field::LoginUrl)
+        || crate::domain::tenant_check::clouds_to_ask(&cloud, &tenant).is_empty()
+    {
+        return Vec::new();
+    }
+    let id = shared.next_id();
+    w.tenant_check = Some(id);
+    vec![Cmd::CheckTenant { id, cloud, tenant }]
+}
+
+/// Discovery answered: a warning beside the tenant when it does not exist or lives in another
+/// cloud; nothing when it is found, or nobody answered.
+pub fn on_tenant_checked(w: &mut WizardState, verdict: crate::domain::tenant_check::Verdict) {
+    w.tenant_check = None;
+    let tenant = w.tenant.value().trim().to_string();
+    let cloud = w.cloud();
+    let fix = |c: &Cloud| format!("choose \"{}\" in the Cloud field", cloud_label(c));
+    let text = crate::domain::tenant_check::warning(&verdict, &tenant, &cloud, fix)
+        .map(|t| rules::sentence(&t))
+        .unwrap_or_default();
+    w.tenant_note = Some(TenantNote {
+        tenant,
+        cloud,
+        text: text.clone(),
+    });
+    if !text.is_empty() {
+        w.shown.insert(Field::Tenant);
+    }
+    w.revalidate();
 }
 
 fn next_step(shared: &mut Shared, w: &mut WizardState) -> Vec<Cmd> {

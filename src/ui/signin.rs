@@ -353,11 +353,11 @@ fn failed(model: &Model, e: &UiError, f: &mut Frame, area: Rect, theme: &Theme) 
         Line::raw(""),
         Line::raw(e.message.clone()),
     ];
-    if let Some(fix) = &e.fix {
+    if let Some(fix) = e.fix_with_keys(&model.shared.keymap) {
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
             Span::styled("Fix: ", theme.ok()),
-            Span::raw(fix.clone()),
+            Span::raw(fix),
         ]));
     }
     if let Some(d) = &e.detail {

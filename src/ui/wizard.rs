@@ -161,10 +161,11 @@ fn field_layout(w: &WizardState, width: u16, focus_ok: bool) -> FieldLayout {
         .enumerate()
         .map(|(i, field)| {
             let focused = focus_ok && i == w.focus;
-            let text = match w.visible_problem(field) {
-                Some(p) => format!("✗ {p}"),
-                None if focused => hint(w, field),
-                None => String::new(),
+            let text = match (w.visible_problem(field), w.visible_warning(field)) {
+                (Some(p), _) => format!("✗ {p}"),
+                (None, Some(warn)) => format!("! {warn}"),
+                (None, None) if focused => hint(w, field),
+                (None, None) => String::new(),
             };
             let message = if text.is_empty() {
                 Vec::new()
@@ -251,6 +252,8 @@ fn fields(w: &WizardState, layout: &FieldLayout, f: &mut Frame, area: Rect, them
         y += r.height;
         let style = if w.visible_problem(r.field).is_some() {
             theme.error()
+        } else if w.visible_warning(r.field).is_some() {
+            theme.warn()
         } else {
             theme.muted()
         };

@@ -1,0 +1,56 @@
+//! Asks the identity platform's OpenID discovery about a tenant (the connector's cloud and the
+//! others at once, each within the deadline) and hands the answers to
+//! [`crate::domain::tenant_check`] for the verdict. No answer is no verdict, never a block.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+
+use crate::domain::Cloud;
+use crate::domain::tenant_check::{
+    Answer, DEADLINE_SECS, Verdict, clouds_to_ask, discovery_url, read_answer, verdict,
+};
+
+/// The most of a discovery reply read: the documents are a few kilobytes.
+const MAX_BODY: usize = 64 * 1024;
+
+/// What discovery says about `tenant` for a connector in `cloud`.
+pub async fn check_tenant(cloud: &Cloud, tenant: &str) -> Verdict {
+    let asked = clouds_to_ask(cloud, tenant);
+    if asked.is_empty() {
+        return Verdict::NoVerdict;
+    }
+    let Ok(http) = crate::http::identity_client() else {
+        return Verdict::NoVerdict;
+    };
+    let deadline = Duration::from_secs(DEADLINE_SECS);
+    let answers = join_all(asked.iter().map(|c| {
+        let url = discovery_url(c, tenant);
+        let http = &http;
+        async move {
+            tokio::time::timeout(deadline, ask(http, &url))
+                .await
+                .ok()
+                .flatten()
+        }
+    }))
+    .await;
+    let answers: Vec<(Cloud, Option<Answer>)> = asked.into_iter().zip(answers).collect();
+    let found = verdict(cloud, &answers);
+    tracing::debug!(cloud = %cloud, verdict = ?found, "tenant checked");
+    found
+}
+
+/// One discovery request; `None` when nothing readable came back.
+async fn ask(http: &reqwest::Client, url: &str) -> Option<Answer> {
+    let mut resp = http.get(url).send().await.ok()?;
+    let status = resp.status().as_u16();
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.ok()? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_BODY {
+            return None;
+        }
+    }
+    Some(read_answer(status, &body))
+}
