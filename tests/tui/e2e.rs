@@ -11,7 +11,7 @@ use crate::support::tmux::{Tmux, start_session, tmux_available};
 fn start(dir: &Path, name: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_graphmail");
     let cmd = format!(
-        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE GRAPHMAIL_SCRYPT_WORK_FACTOR=10 GRAPHMAIL_VAULT={v} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 120",
+        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE GRAPHMAIL_SCRYPT_WORK_FACTOR=10 GRAPHMAIL_TENANT_CHECK=off GRAPHMAIL_VAULT={v} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep 120",
         v = dir.join("vault.age").display(),
         l = dir.join("log").display(),
         c = dir.join("config").display(),

@@ -197,8 +197,8 @@ fn picker_error_and_client_credentials() {
     type_text(&mut m, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
     enter(&mut m);
     enter(&mut m);
-    // Untick the defaults: fetch (row 0), send (row 2), keep signed in (row 5).
-    for down in [0, 2, 3] {
+    // Untick the defaults: fetch (row 0), send (row 2), profile (row 4), keep signed in (row 5).
+    for down in [0, 2, 2, 1] {
         for _ in 0..down {
             code(&mut m, KeyCode::Down);
         }
