@@ -88,7 +88,8 @@ pub struct WizardState {
     pub password: TextField,
     pub password_stored: bool,
     pub mailbox: TextField,
-    pub redirect_port: u16,
+    /// The loopback port of the authorization-code redirect, as typed.
+    pub redirect_port: TextField,
     pub picker: PickerState,
     /// Names other connectors already use.
     taken: Vec<String>,
@@ -135,7 +136,7 @@ impl WizardState {
             password: TextField::masked(),
             password_stored: false,
             mailbox: TextField::new(""),
-            redirect_port: DEFAULT_REDIRECT_PORT,
+            redirect_port: TextField::new(&DEFAULT_REDIRECT_PORT.to_string()),
             picker: PickerState::new(default_presets(Grant::AuthCode), ""),
             taken,
             problems: HashMap::new(),
@@ -173,7 +174,7 @@ impl WizardState {
         w.username.set(row.username.as_deref().unwrap_or(""));
         w.password_stored = row.password_set;
         w.mailbox.set(c.mailbox.as_deref().unwrap_or(""));
-        w.redirect_port = c.redirect_port;
+        w.redirect_port.set(&c.redirect_port.to_string());
         w.picker = PickerState::new(c.presets.clone(), &c.extra_scopes.join(" "));
         w.revalidate();
         w
@@ -208,7 +209,7 @@ impl WizardState {
             }
             Step::Grant => match self.grant {
                 Grant::Ropc => vec![Field::Grant, Field::Username, Field::Password],
-                Grant::ClientCredentials => vec![Field::Grant, Field::Mailbox],
+                Grant::AuthCode => vec![Field::Grant, Field::RedirectPort, Field::Mailbox],
                 _ => vec![Field::Grant, Field::Mailbox],
             },
             Step::Permissions => vec![Field::Permissions],
@@ -235,8 +236,19 @@ impl WizardState {
             Field::Username => &self.username,
             Field::Password => &self.password,
             Field::Mailbox => &self.mailbox,
+            Field::RedirectPort => &self.redirect_port,
             _ => return None,
         })
+    }
+
+    /// The redirect port typed, or the default while the field holds no port (its problem
+    /// is shown beside it and stops the wizard).
+    pub fn port(&self) -> u16 {
+        self.redirect_port
+            .value()
+            .trim()
+            .parse()
+            .unwrap_or(DEFAULT_REDIRECT_PORT)
     }
 
     /// The text field that gets typed keys, if one has focus.
@@ -254,6 +266,7 @@ impl WizardState {
             Field::Username => &mut self.username,
             Field::Password => &mut self.password,
             Field::Mailbox => &mut self.mailbox,
+            Field::RedirectPort => &mut self.redirect_port,
             Field::Permissions if self.picker.on_extra_field() => &mut self.picker.extra,
             _ => return None,
         })
@@ -270,6 +283,7 @@ impl WizardState {
         let typed = rules::Typed {
             username: self.username.value(),
             scopes: self.picker.extra.value(),
+            port: self.redirect_port.value(),
         };
         self.problems = rules::problems(&draft, secrets, &typed, &self.taken)
             .into_iter()
@@ -288,7 +302,7 @@ impl WizardState {
             self.warnings.insert(Field::Tenant, note.text.clone());
         }
         let cloud = self.cloud();
-        self.picker.refresh(self.grant, &cloud, self.redirect_port);
+        self.picker.refresh(self.grant, &cloud, self.port());
     }
 
     /// The connector as the form stands (no secrets).
@@ -303,7 +317,7 @@ impl WizardState {
             presets: self.picker.checked.clone(),
             extra_scopes: self.picker.extra_scopes(),
             mailbox: (!mailbox.is_empty()).then(|| mailbox.to_string()),
-            redirect_port: self.redirect_port,
+            redirect_port: self.port(),
         }
     }
 

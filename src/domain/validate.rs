@@ -433,6 +433,20 @@ pub fn validate_username(username: &str) -> FieldResult {
     ))
 }
 
+/// The redirect port as typed in a form: a number from 1 to 65535.
+pub fn parse_redirect_port(text: &str) -> FieldResult<u16> {
+    let t = text.trim();
+    let port: u16 = t.parse().map_err(|_| {
+        let shown = crate::domain::sanitize::line(t).into_owned();
+        FieldError::new(
+            Field::RedirectPort,
+            format!("'{shown}' is not a port: type a number from 1 to 65535, e.g. 8400"),
+        )
+    })?;
+    validate_redirect_port(port)?;
+    Ok(port)
+}
+
 /// The loopback port of the auth-code redirect.
 pub fn validate_redirect_port(port: u16) -> FieldResult {
     if port == 0 {

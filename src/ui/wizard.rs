@@ -293,6 +293,7 @@ fn placeholder(w: &WizardState, field: Field) -> String {
         Field::Mailbox => "optional: a shared mailbox".into(),
         Field::LoginUrl => "https://login.example.com".into(),
         Field::GraphUrl => "https://graph.example.com/v1.0".into(),
+        Field::RedirectPort => "e.g. 8400".into(),
         _ => String::new(),
     }
 }
@@ -311,6 +312,10 @@ fn hint(w: &WizardState, field: Field) -> String {
             "App-only access opens this mailbox.".into()
         }
         Field::Mailbox => "Leave empty for the signed-in user's own mailbox.".into(),
+        Field::RedirectPort => format!(
+            "The browser returns to {}: register it in Azure. Any free port works.",
+            crate::domain::connector::redirect_uri_for_port(w.port())
+        ),
         _ => String::new(),
     }
 }

@@ -778,3 +778,44 @@ fn connector_add_asks_discovery_about_the_tenant_and_never_blocks_on_no_answer()
         "all were saved"
     );
 }
+
+#[test]
+fn a_taken_redirect_port_is_said_at_once_with_another_port_and_its_redirect_uri() {
+    use std::io::Write;
+    let s = Setup::new();
+    // Another program holds the connector's redirect port.
+    let holder = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = holder.local_addr().expect("an address").port();
+    let other = port + 1;
+    let (code, _, err) = s.add(
+        "web",
+        &["--grant", "auth-code", "--redirect-port", &port.to_string()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut child = s
+        .cmd(&["connector", "login", "web", "--no-browser"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("graphmail starts");
+    // Not a redirect: the wait ends once the prompt is out.
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"not an address\n")
+        .expect("written");
+    let out = child.wait_with_output().expect("login ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    for part in [
+        format!("port {port} on 127.0.0.1 is in use"),
+        format!("graphmail connector edit web --redirect-port {other}"),
+        format!("http://localhost:{other}/"),
+        "paste the address".to_string(),
+    ] {
+        assert!(err.contains(&part), "{part} in: {err}");
+    }
+    drop(holder);
+}

@@ -2,15 +2,15 @@
 //! summary the CLI uses, reported per form field.
 
 use crate::domain::validate::{
-    Field, SecretPresence, client_secret_warning, validate_connector, validate_endpoint_url,
-    validate_name_unique, validate_scopes, validate_username,
+    Field, SecretPresence, client_secret_warning, parse_redirect_port, validate_connector,
+    validate_endpoint_url, validate_name_unique, validate_scopes, validate_username,
 };
 use crate::domain::{Cloud, Connector, Grant};
 
 /// The form's field for a rule's field: typed scopes live in the permissions step.
 fn form_field(f: Field) -> Field {
     match f {
-        Field::Scopes | Field::RedirectPort => Field::Permissions,
+        Field::Scopes => Field::Permissions,
         Field::Cloud => Field::LoginUrl,
         other => other,
     }
@@ -21,6 +21,8 @@ pub struct Typed<'a> {
     pub username: &'a str,
     /// The additional permissions field, as typed.
     pub scopes: &'a str,
+    /// The redirect port field (authorization code), as typed.
+    pub port: &'a str,
 }
 
 /// Every problem of the form, one per field (the first the rules report).
@@ -57,6 +59,11 @@ pub fn problems(
     if connector.grant == Grant::Ropc
         && !username.trim().is_empty()
         && let Err(e) = validate_username(username)
+    {
+        push(e.field, sentence(&e.message));
+    }
+    if connector.grant == Grant::AuthCode
+        && let Err(e) = parse_redirect_port(typed.port)
     {
         push(e.field, sentence(&e.message));
     }
@@ -209,5 +216,31 @@ mod tests {
         assert_eq!(w.visible_warning(Field::Tenant), None);
         // A multi-tenant alias is not asked about.
         assert!(leave_tenant(&mut w, "organizations").is_empty());
+    }
+
+    #[test]
+    fn the_authorization_code_grant_has_a_redirect_port_field_checked_as_typed() {
+        use super::super::Step;
+        use crate::domain::Grant;
+        let mut w = WizardState::new(Vec::new());
+        assert_eq!(w.grant, Grant::AuthCode);
+        assert!(w.fields_of(Step::Grant).contains(&Field::RedirectPort));
+        for bad in ["abc", "0", "70000", ""] {
+            w.redirect_port.set(bad);
+            w.revalidate();
+            let p = w.problems.get(&Field::RedirectPort).expect("refused");
+            assert!(p.contains("1 to 65535"), "{bad:?}: {p}");
+        }
+        w.redirect_port.set("8401");
+        w.revalidate();
+        assert_eq!(w.problems.get(&Field::RedirectPort), None);
+        assert_eq!(w.connector().redirect_port, 8401);
+        assert_eq!(
+            w.picker.summary.redirect_uri.as_deref(),
+            Some("http://localhost:8401/"),
+            "the summary's redirect URI follows the port"
+        );
+        w.grant = Grant::DeviceCode;
+        assert!(!w.fields_of(Step::Grant).contains(&Field::RedirectPort));
     }
 }
