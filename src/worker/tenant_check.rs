@@ -62,3 +62,55 @@ async fn ask(http: &reqwest::Client, url: &str) -> Option<Answer> {
     }
     Some(read_answer(status, &body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The emulator on 127.0.0.1 as a custom cloud.
+    fn custom(login: &str) -> Cloud {
+        Cloud::Custom {
+            login_url: login.to_string(),
+            graph_url: format!("{login}/v1.0"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_emulator_knows_its_tenant_and_says_aadsts90002_for_another() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let emu = graphmail_emulator::start(graphmail_emulator::EmulatorConfig::for_tests(
+            Duration::from_secs(60),
+        ))
+        .await
+        .expect("the emulator starts");
+        let cloud = custom(&emu.login_url);
+        let tenant = emu.state.tenant.tenant.id.clone();
+        assert_eq!(check_tenant(&cloud, &tenant).await, Verdict::Known);
+        let unknown = check_tenant(&cloud, "fabrikam-typo.example").await;
+        let Verdict::Unknown {
+            description: Some(said),
+        } = unknown
+        else {
+            panic!("an unknown tenant: {unknown:?}");
+        };
+        assert!(said.contains("fabrikam-typo.example"), "{said}");
+        // A multi-tenant alias is not asked about.
+        assert_eq!(
+            check_tenant(&cloud, "organizations").await,
+            Verdict::NoVerdict
+        );
+    }
+
+    #[tokio::test]
+    async fn no_answer_is_no_verdict() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+            format!("http://{}", l.local_addr().expect("an address"))
+        };
+        assert_eq!(
+            check_tenant(&custom(&closed), "contoso.onmicrosoft.com").await,
+            Verdict::NoVerdict
+        );
+    }
+}
