@@ -23,10 +23,14 @@ pub enum Exit {
     NoPermission = 5,
 }
 
-/// How the terminal app says "sign in", where the command line names a command.
-pub const SIGN_IN_IN_APP: &str = "sign it in from the connector list (s by default)";
+/// How the terminal app says "sign in", where the command line names a command. The app puts
+/// the key bound now in place of the `{key:…}` marker (`Keymap::fill`).
+pub const SIGN_IN_IN_APP: &str = "sign it in from the connector list (press {key:list.sign_in})";
 /// How the terminal app says "sign in again".
-pub const SIGN_IN_AGAIN_IN_APP: &str = "sign it in again from the connector list (s by default)";
+pub const SIGN_IN_AGAIN_IN_APP: &str =
+    "sign it in again from the connector list (press {key:list.sign_in})";
+/// How the terminal app says "edit the connector".
+pub const EDIT_IN_APP: &str = "select it in the connector list and press {key:list.edit}";
 
 #[derive(Debug)]
 pub struct UserError {

@@ -302,6 +302,44 @@ impl Keymap {
     }
 }
 
+/// The marker a text written outside the app puts where a key belongs, for [`Keymap::fill`]:
+/// `{key:list.edit}` is the key of `edit` in the connector list.
+pub fn key_marker(context: Context, action: Action) -> String {
+    format!("{{key:{}.{}}}", context.as_str(), action.as_str())
+}
+
+impl Keymap {
+    /// `text` with each `{key:CONTEXT.ACTION}` marker replaced by the key bound now (see
+    /// [`Keymap::key_name`]), so a fix written by another layer names the keys of this keymap.
+    /// A marker that names no context or action is left as it is.
+    pub fn fill(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find("{key:") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + "{key:".len()..];
+            let named = after.split_once('}').and_then(|(inner, tail)| {
+                let (context, action) = inner.split_once('.')?;
+                let context: Context = context.parse().ok()?;
+                let action: Action = action.parse().ok()?;
+                Some((self.key_name(context, action), tail))
+            });
+            match named {
+                Some((key, tail)) => {
+                    out.push_str(&key);
+                    rest = tail;
+                }
+                None => {
+                    out.push_str("{key:");
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 fn check_duplicates(bindings: &[Binding], context: Context, at: &str) -> Result<(), String> {
     let in_ctx: Vec<&Binding> = bindings.iter().filter(|b| b.context == context).collect();
     for (i, a) in in_ctx.iter().enumerate() {
@@ -413,5 +451,29 @@ mod tests {
         assert!(err.contains("unknown key"), "{err}");
         let err = Keymap::with_user("[[keys]]\ncontext = 3\n", "k.toml").unwrap_err();
         assert!(err.contains("k.toml is not a valid keymap"), "{err}");
+    }
+
+    #[test]
+    fn markers_in_fixes_become_the_keys_bound_now() {
+        let km = Keymap::defaults();
+        for text in [
+            crate::error::SIGN_IN_IN_APP,
+            crate::error::SIGN_IN_AGAIN_IN_APP,
+            crate::error::EDIT_IN_APP,
+        ] {
+            let filled = km.fill(text);
+            assert!(!filled.contains("{key:"), "every marker resolves: {filled}");
+        }
+        assert_eq!(
+            km.fill(&format!(
+                "press {}.",
+                key_marker(Context::List, Action::SignIn)
+            )),
+            "press s."
+        );
+        assert_eq!(
+            km.fill("{key:nowhere.edit} {key:"),
+            "{key:nowhere.edit} {key:"
+        );
     }
 }

@@ -403,6 +403,10 @@ fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
         (Screen::Wizard(s), EventBody::Saved(r)) if s.awaiting(id) => {
             wizard::on_saved(shared, s, r)
         }
+        (Screen::Wizard(s), EventBody::TenantChecked(v)) if s.tenant_check == Some(id) => {
+            wizard::on_tenant_checked(s, v);
+            Vec::new()
+        }
         (Screen::SignIn(s), EventBody::SignIn(u)) if s.awaiting(id) => {
             signin::on_update(shared, s, u)
         }

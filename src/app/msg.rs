@@ -67,6 +67,12 @@ pub enum Cmd {
         id: ReqId,
         name: String,
     },
+    /// Ask the identity platform's discovery whether `tenant` exists, and in which cloud.
+    CheckTenant {
+        id: ReqId,
+        cloud: crate::domain::Cloud,
+        tenant: String,
+    },
     /// `graphmail demo`: play the browser on the sign-in `id`'s authorize URL as the demo user.
     DemoApprove {
         id: ReqId,
@@ -137,6 +143,7 @@ impl Cmd {
             | Cmd::SubmitRedirect { id, .. }
             | Cmd::DemoApprove { id, .. }
             | Cmd::Test { id, .. }
+            | Cmd::CheckTenant { id, .. }
             | Cmd::LoadFolders { id, .. }
             | Cmd::ListMessages { id, .. }
             | Cmd::MoreMessages { id, .. }
@@ -179,6 +186,8 @@ pub enum EventBody {
     Deleted(Reply<Vec<ConnectorRow>>),
     SignIn(SignInUpdate),
     Tested(Reply<TestReport>),
+    /// What discovery said about a tenant typed in the wizard (no answer: no verdict).
+    TenantChecked(crate::domain::tenant_check::Verdict),
     Folders(Reply<Vec<FolderItem>>),
     Messages(Reply<MessagePage>),
     Message(Reply<Box<MessageView>>),
@@ -268,5 +277,10 @@ impl UiError {
     pub fn with_fix(mut self, fix: impl Into<String>) -> UiError {
         self.fix = Some(fix.into());
         self
+    }
+
+    /// The fix as the screen says it: the keys it names are the ones `keymap` binds now.
+    pub fn fix_with_keys(&self, keymap: &super::keymap::Keymap) -> Option<String> {
+        self.fix.as_deref().map(|f| keymap.fill(f))
     }
 }

@@ -18,9 +18,9 @@ pub struct PickerState {
     pub extra: TextField,
     /// Recomputed after every toggle and keystroke.
     pub summary: PermissionSummary,
-    /// "Keep signed in" was unticked because the grant became app-only: ticked again when a
-    /// delegated grant is chosen.
-    offline_held: bool,
+    /// The delegated-only presets ("Profile", "Keep signed in") unticked because the grant
+    /// became app-only: ticked again when a delegated grant is chosen.
+    held: Vec<Preset>,
 }
 
 /// The row index of the extra-permissions field.
@@ -49,7 +49,7 @@ impl PickerState {
             cursor: 0,
             extra: TextField::new(extra),
             summary,
-            offline_held: false,
+            held: Vec::new(),
         }
     }
 
@@ -80,18 +80,24 @@ impl PickerState {
         );
     }
 
-    /// Keeps "Keep signed in" to delegated grants, as `default_presets` does: client
-    /// credentials get no refresh token, so the tick would only earn a warning. Called when
+    /// Keeps "Profile" and "Keep signed in" to delegated grants, as `default_presets` does:
+    /// client credentials has no app-only User.Read and no refresh token, so the ticks would
+    /// only earn warnings. Called when
     /// the user picks another grant (not for the one a saved connector was loaded with).
     pub fn follow_grant(&mut self, grant: Grant) {
-        if !grant.is_delegated() && self.is_checked(Preset::Offline) {
-            self.toggle(Preset::Offline);
-            self.offline_held = true;
-        } else if grant.is_delegated()
-            && std::mem::take(&mut self.offline_held)
-            && !self.is_checked(Preset::Offline)
-        {
-            self.toggle(Preset::Offline);
+        if !grant.is_delegated() {
+            for p in [Preset::Profile, Preset::Offline] {
+                if self.is_checked(p) {
+                    self.toggle(p);
+                    self.held.push(p);
+                }
+            }
+        } else {
+            for p in std::mem::take(&mut self.held) {
+                if !self.is_checked(p) {
+                    self.toggle(p);
+                }
+            }
         }
     }
 
@@ -129,5 +135,20 @@ impl PickerState {
             }
             other => PickerKey::Pass(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::permissions::default_presets;
+
+    #[test]
+    fn an_app_only_grant_unticks_profile_and_keep_signed_in_and_a_delegated_one_ticks_them_again() {
+        let mut p = PickerState::new(default_presets(Grant::AuthCode), "");
+        p.follow_grant(Grant::ClientCredentials);
+        assert_eq!(p.checked, default_presets(Grant::ClientCredentials));
+        p.follow_grant(Grant::DeviceCode);
+        assert_eq!(p.checked, default_presets(Grant::DeviceCode));
     }
 }

@@ -93,6 +93,12 @@ impl TextField {
         SecretString::from(self.value.as_str())
     }
 
+    /// Runs a check on the field's text (masked too) without copying it out; the check sees
+    /// it only for the call.
+    pub fn check<R>(&self, rule: impl FnOnce(&str) -> R) -> R {
+        rule(&self.value)
+    }
+
     /// For checks on a masked field (length, equality) without copying it out.
     pub fn same_text(&self, other: &TextField) -> bool {
         self.value == other.value

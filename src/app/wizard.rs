@@ -88,18 +88,33 @@ pub struct WizardState {
     pub password: TextField,
     pub password_stored: bool,
     pub mailbox: TextField,
-    pub redirect_port: u16,
+    /// The loopback port of the authorization-code redirect, as typed.
+    pub redirect_port: TextField,
     pub picker: PickerState,
     /// Names other connectors already use.
     taken: Vec<String>,
     /// Every field's current problem.
     pub problems: HashMap<Field, String>,
+    /// What is worth a second look but does not stop the wizard (a secret's ID as the secret).
+    pub warnings: HashMap<Field, String>,
     /// Fields whose problem is shown: touched ones, or all of a step after a refused Next.
     pub shown: HashSet<Field>,
     /// Something was typed or chosen: leaving asks first.
     pub dirty: bool,
     pub saving: Option<ReqId>,
     pub save_error: Option<UiError>,
+    /// The tenant check under way (asked when the tenant field is left).
+    pub tenant_check: Option<ReqId>,
+    /// What the last check said, for the tenant and cloud it was asked about.
+    tenant_note: Option<TenantNote>,
+}
+
+/// A tenant check's warning, kept while the tenant and cloud are the ones it was asked about.
+#[derive(Debug, Clone)]
+struct TenantNote {
+    tenant: String,
+    cloud: Cloud,
+    text: String,
 }
 
 impl WizardState {
@@ -121,14 +136,17 @@ impl WizardState {
             password: TextField::masked(),
             password_stored: false,
             mailbox: TextField::new(""),
-            redirect_port: DEFAULT_REDIRECT_PORT,
+            redirect_port: TextField::new(&DEFAULT_REDIRECT_PORT.to_string()),
             picker: PickerState::new(default_presets(Grant::AuthCode), ""),
             taken,
             problems: HashMap::new(),
+            warnings: HashMap::new(),
             shown: HashSet::new(),
             dirty: false,
             saving: None,
             save_error: None,
+            tenant_check: None,
+            tenant_note: None,
         };
         w.revalidate();
         w
@@ -156,7 +174,7 @@ impl WizardState {
         w.username.set(row.username.as_deref().unwrap_or(""));
         w.password_stored = row.password_set;
         w.mailbox.set(c.mailbox.as_deref().unwrap_or(""));
-        w.redirect_port = c.redirect_port;
+        w.redirect_port.set(&c.redirect_port.to_string());
         w.picker = PickerState::new(c.presets.clone(), &c.extra_scopes.join(" "));
         w.revalidate();
         w
@@ -191,7 +209,7 @@ impl WizardState {
             }
             Step::Grant => match self.grant {
                 Grant::Ropc => vec![Field::Grant, Field::Username, Field::Password],
-                Grant::ClientCredentials => vec![Field::Grant, Field::Mailbox],
+                Grant::AuthCode => vec![Field::Grant, Field::RedirectPort, Field::Mailbox],
                 _ => vec![Field::Grant, Field::Mailbox],
             },
             Step::Permissions => vec![Field::Permissions],
@@ -218,8 +236,19 @@ impl WizardState {
             Field::Username => &self.username,
             Field::Password => &self.password,
             Field::Mailbox => &self.mailbox,
+            Field::RedirectPort => &self.redirect_port,
             _ => return None,
         })
+    }
+
+    /// The redirect port typed, or the default while the field holds no port (its problem
+    /// is shown beside it and stops the wizard).
+    pub fn port(&self) -> u16 {
+        self.redirect_port
+            .value()
+            .trim()
+            .parse()
+            .unwrap_or(DEFAULT_REDIRECT_PORT)
     }
 
     /// The text field that gets typed keys, if one has focus.
@@ -237,6 +266,7 @@ impl WizardState {
             Field::Username => &mut self.username,
             Field::Password => &mut self.password,
             Field::Mailbox => &mut self.mailbox,
+            Field::RedirectPort => &mut self.redirect_port,
             Field::Permissions if self.picker.on_extra_field() => &mut self.picker.extra,
             _ => return None,
         })
@@ -250,11 +280,29 @@ impl WizardState {
             username: !self.username.value().trim().is_empty(),
             password: !self.password.is_empty() || self.password_stored,
         };
-        self.problems = rules::problems(&draft, secrets, self.username.value(), &self.taken)
+        let typed = rules::Typed {
+            username: self.username.value(),
+            scopes: self.picker.extra.value(),
+            port: self.redirect_port.value(),
+        };
+        self.problems = rules::problems(&draft, secrets, &typed, &self.taken)
+            .into_iter()
+            .collect();
+        self.warnings = self
+            .client_secret
+            .check(rules::warnings)
             .into_iter()
             .collect();
         let cloud = self.cloud();
-        self.picker.refresh(self.grant, &cloud, self.redirect_port);
+        if let Some(note) = &self.tenant_note
+            && note.tenant == self.tenant.value().trim()
+            && note.cloud == cloud
+            && !note.text.is_empty()
+        {
+            self.warnings.insert(Field::Tenant, note.text.clone());
+        }
+        let cloud = self.cloud();
+        self.picker.refresh(self.grant, &cloud, self.port());
     }
 
     /// The connector as the form stands (no secrets).
@@ -269,7 +317,7 @@ impl WizardState {
             presets: self.picker.checked.clone(),
             extra_scopes: self.picker.extra_scopes(),
             mailbox: (!mailbox.is_empty()).then(|| mailbox.to_string()),
-            redirect_port: self.redirect_port,
+            redirect_port: self.port(),
         }
     }
 
@@ -277,6 +325,15 @@ impl WizardState {
     pub fn visible_problem(&self, f: Field) -> Option<&str> {
         if self.shown.contains(&f) {
             self.problems.get(&f).map(String::as_str)
+        } else {
+            None
+        }
+    }
+
+    /// The warning shown next to a field once it was touched, when it has no problem.
+    pub fn visible_warning(&self, f: Field) -> Option<&str> {
+        if self.shown.contains(&f) && !self.problems.contains_key(&f) {
+            self.warnings.get(&f).map(String::as_str)
         } else {
             None
         }
@@ -365,17 +422,18 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
     };
     let count = w.fields().len().max(1);
     match action {
-        Some(Action::NextField) => {
+        Some(a @ (Action::NextField | Action::PrevField)) => {
             if let Some(f) = focused {
                 w.shown.insert(f);
             }
-            w.focus = (w.focus + 1) % count;
-        }
-        Some(Action::PrevField) => {
-            if let Some(f) = focused {
-                w.shown.insert(f);
+            w.focus = if a == Action::NextField {
+                (w.focus + 1) % count
+            } else {
+                (w.focus + count - 1) % count
+            };
+            if focused == Some(Field::Tenant) {
+                return check_tenant(shared, w);
             }
-            w.focus = (w.focus + count - 1) % count;
         }
         Some(a @ (Action::ChooseNext | Action::ChoosePrev)) => {
             let forward = a == Action::ChooseNext;
@@ -455,6 +513,48 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
         other => return shared.global(other),
     }
     Vec::new()
+}
+
+/// The tenant field was left: ask discovery about a well-formed tenant of its own (GUID or
+/// domain), once per tenant and cloud. The answer only ever adds a warning.
+fn check_tenant(shared: &mut Shared, w: &mut WizardState) -> Vec<Cmd> {
+    let tenant = w.tenant.value().trim().to_string();
+    let cloud = w.cloud();
+    let asked_before = w
+        .tenant_note
+        .as_ref()
+        .is_some_and(|n| n.tenant == tenant && n.cloud == cloud);
+    if asked_before
+        || w.problems.contains_key(&Field::Tenant)
+        || w.problems.contains_key(&Field::LoginUrl)
+        || crate::domain::tenant_check::clouds_to_ask(&cloud, &tenant).is_empty()
+    {
+        return Vec::new();
+    }
+    let id = shared.next_id();
+    w.tenant_check = Some(id);
+    vec![Cmd::CheckTenant { id, cloud, tenant }]
+}
+
+/// Discovery answered: a warning beside the tenant when it does not exist or lives in another
+/// cloud; nothing when it is found, or nobody answered.
+pub fn on_tenant_checked(w: &mut WizardState, verdict: crate::domain::tenant_check::Verdict) {
+    w.tenant_check = None;
+    let tenant = w.tenant.value().trim().to_string();
+    let cloud = w.cloud();
+    let fix = |c: &Cloud| format!("choose \"{}\" in the Cloud field", cloud_label(c));
+    let text = crate::domain::tenant_check::warning(&verdict, &tenant, &cloud, fix)
+        .map(|t| rules::sentence(&t))
+        .unwrap_or_default();
+    w.tenant_note = Some(TenantNote {
+        tenant,
+        cloud,
+        text: text.clone(),
+    });
+    if !text.is_empty() {
+        w.shown.insert(Field::Tenant);
+    }
+    w.revalidate();
 }
 
 fn next_step(shared: &mut Shared, w: &mut WizardState) -> Vec<Cmd> {

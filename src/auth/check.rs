@@ -94,9 +94,9 @@ impl From<CheckError> for UserError {
                     .with_fix(
                         "add the missing permissions in the Azure portal → App registrations → API permissions (with admin consent where it is needed), then sign in again with `graphmail connector login NAME`",
                     )
-                    .with_app_fix(
-                        "add the missing permissions in the Azure portal → App registrations → API permissions, then sign it in again from the connector list (s by default)",
-                    )
+                    .with_app_fix(format!(
+                        "add the missing permissions in the Azure portal → App registrations → API permissions, then {SIGN_IN_AGAIN_IN_APP}"
+                    ))
             }
         }
     }

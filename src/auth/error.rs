@@ -1,7 +1,7 @@
 //! Why a sign-in or a token request failed, with the fix.
 
 use crate::domain::aadsts::DecodedError;
-use crate::error::{Exit, SIGN_IN_AGAIN_IN_APP, SIGN_IN_IN_APP, UserError};
+use crate::error::{EDIT_IN_APP, Exit, SIGN_IN_AGAIN_IN_APP, SIGN_IN_IN_APP, UserError};
 use crate::vault::VaultError;
 
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +152,7 @@ impl From<AuthError> for UserError {
             AuthError::NotSignedIn(_) => Some(SIGN_IN_IN_APP.to_string()),
             // Signing in again with the same stored password or grant fails the same way.
             AuthError::Identity(d) if d.aadsts == Some(50126) => Some(format!(
-                "change the stored user name or password: {EDIT_IN_APP}, then sign in again"
+                "change the stored password (or user name): {EDIT_IN_APP}, then sign in again"
             )),
             AuthError::Identity(d) if matches!(d.aadsts, Some(50076 | 50079)) => Some(format!(
                 "switch the grant to authorization code or device code: {EDIT_IN_APP}, then sign in again"
@@ -188,9 +188,6 @@ impl From<AuthError> for UserError {
         out
     }
 }
-
-/// How the terminal app says "edit the connector".
-const EDIT_IN_APP: &str = "edit the connector in the connector list (e by default)";
 
 /// The decoded message with the code and Microsoft's own words: `The user name or password is
 /// wrong. [AADSTS50126: "Error validating credentials due to invalid username or password."]`

@@ -108,16 +108,29 @@ fn show_prompt(prompt: &Prompt, ctx: &FlowContext, json: bool) {
             browser,
             ssh_hint,
         } => {
+            let port = ctx.connector.redirect_port;
+            let taken = listening.is_none().then(|| {
+                crate::domain::connector::port_in_use(port, |other| {
+                    format!(
+                        "`graphmail connector edit {} --redirect-port {other}`",
+                        ctx.connector.name
+                    )
+                })
+            });
             if json {
                 output::print_json(&json!({
                     "event": "authorize_url",
                     "url": url,
                     "redirect_uri": redirect_uri,
                     "listening": listening.map(|a| a.to_string()),
+                    "port_in_use": taken,
                     "browser": browser.as_str(),
                     "ssh_forward": ssh_hint,
                 }));
                 return;
+            }
+            if let Some(taken) = &taken {
+                crate::output::stderr(&format!("warning: {taken}"));
             }
             let mut out = std::io::stdout().lock();
             let _ = crate::output::write_text(

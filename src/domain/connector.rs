@@ -49,6 +49,19 @@ pub fn redirect_uri_for_port(port: u16) -> String {
     format!("http://localhost:{port}/")
 }
 
+/// What to say when the redirect `port` is taken on this machine, so nothing can listen for
+/// the browser's return: the port, and the fix — paste the final address, or another port
+/// (`how_to_change` says how on this surface, given the port it suggests) whose redirect URI
+/// must then be registered.
+pub fn port_in_use(port: u16, how_to_change: impl Fn(u16) -> String) -> String {
+    let other = port.checked_add(1).unwrap_or(DEFAULT_REDIRECT_PORT);
+    format!(
+        "port {port} on 127.0.0.1 is in use by another program, so nothing listens for the browser's return: paste the address the browser ends on, or choose another port ({}) and register its redirect URI {} in the Azure portal (the app's Authentication page, Mobile and desktop applications)",
+        how_to_change(other),
+        redirect_uri_for_port(other)
+    )
+}
+
 impl Connector {
     /// The permission summary of this connector's grant, cloud and permissions.
     pub fn permission_summary(&self) -> PermissionSummary {

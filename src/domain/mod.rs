@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod reply;
 pub mod sanitize;
 pub mod summary;
+pub mod tenant_check;
 pub mod validate;
 
 pub use cloud::Cloud;

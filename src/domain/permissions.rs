@@ -94,11 +94,18 @@ impl FromStr for Preset {
     }
 }
 
-/// The presets a new connector gets when the admin picks none: fetch and send, plus keep
-/// signed in for delegated grants (client credentials has no refresh tokens).
+/// The presets a new connector gets when the admin picks none: fetch and send, plus for
+/// delegated grants the profile (User.Read, so `connector test` can show who is signed in) and
+/// keep signed in. Client credentials gets fetch and send as application permissions: there is
+/// no app-only User.Read or offline_access.
 pub fn default_presets(grant: Grant) -> Vec<Preset> {
     if grant.is_delegated() {
-        vec![Preset::Fetch, Preset::Send, Preset::Offline]
+        vec![
+            Preset::Fetch,
+            Preset::Send,
+            Preset::Profile,
+            Preset::Offline,
+        ]
     } else {
         vec![Preset::Fetch, Preset::Send]
     }

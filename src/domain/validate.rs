@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::permissions::{CATALOG, split_list};
+use super::permissions::CATALOG;
 use super::summary::summarize;
 use super::{Cloud, Connector, Grant};
 
@@ -123,7 +123,8 @@ impl TenantKind {
     }
 }
 
-/// Connector names: 1–64 characters of letters, digits, `.`, `_` and `-`.
+/// Connector names: 1–64 characters of letters, digits, `.`, `_` and `-`, starting with a
+/// letter or digit.
 pub fn validate_name(name: &str) -> FieldResult {
     if name.is_empty() {
         return Err(FieldError::new(
@@ -148,6 +149,15 @@ pub fn validate_name(name: &str) -> FieldResult {
             Field::Name,
             format!(
                 "{bad:?} is not allowed: use only letters, digits, '.', '_' and '-', e.g. contoso-support"
+            ),
+        ));
+    }
+    // `.` and `..` name folders, and a leading `-` reads as a flag on a command line.
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(FieldError::new(
+            Field::Name,
+            format!(
+                "'{name}' does not start with a letter or digit ('.', '..' and a leading '-' read as a folder or a flag): start it with one, e.g. contoso-support"
             ),
         ));
     }
@@ -423,6 +433,20 @@ pub fn validate_username(username: &str) -> FieldResult {
     ))
 }
 
+/// The redirect port as typed in a form: a number from 1 to 65535.
+pub fn parse_redirect_port(text: &str) -> FieldResult<u16> {
+    let t = text.trim();
+    let port: u16 = t.parse().map_err(|_| {
+        let shown = crate::domain::sanitize::line(t).into_owned();
+        FieldError::new(
+            Field::RedirectPort,
+            format!("'{shown}' is not a port: type a number from 1 to 65535, e.g. 8400"),
+        )
+    })?;
+    validate_redirect_port(port)?;
+    Ok(port)
+}
+
 /// The loopback port of the auth-code redirect.
 pub fn validate_redirect_port(port: u16) -> FieldResult {
     if port == 0 {
@@ -430,24 +454,6 @@ pub fn validate_redirect_port(port: u16) -> FieldResult {
             Field::RedirectPort,
             "0 is not a port: choose a free port from 1 to 65535, e.g. 8400",
         ));
-    }
-    Ok(())
-}
-
-/// Additional scopes as typed: names like `Mail.Read` or full URIs.
-pub fn validate_scopes(text: &str) -> FieldResult {
-    for word in split_list(text) {
-        let ok = word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '%'));
-        if !ok || word.ends_with('/') {
-            return Err(FieldError::new(
-                Field::Scopes,
-                format!(
-                    "'{word}' is not a scope: write names like Mail.Read or full URIs like https://graph.microsoft.com/Mail.Read, separated by spaces or commas"
-                ),
-            ));
-        }
     }
     Ok(())
 }
@@ -522,6 +528,9 @@ pub fn validate_connector(c: &Connector, secrets: SecretPresence) -> Vec<FieldEr
     errors.extend(validate_cloud(&c.cloud));
     errors
 }
+
+mod typed;
+pub use typed::{MAX_SCOPE, client_secret_warning, validate_scopes};
 
 #[cfg(test)]
 mod tests;

@@ -57,7 +57,7 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
                 let inner_w = w.saturating_sub(4);
                 let mut lines = vec![Line::styled(error.message.clone(), theme.error())];
                 let mut h = wrapped_height(&error.message, inner_w);
-                if let Some(fix) = &error.fix {
+                if let Some(fix) = error.fix_with_keys(&model.shared.keymap) {
                     lines.push(Line::raw(""));
                     lines.push(Line::from(vec![
                         Span::styled("Fix: ", theme.ok()),

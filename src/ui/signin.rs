@@ -249,22 +249,28 @@ fn auth_code(
     } else if p.listening {
         format!("waiting on 127.0.0.1:{}", p.port)
     } else {
-        format!(
-            "port {} is taken here, so nothing listens: paste the address below",
-            p.port
-        )
+        // Said at once, with the fix: the port is taken, so only pasting works now.
+        let edit = model.shared.keymap.key_name(Context::List, Action::Edit);
+        crate::domain::connector::port_in_use(p.port, |other| {
+            format!("press {edit} on it in the connector list and set the redirect port to {other}")
+        })
     };
-    line(
-        f,
-        Line::from(vec![
-            Span::styled(
-                format!("   {} ", spinner(model.shared.frame)),
-                theme.accent(),
-            ),
-            Span::raw(waiting),
-        ]),
-        &mut y,
-    );
+    let width = usize::from(inner.width.saturating_sub(5)).max(20);
+    for (i, text) in crate::app::overlay::help::wrap_words(&waiting, width)
+        .into_iter()
+        .enumerate()
+    {
+        let lead = if i == 0 {
+            format!("   {} ", spinner(model.shared.frame))
+        } else {
+            "     ".to_string()
+        };
+        line(
+            f,
+            Line::from(vec![Span::styled(lead, theme.accent()), Span::raw(text)]),
+            &mut y,
+        );
+    }
     // Forwarding the port helps only while something listens on it.
     if p.listening {
         let target = p.ssh_target.as_deref().unwrap_or("this-server");
@@ -353,11 +359,11 @@ fn failed(model: &Model, e: &UiError, f: &mut Frame, area: Rect, theme: &Theme) 
         Line::raw(""),
         Line::raw(e.message.clone()),
     ];
-    if let Some(fix) = &e.fix {
+    if let Some(fix) = e.fix_with_keys(&model.shared.keymap) {
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
             Span::styled("Fix: ", theme.ok()),
-            Span::raw(fix.clone()),
+            Span::raw(fix),
         ]));
     }
     if let Some(d) = &e.detail {

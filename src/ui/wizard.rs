@@ -161,10 +161,11 @@ fn field_layout(w: &WizardState, width: u16, focus_ok: bool) -> FieldLayout {
         .enumerate()
         .map(|(i, field)| {
             let focused = focus_ok && i == w.focus;
-            let text = match w.visible_problem(field) {
-                Some(p) => format!("✗ {p}"),
-                None if focused => hint(w, field),
-                None => String::new(),
+            let text = match (w.visible_problem(field), w.visible_warning(field)) {
+                (Some(p), _) => format!("✗ {p}"),
+                (None, Some(warn)) => format!("! {warn}"),
+                (None, None) if focused => hint(w, field),
+                (None, None) => String::new(),
             };
             let message = if text.is_empty() {
                 Vec::new()
@@ -251,6 +252,8 @@ fn fields(w: &WizardState, layout: &FieldLayout, f: &mut Frame, area: Rect, them
         y += r.height;
         let style = if w.visible_problem(r.field).is_some() {
             theme.error()
+        } else if w.visible_warning(r.field).is_some() {
+            theme.warn()
         } else {
             theme.muted()
         };
@@ -290,6 +293,7 @@ fn placeholder(w: &WizardState, field: Field) -> String {
         Field::Mailbox => "optional: a shared mailbox".into(),
         Field::LoginUrl => "https://login.example.com".into(),
         Field::GraphUrl => "https://graph.example.com/v1.0".into(),
+        Field::RedirectPort => "e.g. 8400".into(),
         _ => String::new(),
     }
 }
@@ -308,6 +312,10 @@ fn hint(w: &WizardState, field: Field) -> String {
             "App-only access opens this mailbox.".into()
         }
         Field::Mailbox => "Leave empty for the signed-in user's own mailbox.".into(),
+        Field::RedirectPort => format!(
+            "The browser returns to {}: register it in Azure. Any free port works.",
+            crate::domain::connector::redirect_uri_for_port(w.port())
+        ),
         _ => String::new(),
     }
 }

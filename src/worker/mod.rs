@@ -9,9 +9,11 @@ mod connectors;
 mod demo_browser;
 mod mail;
 mod signin;
+mod tenant_check;
 mod ui_error;
 
 pub use connectors::row as connector_row;
+pub use tenant_check::check_tenant;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -226,6 +228,9 @@ async fn execute(
             EventBody::SignIn(crate::app::SignInUpdate::Finished(done))
         }
         Cmd::Test { name, .. } => EventBody::Tested(signin::test(services, name).await),
+        Cmd::CheckTenant { cloud, tenant, .. } => {
+            EventBody::TenantChecked(check_tenant(&cloud, &tenant).await)
+        }
         Cmd::LoadFolders { name, .. } => EventBody::Folders(mail::folders(&services, &name).await),
         Cmd::ListMessages { name, query, .. } => {
             EventBody::Messages(mail::list(&services, id, &name, query).await)

@@ -116,6 +116,50 @@ mod tests {
         assert!(shown.message.ends_with('.'), "{shown:?}");
     }
 
+    fn refused(code: u32) -> AuthError {
+        use crate::domain::aadsts::{ErrorContext, RawIdentityError, decode};
+        use crate::domain::{Cloud, Grant};
+        let raw = RawIdentityError {
+            error: "invalid_grant".into(),
+            error_description: Some(format!("AADSTS{code}: refused.")),
+            error_codes: vec![code],
+            trace_id: None,
+            correlation_id: None,
+        };
+        let ctx = ErrorContext {
+            cloud: Cloud::Global,
+            tenant: "contoso.com".into(),
+            client_id: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into(),
+            grant: Grant::Ropc,
+            redirect_uri: String::new(),
+            scopes: vec!["Mail.Read".into()],
+        };
+        AuthError::identity(decode(&raw, &ctx))
+    }
+
+    #[test]
+    fn the_ropc_fixes_name_the_edit_key_the_keymap_binds_now() {
+        use crate::app::keymap::Keymap;
+        let defaults = Keymap::defaults();
+        let rebound = Keymap::with_user(
+            "[[keys]]\ncontext = \"list\"\non = [\"E\"]\nrun = \"edit\"\n",
+            "test keymap",
+        )
+        .expect("the rebinding is valid");
+        for (code, says) in [
+            (50126, "change the stored password"),
+            (50076, "device code"),
+        ] {
+            let shown = auth_error(refused(code), "legacy");
+            let fix = shown.fix_with_keys(&defaults).expect("a fix");
+            assert!(fix.contains(says) && fix.contains("press e,"), "{fix}");
+            let fix = shown.fix_with_keys(&rebound).expect("a fix");
+            assert!(fix.contains("press E,"), "AADSTS{code}: {fix}");
+            assert!(!fix.contains("press e") && !fix.contains("{key:"), "{fix}");
+            assert!(!fix.contains("by default"), "{fix}");
+        }
+    }
+
     #[test]
     fn a_wrong_passphrase_keeps_its_kind_for_the_unlock_screen() {
         let shown = vault_error(VaultError::WrongPassphrase);

@@ -70,6 +70,8 @@ impl Env {
             .env("GRAPHMAIL_CONFIG_DIR", self.log_dir())
             .env_remove("GRAPHMAIL_CONFIG")
             .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
+            // Tests talk to 127.0.0.1 only: no tenant check against Microsoft's clouds.
+            .env("GRAPHMAIL_TENANT_CHECK", "off")
             .env(
                 "GRAPHMAIL_PASSPHRASE_FILE",
                 self.root.join("inputs/passphrase"),
@@ -194,10 +196,10 @@ fn connectors_of_every_grant_go_through_add_list_show_edit_and_remove() {
     assert_eq!(interactive["has_secret"], false);
     assert_eq!(interactive["signed_in"], false);
     assert_eq!(interactive["mailbox"], Value::Null);
-    // No permissions given: fetch, send and keep signed in.
+    // No permissions given: fetch, send, profile and keep signed in.
     assert_eq!(
         interactive["scopes"],
-        serde_json::json!(["Mail.Read", "Mail.Send", "offline_access"])
+        serde_json::json!(["Mail.Read", "Mail.Send", "User.Read", "offline_access"])
     );
     assert_eq!(
         by_name("device")["scopes"],
@@ -220,7 +222,7 @@ fn connectors_of_every_grant_go_through_add_list_show_edit_and_remove() {
     let show = env.ok(&["connector", "show", "interactive"]);
     crate::support::mail::assert_contains(
         &show.stdout,
-        "Request scope  Mail.Read Mail.Send offline_access",
+        "Request scope  Mail.Read Mail.Send User.Read offline_access",
     );
     crate::support::mail::assert_contains(&show.stdout, "http://localhost:9123/");
     crate::support::mail::assert_contains(&show.stdout, "Client secret  not set");

@@ -50,6 +50,17 @@ impl Setup {
     /// `connector add NAME` against the emulator's tenant and public app, plus `more` flags.
     fn add(&self, name: &str, more: &[&str]) -> (i32, String, String) {
         let tenant = self.emu.seed().tenant.id.clone();
+        self.add_at(name, self.emu.login_url(), &tenant, more)
+    }
+
+    /// The same with another identity platform (`login`) and tenant.
+    fn add_at(
+        &self,
+        name: &str,
+        login: &str,
+        tenant: &str,
+        more: &[&str],
+    ) -> (i32, String, String) {
         let client = self.emu.public_app().client_id;
         let mut args = vec![
             "connector",
@@ -58,9 +69,9 @@ impl Setup {
             "--cloud",
             "custom",
             "--login-url",
-            self.emu.login_url(),
+            login,
             "--tenant",
-            &tenant,
+            tenant,
             "--client-id",
             &client,
         ];
@@ -97,7 +108,9 @@ impl Setup {
 
 fn cmd_for(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = graphmail(dir);
+    // Every connector here lives on 127.0.0.1, so the tenant check may run.
     cmd.args(args)
+        .env_remove("GRAPHMAIL_TENANT_CHECK")
         .env("GRAPHMAIL_VAULT", dir.join("data").join("vault.age"))
         .env("GRAPHMAIL_PASSPHRASE_FILE", dir.join("pass"))
         .env("SSH_CONNECTION", "127.0.0.1 50000 127.0.0.1 22")
@@ -315,6 +328,9 @@ fn a_fetch_only_connector_refuses_delete_with_exit_5_before_any_request() {
         ],
     ));
     assert_eq!(code, 0, "{err}");
+    // `connector add` asked the listener for the tenant's discovery document (and got no answer,
+    // so no verdict): those connections are not the point here.
+    while listener.accept().is_ok() {}
     let (code, out, err) = run(&mut cmd_for(
         dir.path(),
         &[
@@ -614,4 +630,192 @@ fn a_read_only_connector_opens_messages_without_an_error_and_says_why_delete_is_
         !said.contains("Delete message"),
         "no confirmation is asked: {said}"
     );
+}
+
+#[test]
+fn another_resources_scope_junk_scopes_and_folder_like_names_are_refused_as_typed() {
+    let s = Setup::new();
+    let (code, out, err) = s.add(
+        "smtp",
+        &[
+            "--grant",
+            "device-code",
+            "--scopes",
+            "https://outlook.office.com/SMTP.Send",
+        ],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    for part in ["https://outlook.office.com", "one resource", "AADSTS28000"] {
+        assert!(err.contains(part), "{part} in: {err}");
+    }
+    let long = format!("Mail.{}", "R".repeat(300));
+    for junk in [
+        "/etc/passwd",
+        "Mail/Read",
+        "Mail.Read, Mail Send",
+        long.as_str(),
+        "Mail.Read\u{1b}[2J",
+    ] {
+        let (code, out, err) = s.add("junk", &["--grant", "device-code", "--scopes", junk]);
+        assert_eq!(code, 2, "{junk:?} is refused: {out}{err}");
+        assert!(err.contains("--scopes"), "the flag is named: {err}");
+        assert!(!err.contains('\u{1b}'), "nothing raw reaches the terminal");
+    }
+    for name in [".", "..", "-"] {
+        let (code, out, err) = s.add(name, &["--grant", "device-code"]);
+        assert_eq!(code, 2, "{name:?} is refused: {out}{err}");
+        assert!(err.contains("letter or digit"), "{err}");
+    }
+    // Nothing was saved by any of them.
+    let (_, out, _) = s.run(&["--json", "connector", "list"]);
+    assert_eq!(out.trim(), "[]", "{out}");
+
+    // Edit checks the same way.
+    let (code, _, err) = s.add("ok", &["--grant", "device-code"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = s.run(&[
+        "connector",
+        "edit",
+        "ok",
+        "--scopes",
+        "https://outlook.office.com/SMTP.Send",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("AADSTS28000"), "{err}");
+}
+
+#[test]
+fn a_guid_given_as_the_client_secret_warns_that_it_is_the_secrets_id() {
+    let s = Setup::new();
+    let id = s.path("secret-id");
+    write_private(&id, "6f1c2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f\n");
+    let id = id.display().to_string();
+    let mailbox = s.emu.admin().upn;
+    let add = |name: &str, secret: &str| {
+        s.add(
+            name,
+            &[
+                "--grant",
+                "client-credentials",
+                "--client-secret-file",
+                secret,
+                "--mailbox",
+                &mailbox,
+            ],
+        )
+    };
+    let (code, out, err) = add("app", &id);
+    assert_eq!(code, 0, "a warning, not a refusal: {out}{err}");
+    assert!(err.contains("warning:"), "{err}");
+    assert!(
+        err.contains("secret's ID") && err.contains("not its Value"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("6f1c2e3d"),
+        "the secret itself is not printed: {err}"
+    );
+
+    let value = s.path("secret-value");
+    write_private(&value, "Xy7~Q8s.abcDEF_1234567890abcdEFGH12\n");
+    let value = value.display().to_string();
+    let (code, _, err) = add("app2", &value);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !err.contains("warning:"),
+        "a real Value draws no warning: {err}"
+    );
+
+    let (code, _, err) = s.run(&["connector", "edit", "app2", "--client-secret-file", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("not its Value"), "edit warns too: {err}");
+}
+
+#[test]
+fn connector_add_asks_discovery_about_the_tenant_and_never_blocks_on_no_answer() {
+    let s = Setup::new();
+    // The emulator's own tenant: found, nothing to say.
+    let (code, out, err) = s.add("known", &["--grant", "device-code"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("AADSTS90002"), "{err}");
+
+    // A tenant the identity platform does not know: saved, with a warning naming AADSTS90002.
+    let add_with = |name: &str, login: &str, tenant: &str| {
+        s.add_at(name, login, tenant, &["--grant", "device-code"])
+    };
+    let (code, out, err) = add_with("typo", s.emu.login_url(), "fabrikam-typo.example");
+    assert_eq!(code, 0, "a warning, never a block: {out}{err}");
+    for part in [
+        "warning:",
+        "AADSTS90002",
+        "fabrikam-typo.example",
+        "not found",
+    ] {
+        assert!(err.contains(part), "{part} in: {err}");
+    }
+
+    // Nobody answers (a listener that never replies, a closed port): no verdict, no warning.
+    let silent = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let silent_url = format!("http://{}", silent.local_addr().expect("an address"));
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        format!("http://{}", l.local_addr().expect("an address"))
+    };
+    for (name, login) in [("silent", silent_url.as_str()), ("closed", closed.as_str())] {
+        let (code, out, err) = add_with(name, login, "contoso.onmicrosoft.com");
+        assert_eq!(code, 0, "{name}: {out}{err}");
+        assert!(!err.contains("warning: tenant"), "{name}: {err}");
+    }
+    let (_, out, _) = s.run(&["--json", "connector", "list"]);
+    let names: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(out.trim())
+        .expect("a JSON array")
+        .iter()
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        names,
+        ["known", "typo", "silent", "closed"],
+        "all were saved"
+    );
+}
+
+#[test]
+fn a_taken_redirect_port_is_said_at_once_with_another_port_and_its_redirect_uri() {
+    use std::io::Write;
+    let s = Setup::new();
+    // Another program holds the connector's redirect port.
+    let holder = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = holder.local_addr().expect("an address").port();
+    let other = port + 1;
+    let (code, _, err) = s.add(
+        "web",
+        &["--grant", "auth-code", "--redirect-port", &port.to_string()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut child = s
+        .cmd(&["connector", "login", "web", "--no-browser"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("graphmail starts");
+    // Not a redirect: the wait ends once the prompt is out.
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"not an address\n")
+        .expect("written");
+    let out = child.wait_with_output().expect("login ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    for part in [
+        format!("port {port} on 127.0.0.1 is in use"),
+        format!("graphmail connector edit web --redirect-port {other}"),
+        format!("http://localhost:{other}/"),
+        "paste the address".to_string(),
+    ] {
+        assert!(err.contains(&part), "{part} in: {err}");
+    }
+    drop(holder);
 }

@@ -256,6 +256,8 @@ fn run_script(env: &Env, commands: &str, stdin: &str) -> std::process::Output {
         .env("GRAPHMAIL_PASSPHRASE_FILE", env.path("pass"))
         .env_remove("GRAPHMAIL_IDENTITY")
         .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
+        // Tests talk to 127.0.0.1 only: no tenant check against Microsoft's clouds.
+        .env("GRAPHMAIL_TENANT_CHECK", "off")
         .env("GRAPHMAIL_LOG_DIR", env.log_dir())
         .env("GRAPHMAIL_CONFIG_DIR", env.log_dir())
         .env_remove("GRAPHMAIL_CONFIG");

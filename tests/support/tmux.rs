@@ -124,7 +124,7 @@ pub fn start_graphmail(
     linger: u32,
 ) -> Tmux {
     let cmd = format!(
-        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE -u GRAPHMAIL_VAULT {settings} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin} {args}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep {linger}",
+        "env -u NO_COLOR -u GRAPHMAIL_CONFIG -u GRAPHMAIL_IDENTITY -u GRAPHMAIL_PASSPHRASE_FILE -u GRAPHMAIL_VAULT GRAPHMAIL_TENANT_CHECK=off {settings} GRAPHMAIL_LOG_DIR={l} GRAPHMAIL_CONFIG_DIR={c} {bin} {args}; echo GRAPHMAIL-EXIT=$?; stty -a; echo STTY-DONE; sleep {linger}",
         l = dir.join("log").display(),
         c = dir.join("config").display(),
         bin = env!("CARGO_BIN_EXE_graphmail"),

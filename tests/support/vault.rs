@@ -26,6 +26,8 @@ fn isolate(cmd: &mut Command, dir: &Path) {
         .env_remove("GRAPHMAIL_PASSPHRASE_FILE")
         .env_remove("GRAPHMAIL_IDENTITY")
         .env("GRAPHMAIL_SCRYPT_WORK_FACTOR", "10")
+        // Tests talk to 127.0.0.1 only: no tenant check against Microsoft's clouds.
+        .env("GRAPHMAIL_TENANT_CHECK", "off")
         .env("GRAPHMAIL_LOG_DIR", dir.join("logs"))
         // No config file: a developer's own must not change what the tests see.
         .env("GRAPHMAIL_CONFIG_DIR", dir.join("logs"))

@@ -197,8 +197,8 @@ fn picker_error_and_client_credentials() {
     );
     enter(&mut m);
     enter(&mut m);
-    // Untick the defaults: fetch (row 0), send (row 2), keep signed in (row 5).
-    for down in [0, 2, 3] {
+    // Untick the defaults: fetch (row 0), send (row 2), profile (row 4), keep signed in (row 5).
+    for down in [0, 2, 2, 1] {
         press_down(&mut m, down);
         press(&mut m, Key::ch(' '));
     }

@@ -325,8 +325,8 @@ fn the_picker_summary_changes_with_every_toggle_and_keystroke() {
 fn the_picker_blocks_next_when_nothing_is_chosen() {
     let mut m = wizard_at_grant("pick");
     enter(&mut m);
-    // Untick the defaults (fetch, send, keep signed in).
-    for row in [0usize, 2, 5] {
+    // Untick the defaults (fetch, send, profile, keep signed in).
+    for row in [0usize, 2, 4, 5] {
         while wizard(&m).picker.cursor < row {
             code(&mut m, KeyCode::Down);
         }

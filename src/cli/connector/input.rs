@@ -47,6 +47,17 @@ impl SecretInput {
         })
     }
 
+    /// Warnings about the secrets as given (a secret's ID given as the secret), said before
+    /// they are stored.
+    pub fn warnings(&self) -> Vec<String> {
+        self.client_secret
+            .as_deref()
+            .and_then(|s| validate::client_secret_warning(s))
+            .map(|w| w.message)
+            .into_iter()
+            .collect()
+    }
+
     /// Stores what was given into the vault's secrets.
     pub fn apply(self, secrets: &mut ConnectorSecrets) {
         if let Some(s) = self.client_secret {

@@ -49,10 +49,12 @@ fn not_found(name: &str) -> CliError {
 
 fn add(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult {
     let secrets = SecretInput::read(fields)?;
+    warn_about(&secrets);
     let connector = input::new_connector(name, fields, &secrets).map_err(invalid)?;
     for note in input::notes(fields, &connector.cloud) {
         crate::output::stderr(&format!("note: {note}"));
     }
+    check_tenant(&connector);
     let vault = unlock_vault(global)?;
     let entry = vault.update(|doc| -> CliResult<ConnectorEntry> {
         let others = doc.connectors.iter().map(|e| e.connector.name.as_str());
@@ -76,6 +78,33 @@ fn add(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult {
         crate::output::print_styled(&view::show_human(&style, &entry), style.color);
     }
     Ok(())
+}
+
+/// Asks the identity platform whether the connector's tenant exists, and in which cloud; says
+/// what it finds as a warning. No answer within the deadline says nothing: never a block.
+fn check_tenant(c: &crate::domain::Connector) {
+    use crate::domain::tenant_check::warning;
+    let Ok(rt) = super::signin_cmd::runtime() else {
+        return;
+    };
+    let verdict = rt.block_on(crate::worker::check_tenant(&c.cloud, &c.tenant));
+    let fix = |cloud: &crate::domain::Cloud| {
+        format!(
+            "change it with `graphmail connector edit {} --cloud {}`",
+            c.name,
+            cloud.as_str()
+        )
+    };
+    if let Some(w) = warning(&verdict, &c.tenant, &c.cloud, fix) {
+        crate::output::stderr(&format!("warning: {w}"));
+    }
+}
+
+/// Says what looks wrong in the secrets given, without refusing them.
+fn warn_about(secrets: &SecretInput) {
+    for w in secrets.warnings() {
+        crate::output::stderr(&format!("warning: {w}"));
+    }
 }
 
 fn list(global: &GlobalArgs) -> CliResult {
@@ -110,6 +139,7 @@ fn edit(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult 
         .with_fix("give the flags to change, e.g. --scopes \"Mail.Read\" (see `graphmail connector edit --help`)"));
     }
     let secrets = SecretInput::read(fields)?;
+    warn_about(&secrets);
     let vault = unlock_vault(global)?;
     let (entry, dropped) = vault.update(|doc| -> CliResult<(ConnectorEntry, bool)> {
         let entry = doc.get_mut(name).ok_or_else(|| not_found(name))?;
@@ -119,6 +149,9 @@ fn edit(global: &GlobalArgs, name: &str, fields: &ConnectorFields) -> CliResult 
         Ok((entry.clone(), dropped))
     })?;
     tracing::info!(connector = %name, "connector changed");
+    if fields.tenant.is_some() || fields.cloud.is_some() || fields.login_url.is_some() {
+        check_tenant(&entry.connector);
+    }
     for note in input::notes(fields, &entry.connector.cloud) {
         crate::output::stderr(&format!("note: {note}"));
     }

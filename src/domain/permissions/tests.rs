@@ -31,7 +31,17 @@ fn every_preset_scope_is_in_the_catalog() {
 fn defaults_keep_delegated_grants_signed_in() {
     assert_eq!(
         default_presets(Grant::DeviceCode),
-        [Preset::Fetch, Preset::Send, Preset::Offline]
+        [
+            Preset::Fetch,
+            Preset::Send,
+            Preset::Profile,
+            Preset::Offline
+        ]
+    );
+    assert_eq!(
+        default_presets(Grant::AuthCode),
+        default_presets(Grant::Ropc),
+        "every delegated grant gets the same"
     );
     assert_eq!(
         default_presets(Grant::ClientCredentials),

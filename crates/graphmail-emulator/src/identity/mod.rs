@@ -4,6 +4,7 @@
 //! consents granted at run time) lives in [`IdentityState`] behind one lock.
 
 mod authorize;
+mod catalog;
 mod client;
 mod consent;
 mod device;

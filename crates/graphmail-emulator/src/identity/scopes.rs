@@ -57,7 +57,7 @@ impl ScopeRequest {
                 req.default = true;
                 continue;
             }
-            match canonical(name) {
+            match canonical_delegated(name) {
                 Some(perm) => {
                     push_unique(&mut req.graph, perm);
                 }
@@ -100,12 +100,20 @@ pub fn parse_client_credentials(raw: &str, tenant_domain: &str) -> Result<(), Aa
     Ok(())
 }
 
-/// The canonical spelling of a known Graph permission.
+/// The canonical spelling of a known Graph permission: the emulator's own, or one Microsoft
+/// publishes (the product's catalog).
 pub fn canonical(name: &str) -> Option<&'static str> {
+    canonical_delegated(name).or_else(|| super::catalog::application(name))
+}
+
+/// The canonical spelling of a Graph permission a user can delegate: the emulator's own, or a
+/// published one with a delegated form. Anything else in a delegated request is AADSTS70011.
+pub fn canonical_delegated(name: &str) -> Option<&'static str> {
     GRAPH_PERMISSIONS
         .iter()
         .copied()
         .find(|p| p.eq_ignore_ascii_case(name))
+        .or_else(|| super::catalog::delegated(name))
 }
 
 /// `https://host/Name` → (`https://host`, `Name`); `{guid}/Name` too. Short names give `None`.

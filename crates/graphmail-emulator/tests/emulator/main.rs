@@ -9,6 +9,7 @@ mod json;
 mod start;
 
 mod authorize;
+mod catalog;
 mod device;
 mod errors;
 mod grants;
