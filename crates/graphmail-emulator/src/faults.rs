@@ -491,6 +491,17 @@ mod tests {
     }
 
     #[test]
+    fn sent_delay_is_a_setting_not_a_rule() {
+        let f = Faults::parse("sent_delay=3s;500,every=2").unwrap();
+        assert_eq!(f.sent_delay(), Duration::from_secs(3));
+        assert_eq!(f.decide(&Method::GET, "/v1.0/me").1, Outcome::Pass);
+        assert_eq!(Faults::parse("").unwrap().sent_delay(), Duration::ZERO);
+        let err = Faults::parse("sent_delay=3s,share=0.5").err().unwrap();
+        assert!(err.contains("takes no options"), "{err}");
+        assert!(Faults::parse("sent_delay").is_err());
+    }
+
+    #[test]
     fn path_and_method_narrow_a_rule_and_latency_adds_up() {
         let f = Faults::parse("latency=100ms;latency=1.5s;drop=after,path=*/sendMail,method=post")
             .unwrap();
