@@ -8,6 +8,7 @@
 //! from_policy = "rewrite"            # or "refuse"
 //! send_as = ["alerts@contoso.com"]   # other addresses the mailbox may send as
 //! max_age = "5d"
+//! command_timeout = "5m"            # SMTP: per command; data_timeout, session_timeout too
 //! tls_cert = "/etc/graphmail/relay.crt"
 //! tls_key = "/etc/graphmail/relay.key"
 //! [relay.aliases]
