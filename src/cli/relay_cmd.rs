@@ -361,6 +361,7 @@ fn serve_relay(
     let tls = tls_acceptor(&settings)?;
     let users = VaultUsers(super::vault_cmd::unlock_vault(global)?.read()?.relay_users);
     let max_size = settings.max_size();
+    let timeouts = settings.timeouts();
     let deliverer = Arc::new(deliverer(global, spool.clone(), settings, connector)?);
     // The default connector must be usable (signed in, Mail.Send and Mail.ReadWrite) before
     // the relay accepts anything it could not deliver.
@@ -378,7 +379,7 @@ fn serve_relay(
         use std::io::Write;
         let _ = std::io::stdout().flush();
         tracing::info!(%local, "relay started");
-        let accepted = Arc::new(Notify::new());
+        let (accepted, accepted_ids) = tokio::sync::mpsc::unbounded_channel();
         let stop = Arc::new(Notify::new());
         let config = Arc::new(SmtpConfig {
             hostname: hostname(),
@@ -387,12 +388,13 @@ fn serve_relay(
             max_size,
             users: Arc::new(users),
             spool,
-            accepted: accepted.clone(),
+            timeouts,
+            accepted,
         });
         let server = tokio::spawn(serve(listener, config));
         let worker = tokio::spawn(crate::relay::delivery_loop(
             deliverer,
-            accepted,
+            accepted_ids,
             stop.clone(),
         ));
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,7 +50,16 @@ pub struct Deliverer {
     targets: Mutex<HashMap<Option<String>, Arc<Target>>>,
     /// Where one line per relayed message goes.
     audit: Option<PathBuf>,
+    /// Unix seconds before which the relay starts no delivery: Graph did not answer a lookup.
+    hold_until: AtomicI64,
 }
+
+/// How long the relay waits after Graph failed to answer a lookup before it starts new
+/// deliveries (each would only fail the same way and cost spool writes).
+pub const HOLD: i64 = 30;
+
+/// Entries that stayed incomplete this long (seconds) were never acknowledged: removed.
+const STALE_INCOMPLETE: u64 = 3600;
 
 /// How a Graph failure affects an entry.
 enum Class {
@@ -90,7 +100,13 @@ impl Deliverer {
             source,
             targets: Mutex::new(HashMap::new()),
             audit,
+            hold_until: AtomicI64::new(0),
         }
+    }
+
+    /// Whether new deliveries wait at `now` because Graph was unavailable.
+    pub fn held(&self, now: i64) -> bool {
+        self.hold_until.load(Ordering::Relaxed) > now
     }
 
     /// The target for a connector name, opened once.
@@ -114,12 +130,31 @@ impl Deliverer {
 
     /// Tries to deliver one entry. `force` ignores its next-attempt time.
     pub async fn deliver_id(&self, id: &str, force: bool) -> Option<Outcome> {
-        let claimed = self.spool.claim(id)?;
+        let mut claimed = self.spool.claim(id)?;
         let state = self.spool.state(Area::Queue, id);
         if !force && state.next_attempt > now() {
             return None;
         }
-        Some(match self.deliver(claimed, state).await {
+        let entry = match claimed.read() {
+            Ok(entry) => entry,
+            Err(e) if super::spool::is_incomplete(&e) => {
+                drop(claimed);
+                if self.spool.remove_stale_incomplete(id, STALE_INCOMPLETE) {
+                    tracing::warn!(
+                        id,
+                        "removed an entry whose writer stopped before acknowledging it"
+                    );
+                }
+                return None;
+            }
+            Err(e) => {
+                tracing::error!(id, error = %e, "spool read failed");
+                return Some(Outcome::Deferred(format!(
+                    "the spool could not be read: {e}"
+                )));
+            }
+        };
+        Some(match self.deliver(claimed, entry, state).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 tracing::error!(id, error = %e, "spool write failed");
@@ -130,11 +165,11 @@ impl Deliverer {
 
     async fn deliver(
         &self,
-        mut claimed: Claimed,
+        claimed: Claimed,
+        (envelope, raw): (Envelope, Vec<u8>),
         mut state: DeliveryState,
     ) -> std::io::Result<Outcome> {
         let id = claimed.id.clone();
-        let (envelope, raw) = claimed.read()?;
         let age = now().saturating_sub(envelope.received_at);
         if age > self.settings.max_age().as_secs() as i64 {
             let reason = format!(
@@ -243,7 +278,11 @@ impl Deliverer {
                 } => {
                     let found = match client.find_by_property(SPOOL_KEY_PROPERTY, &id).await {
                         Ok(found) => found,
-                        Err(e) => return self.defer(&id, state, e.to_string()),
+                        Err(e) => {
+                            self.hold_until.fetch_max(now() + HOLD, Ordering::Relaxed);
+                            tracing::warn!(error = %e, seconds = HOLD, "Graph did not answer a lookup; new deliveries wait");
+                            return self.defer(&id, state, e.to_string());
+                        }
                     };
                     tracing::info!(id, ?found, "looked up after an ambiguous failure");
                     let waited = now() - since;
@@ -296,7 +335,9 @@ impl Deliverer {
         )
     }
 
-    /// Records an ambiguous failure: the next step is a lookup.
+    /// Records an ambiguous failure: the next step is a lookup. Not written to the spool
+    /// here: the lookup's outcome is written before anything else happens, and a crash before
+    /// that leaves `Creating`/`Sending` on disk, which is read as "look it up" too.
     fn ambiguous(
         &self,
         id: &str,
@@ -311,7 +352,7 @@ impl Deliverer {
             nowhere: 0,
             sent,
         };
-        self.spool.set_state(id, state)
+        Ok(())
     }
 
     /// Bare names through the aliases, else to the connector's mailbox.

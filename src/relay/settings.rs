@@ -8,6 +8,7 @@
 //! from_policy = "rewrite"            # or "refuse"
 //! send_as = ["alerts@contoso.com"]   # other addresses the mailbox may send as
 //! max_age = "5d"
+//! command_timeout = "5m"            # SMTP: per command; data_timeout, session_timeout too
 //! tls_cert = "/etc/graphmail/relay.crt"
 //! tls_key = "/etc/graphmail/relay.key"
 //! [relay.aliases]
@@ -57,6 +58,33 @@ pub struct RelaySettings {
     pub lookup_settle: Option<String>,
     /// Messages delivered at once [default: 8; Graph requests stay at 4 per mailbox].
     pub workers: Option<usize>,
+    /// How long the relay waits for an SMTP command [default: 5m, RFC 5321 4.5.3.2.7].
+    pub command_timeout: Option<String>,
+    /// The most time the message after DATA may take [default: 10m].
+    pub data_timeout: Option<String>,
+    /// The most time one SMTP connection may last [default: 30m].
+    pub session_timeout: Option<String>,
+}
+
+/// How long an SMTP client may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmtpTimeouts {
+    /// Waiting for one command (or one chunk of the message).
+    pub command: Duration,
+    /// The whole message after 354.
+    pub data: Duration,
+    /// The whole connection.
+    pub session: Duration,
+}
+
+impl Default for SmtpTimeouts {
+    fn default() -> Self {
+        SmtpTimeouts {
+            command: Duration::from_secs(300),
+            data: Duration::from_secs(600),
+            session: Duration::from_secs(1800),
+        }
+    }
 }
 
 /// Domains that name this machine's local users.
@@ -88,7 +116,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 impl RelaySettings {
     /// Checks what serde cannot: durations, networks, the TLS pair.
     pub fn check(&self) -> Result<(), String> {
-        for d in [&self.max_age, &self.lookup_settle].into_iter().flatten() {
+        let durations = [
+            &self.max_age,
+            &self.lookup_settle,
+            &self.command_timeout,
+            &self.data_timeout,
+            &self.session_timeout,
+        ];
+        for d in durations.into_iter().flatten() {
             parse_duration(d)?;
         }
         self.trusted()?;
@@ -127,6 +162,22 @@ impl RelaySettings {
             .as_deref()
             .and_then(|d| parse_duration(d).ok())
             .unwrap_or(Duration::from_secs(120))
+    }
+
+    /// The SMTP time limits; a zero duration is taken as the default.
+    pub fn timeouts(&self) -> SmtpTimeouts {
+        let d = SmtpTimeouts::default();
+        let pick = |v: &Option<String>, default: Duration| {
+            v.as_deref()
+                .and_then(|s| parse_duration(s).ok())
+                .filter(|t| !t.is_zero())
+                .unwrap_or(default)
+        };
+        SmtpTimeouts {
+            command: pick(&self.command_timeout, d.command),
+            data: pick(&self.data_timeout, d.data),
+            session: pick(&self.session_timeout, d.session),
+        }
     }
 
     pub fn max_size(&self) -> usize {

@@ -16,12 +16,18 @@ use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
 
+use super::settings::SmtpTimeouts;
 use super::spool::{Envelope, Spool, now};
 
-/// A command line or a whole message must arrive within this time.
-const READ_TIMEOUT: Duration = Duration::from_secs(300);
+/// Replies when a time limit ends the connection (RFC 5321 4.5.3.2: the server closes).
+const IDLE_REPLY: &str = "421 4.4.2 Timeout waiting for a command, closing\r\n";
+const DATA_REPLY: &str = "421 4.4.2 The message took too long to arrive, closing\r\n";
+const SESSION_REPLY: &str = "421 4.4.2 Session time limit reached, closing\r\n";
+/// Time to hand over the last reply after a limit ran out.
+const GOODBYE: Duration = Duration::from_secs(5);
 /// Recipients per message.
 const MAX_RECIPIENTS: usize = 100;
 /// Protocol errors before the connection is closed.
@@ -51,8 +57,9 @@ pub struct SmtpConfig {
     pub max_size: usize,
     pub users: Arc<dyn Authenticator>,
     pub spool: Spool,
-    /// Woken after each accepted message.
-    pub accepted: Arc<Notify>,
+    pub timeouts: SmtpTimeouts,
+    /// Gets the id of each accepted message, for the delivery loop.
+    pub accepted: UnboundedSender<String>,
 }
 
 /// Accepts connections until the listener fails.
@@ -69,8 +76,13 @@ pub async fn serve(listener: TcpListener, config: Arc<SmtpConfig>) -> std::io::R
         };
         let config = config.clone();
         tokio::spawn(async move {
-            if let Err(e) = session(stream, peer, &config).await {
-                tracing::debug!(%peer, error = %e, "SMTP session ended");
+            // A backstop for a client that stops reading our replies: writes have no other
+            // limit. The session's own deadline comes first and says why.
+            let limit = config.timeouts.session + GOODBYE + GOODBYE;
+            match tokio::time::timeout(limit, session(stream, peer, &config)).await {
+                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "SMTP session ended"),
+                Err(_) => tracing::info!(%peer, "SMTP session cut off at its time limit"),
+                Ok(Ok(())) => {}
             }
             drop(permit);
         });
@@ -88,6 +100,10 @@ struct Session<'c> {
     sender: Option<String>,
     recipients: Vec<String>,
     errors: u32,
+    /// When the connection must end.
+    deadline: Instant,
+    /// When the message being received must be complete.
+    data_deadline: Option<Instant>,
 }
 
 /// What the command loop asks of its caller.
@@ -108,17 +124,21 @@ async fn session(stream: TcpStream, peer: SocketAddr, config: &SmtpConfig) -> st
         sender: None,
         recipients: Vec::new(),
         errors: 0,
+        deadline: Instant::now() + config.timeouts.session,
+        data_deadline: None,
     };
     let mut stream = stream;
     let greeting = format!("220 {} ESMTP graphmail relay\r\n", config.hostname);
     stream.write_all(greeting.as_bytes()).await?;
-    match s.run(&mut stream).await? {
+    let next = s.run(&mut stream).await;
+    match close_on_timeout(&mut stream, next).await? {
         Next::Close => Ok(()),
         Next::StartTls => {
             let Some(acceptor) = config.tls.clone() else {
                 return Ok(());
             };
-            let mut tls = tokio::time::timeout(READ_TIMEOUT, acceptor.accept(stream))
+            let (until, _) = s.limit();
+            let mut tls = tokio::time::timeout_at(until, acceptor.accept(stream))
                 .await
                 .map_err(|_| {
                     std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake")
@@ -128,8 +148,30 @@ async fn session(stream: TcpStream, peer: SocketAddr, config: &SmtpConfig) -> st
             s.helo = None;
             s.auth_user = None;
             s.reset();
-            s.run(&mut tls).await.map(|_| ())
+            let next = s.run(&mut tls).await;
+            close_on_timeout(&mut tls, next).await.map(|_| ())
         }
+    }
+}
+
+/// When a time limit ended the command loop, says so to the client (the error's text is
+/// the reply) before the connection closes.
+async fn close_on_timeout<S: AsyncWrite + Unpin>(
+    io: &mut S,
+    next: std::io::Result<Next>,
+) -> std::io::Result<Next> {
+    match next {
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            let reply = e.to_string();
+            let _ = tokio::time::timeout(GOODBYE, io.write_all(reply.as_bytes())).await;
+            let _ = tokio::time::timeout(GOODBYE, io.shutdown()).await;
+            tracing::info!(
+                reply = reply.trim_end(),
+                "SMTP connection closed at a time limit"
+            );
+            Ok(Next::Close)
+        }
+        other => other,
     }
 }
 
@@ -146,6 +188,19 @@ impl Session<'_> {
     fn reset(&mut self) {
         self.sender = None;
         self.recipients.clear();
+    }
+
+    /// Until when the next read may wait, and the reply if it runs out: the next command's
+    /// idle limit, the message's, or the session's, whichever comes first.
+    fn limit(&self) -> (Instant, &'static str) {
+        let mut best = (Instant::now() + self.config.timeouts.command, IDLE_REPLY);
+        if let Some(d) = self.data_deadline.filter(|d| *d < best.0) {
+            best = (d, DATA_REPLY);
+        }
+        if self.deadline < best.0 {
+            best = (self.deadline, SESSION_REPLY);
+        }
+        best
     }
 
     /// AUTH is offered only where the password cannot be read on the wire.
@@ -187,7 +242,7 @@ impl Session<'_> {
         let mut pending: Vec<u8> = Vec::new();
         loop {
             if pending.is_empty() {
-                let n = read(io, &mut buf).await?;
+                let n = read(io, &mut buf, self.limit()).await?;
                 if n == 0 {
                     return Ok(Next::Close);
                 }
@@ -199,6 +254,13 @@ impl Session<'_> {
                 let request = match receiver.ingest(&mut iter) {
                     Ok(r) => r.into_owned(),
                     Err(smtp_proto::Error::NeedsMoreData { .. }) => break,
+                    Err(smtp_proto::Error::ResponseTooLong) => {
+                        // smtp-proto keeps at most 4 KB of a line; what follows an overlong
+                        // line cannot be told apart from commands, so the connection ends.
+                        out.push_str("500 5.5.2 Line too long, closing\r\n");
+                        io.write_all(out.as_bytes()).await?;
+                        return Ok(Next::Close);
+                    }
                     Err(e) => {
                         self.errors += 1;
                         out.push_str(&error_reply(&e));
@@ -342,6 +404,7 @@ impl Session<'_> {
         let mut message = Vec::with_capacity(8 * 1024);
         let limit = self.config.max_size;
         let mut too_big = false;
+        self.data_deadline = Some(Instant::now() + self.config.timeouts.data);
         let leftover = loop {
             let mut iter = rest.iter();
             let done = if too_big {
@@ -356,7 +419,7 @@ impl Session<'_> {
             if done {
                 break iter.as_slice().to_vec();
             }
-            let n = read(io, buf).await?;
+            let n = read(io, buf, self.limit()).await?;
             if n == 0 {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
@@ -365,6 +428,7 @@ impl Session<'_> {
             }
             rest = buf[..n].to_vec();
         };
+        self.data_deadline = None;
         let reply = if too_big {
             format!("552 5.3.4 Message size exceeds the limit of {limit} bytes\r\n")
         } else {
@@ -381,8 +445,9 @@ impl Session<'_> {
                 tokio::task::spawn_blocking(move || spool.enqueue(&envelope, &message)).await;
             match stored {
                 Ok(Ok(id)) => {
-                    self.config.accepted.notify_one();
                     tracing::info!(id, peer = %self.peer, "message accepted");
+                    // The loop may be gone while the relay stops; the rescan finds the entry.
+                    let _ = self.config.accepted.send(id.clone());
                     format!("250 2.0.0 Ok: queued as {id}\r\n")
                 }
                 Ok(Err(e)) => {
@@ -422,7 +487,7 @@ impl Session<'_> {
         };
         let credentials = if mechanism == AUTH_PLAIN {
             let response = if initial.is_empty() {
-                match prompt(io, buf, "", &mut rest).await? {
+                match prompt(io, buf, "", &mut rest, self.limit()).await? {
                     Some(r) => r,
                     None => return Ok(("501 5.0.0 Authentication cancelled\r\n".into(), rest)),
                 }
@@ -436,14 +501,14 @@ impl Session<'_> {
             })
         } else if mechanism == AUTH_LOGIN {
             let user = if initial.is_empty() {
-                prompt(io, buf, "VXNlcm5hbWU6", &mut rest).await?
+                prompt(io, buf, "VXNlcm5hbWU6", &mut rest, self.limit()).await?
             } else {
                 Some(initial)
             };
             let Some(user) = user.and_then(|u| decode(&u)) else {
                 return Ok(("501 5.5.2 Cannot decode the user name\r\n".into(), rest));
             };
-            let password = prompt(io, buf, "UGFzc3dvcmQ6", &mut rest).await?;
+            let password = prompt(io, buf, "UGFzc3dvcmQ6", &mut rest, self.limit()).await?;
             password.and_then(|p| decode(&p)).map(|p| (user, p))
         } else {
             return Ok((
@@ -481,17 +546,23 @@ async fn prompt<S: AsyncRead + AsyncWrite + Unpin>(
     buf: &mut [u8],
     challenge: &str,
     rest: &mut Vec<u8>,
+    limit: (Instant, &'static str),
 ) -> std::io::Result<Option<String>> {
     io.write_all(format!("334 {challenge}\r\n").as_bytes())
         .await?;
-    let line = read_line(io, rest, buf).await?;
+    let line = read_line(io, rest, buf, limit).await?;
     Ok((line.trim() != "*").then(|| line.trim().to_string()))
 }
 
-async fn read<S: AsyncRead + Unpin>(io: &mut S, buf: &mut [u8]) -> std::io::Result<usize> {
-    tokio::time::timeout(READ_TIMEOUT, io.read(buf))
+/// One read, given up at `limit.0` with an error whose text is the reply `limit.1`.
+async fn read<S: AsyncRead + Unpin>(
+    io: &mut S,
+    buf: &mut [u8],
+    limit: (Instant, &'static str),
+) -> std::io::Result<usize> {
+    tokio::time::timeout_at(limit.0, io.read(buf))
         .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "client too slow"))?
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, limit.1))?
 }
 
 /// One line (for AUTH responses), at most 4 KB.
@@ -499,6 +570,7 @@ async fn read_line<S: AsyncRead + Unpin>(
     io: &mut S,
     rest: &mut Vec<u8>,
     buf: &mut [u8],
+    limit: (Instant, &'static str),
 ) -> std::io::Result<String> {
     loop {
         if let Some(pos) = rest.iter().position(|&b| b == b'\n') {
@@ -511,7 +583,7 @@ async fn read_line<S: AsyncRead + Unpin>(
                 "line too long",
             ));
         }
-        let n = read(io, buf).await?;
+        let n = read(io, buf, limit).await?;
         if n == 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,

@@ -29,7 +29,8 @@ async fn server(trusted: Vec<IpNet>, max_size: usize) -> Server {
         max_size,
         users: Arc::new(OneUser),
         spool: spool.clone(),
-        accepted: Arc::new(Notify::new()),
+        timeouts: Default::default(),
+        accepted: tokio::sync::mpsc::unbounded_channel().0,
     });
     tokio::spawn(serve(listener, config));
     Server {

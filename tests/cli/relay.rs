@@ -159,7 +159,11 @@ struct Relay {
 
 impl Relay {
     fn start(s: &Emulated) -> Relay {
-        let mut cmd = s.vault.cmd();
+        Relay::spawn(s.vault.cmd())
+    }
+
+    /// Starts `graphmail relay` with `cmd` (the binary, or a wrapper running it).
+    fn spawn(mut cmd: Command) -> Relay {
         cmd.args(["relay", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -322,21 +326,36 @@ async fn the_relay_is_not_an_open_relay() {
     assert!(out.contains("5.7.1"), "{out}");
 }
 
+/// A relay with the default settings, and its port as an argument.
+fn plain_relay(s: &Emulated) -> (Relay, String) {
+    write_config(s, "");
+    let relay = Relay::start(s);
+    let port = relay.port.to_string();
+    (relay, port)
+}
+
+/// True (and says so) when an outside program a test drives is not installed; CI sets
+/// GRAPHMAIL_REQUIRE_TOOLS, and then a missing program fails the test instead.
+fn skip_without(tool: &str, test: &str) -> bool {
+    if Command::new(tool).arg("--version").output().is_ok() {
+        return false;
+    }
+    assert!(
+        std::env::var_os("GRAPHMAIL_REQUIRE_TOOLS").is_none(),
+        "{tool} is required (GRAPHMAIL_REQUIRE_TOOLS is set) but not installed"
+    );
+    eprintln!("SKIPPED {test}: {tool} is not installed");
+    true
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swaks_sends_through_the_relay() {
-    if Command::new("swaks").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("GRAPHMAIL_REQUIRE_TOOLS").is_none(),
-            "swaks is required (GRAPHMAIL_REQUIRE_TOOLS is set) but not installed"
-        );
-        eprintln!("SKIPPED swaks_sends_through_the_relay: swaks is not installed");
+    if skip_without("swaks", "swaks_sends_through_the_relay") {
         return;
     }
     let s = Emulated::start().await;
     let colleague = s.colleague().upn;
-    write_config(&s, "");
-    let relay = Relay::start(&s);
-    let port = relay.port.to_string();
+    let (_relay, port) = plain_relay(&s);
     let out = tokio::task::block_in_place(|| {
         Command::new("swaks")
             .args([
@@ -450,34 +469,433 @@ with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
     print(count / (time.monotonic() - t))
 "#;
 
-/// The numbers in the README: run with `cargo test --release --test relay -- --ignored --nocapture`.
+/// The relay's peak resident memory so far (VmHWM: what `/usr/bin/time -v` reports as the
+/// maximum resident set size), in KiB.
+fn peak_kib(relay: &Relay) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", relay.child.id()))
+        .expect("the relay runs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc")
+}
+
+/// The relay run by `/usr/bin/time -v`, which writes its report to `report` when it ends.
+fn relay_under_time(s: &Emulated, report: &std::path::Path) -> Relay {
+    let inner = s.vault.cmd();
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-v")
+        .arg("-o")
+        .arg(report)
+        .arg(inner.get_program())
+        .args(inner.get_args());
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    if let Some(dir) = inner.get_current_dir() {
+        cmd.current_dir(dir);
+    }
+    Relay::spawn(cmd)
+}
+
+/// Stops the relay under `/usr/bin/time` with SIGTERM; the maximum resident set size it
+/// reported, in KiB.
+fn stop_for_max_rss(mut relay: Relay, report: &std::path::Path) -> u64 {
+    let children = Command::new("pgrep")
+        .args(["-P", &relay.child.id().to_string()])
+        .output()
+        .expect("pgrep runs");
+    let pid = String::from_utf8_lossy(&children.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "the relay runs under time");
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let _ = relay.child.wait();
+    let text = std::fs::read_to_string(report).expect("time wrote its report");
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no maximum resident set size in {text}"))
+}
+
+/// Polls the sent hook once a second (so polling costs little) until `n` messages whose
+/// subject starts with `prefix` went out; the time the last one was first seen.
+async fn time_until_sent(s: &Emulated, prefix: &str, n: usize, started: Instant) -> (usize, f64) {
+    let deadline = started + Duration::from_secs(600);
+    loop {
+        let count = s
+            .sent()
+            .await
+            .iter()
+            .filter(|r| {
+                r["message"]["subject"]
+                    .as_str()
+                    .is_some_and(|x| x.starts_with(prefix))
+            })
+            .count();
+        if count >= n || Instant::now() > deadline {
+            return (count, started.elapsed().as_secs_f64());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// How many 2 KB files a second this disk takes in `dir` right now, each created, written,
+/// fsync'd and its folder fsync'd: the most any spool that answers after its own fsync can
+/// accept from one connection.
+fn fsync_ceiling(dir: &std::path::Path, n: usize) -> f64 {
+    let dir = dir.join("fsync-ceiling");
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = vec![b'x'; 2048];
+    let started = Instant::now();
+    for i in 0..n {
+        let mut f = std::fs::File::create(dir.join(i.to_string())).unwrap();
+        f.write_all(&data).unwrap();
+        f.sync_all().unwrap();
+        std::fs::File::open(&dir).unwrap().sync_all().unwrap();
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    rate
+}
+
+/// The numbers in the README. Run with a release build, on a machine doing nothing else:
+/// `cargo test --release --test cli relay_benchmark -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark, not a check"]
 async fn relay_benchmark() {
+    let count: usize = std::env::var("GRAPHMAIL_BENCH_COUNT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    let s = Emulated::start().await;
+    let ceiling = tokio::task::block_in_place(|| fsync_ceiling(s.vault.path(), 300));
+    let colleague = s.colleague().upn;
+    // The few messages tried while Graph is down below had a draft-creating request without
+    // an answer; a short settle lets them be created again soon instead of 2 minutes later,
+    // so the delivery figure measures delivery, not that wait.
+    write_config(&s, "lookup_settle = \"1s\"\n");
+    // 1. Graph unavailable: the first delivery fails, the relay holds the others, and every
+    // message stays queued while they are accepted.
+    s.set_faults("503=600").await;
+    let report = s.vault.path().join("time-report");
+    let relay = relay_under_time(&s, &report);
+    let args = [relay.port.to_string(), count.to_string(), colleague.clone()];
+    let queued_rate = tokio::task::block_in_place(|| python(SMTPLIB_TIMED, &args));
+    let queued_kib = tokio::task::block_in_place(|| stop_for_max_rss(relay, &report));
+    // 2. Graph answering: the queue of 1,000 is delivered by a fresh relay.
+    s.set_faults("").await;
+    // The few tried while Graph was down wait for their retry time: make them due now.
+    let (code, _, err) =
+        tokio::task::block_in_place(|| run_with_stdin(&s, &["relay", "retry", "--all"], ""));
+    assert_eq!(code, 0, "{err}");
+    let started = Instant::now();
+    let relay = Relay::start(&s);
+    let (sent, secs) = time_until_sent(&s, "bench ", count, started).await;
+    let delivering_kib = peak_kib(&relay);
+    // 3. Accepting while delivering: the same connection rate with the deliveries running.
+    let args = [relay.port.to_string(), count.to_string(), colleague];
+    let busy_rate = tokio::task::block_in_place(|| python(SMTPLIB_TIMED, &args));
+    let (_, _) = time_until_sent(&s, "bench ", 2 * count, Instant::now()).await;
+    eprintln!("this disk now: {ceiling:.0} new 2 KB files/s, each fsync'd with its folder");
+    eprintln!(
+        "accepted (Graph down, all queued): {:.0} msg/s; maximum RSS (time -v) with {count} queued {:.1} MiB",
+        queued_rate.trim().parse::<f64>().unwrap_or(0.0),
+        queued_kib as f64 / 1024.0,
+    );
+    eprintln!(
+        "delivered {sent} of {count} in {secs:.1} s = {:.1} msg/s (peak RSS {:.1} MiB)",
+        sent as f64 / secs,
+        delivering_kib as f64 / 1024.0
+    );
+    eprintln!(
+        "accepted while delivering: {:.0} msg/s; peak RSS {:.1} MiB",
+        busy_rate.trim().parse::<f64>().unwrap_or(0.0),
+        peak_kib(&relay) as f64 / 1024.0
+    );
+}
+
+/// A raw SMTP connection for clients no real program imitates (slow, endless lines). Every
+/// read waits at most `bound`, so a relay that never answers fails the test instead of
+/// hanging it.
+struct RawSmtp {
+    stream: std::net::TcpStream,
+    seen: String,
+}
+
+impl RawSmtp {
+    fn connect(port: u16, bound: Duration) -> RawSmtp {
+        let stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        stream.set_read_timeout(Some(bound)).unwrap();
+        let mut c = RawSmtp {
+            stream,
+            seen: String::new(),
+        };
+        c.read_until("220 ");
+        c
+    }
+
+    /// Reads until `what` was seen; panics with what came if the bound passes first.
+    fn read_until(&mut self, what: &str) {
+        let mut buf = [0u8; 4096];
+        while !self.seen.contains(what) {
+            match std::io::Read::read(&mut self.stream, &mut buf) {
+                Ok(0) => panic!("closed before {what:?}; got {:?}", self.seen),
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e) => panic!("no {what:?} ({e}); got {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Writes; false once the relay has closed the connection.
+    fn send(&mut self, bytes: &[u8]) -> bool {
+        self.stream.write_all(bytes).is_ok()
+    }
+
+    /// Sends `drip` a byte at a time until the relay answers with `reply` (or stops
+    /// listening), at most `max` bytes; then asserts the reply came and the connection ended.
+    fn drip_until_closed(&mut self, drip: &[u8], reply: &str, max: usize) {
+        self.stream
+            .set_nonblocking(true)
+            .expect("a non-blocking socket");
+        let mut buf = [0u8; 4096];
+        for b in drip.iter().cycle().take(max) {
+            if !self.send(std::slice::from_ref(b)) {
+                break;
+            }
+            match std::io::Read::read(&mut self.stream, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(_) => {}
+            }
+            if self.seen.contains(reply) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.stream.set_nonblocking(false).unwrap();
+        self.expect_closed_after(reply);
+    }
+
+    /// The relay said `reply` and then closed the connection.
+    fn expect_closed_after(&mut self, reply: &str) {
+        let mut buf = [0u8; 4096];
+        loop {
+            match std::io::Read::read(&mut self.stream, &mut buf) {
+                Ok(0) | Err(_) if self.seen.contains(reply) => {
+                    // Closed (or reset) after the reply: as wanted.
+                    let closed = std::io::Read::read(&mut self.stream, &mut buf);
+                    assert!(
+                        matches!(closed, Ok(0) | Err(_)),
+                        "still open after {reply:?}"
+                    );
+                    return;
+                }
+                Ok(0) => panic!("closed without {reply:?}; got {:?}", self.seen),
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e) => panic!("neither {reply:?} nor a close ({e}); got {:?}", self.seen),
+            }
+        }
+    }
+}
+
+/// The relay with short SMTP time limits, for the tests of slow clients.
+fn start_with_limits(s: &Emulated) -> Relay {
+    write_config(
+        s,
+        "command_timeout = \"2s\"\ndata_timeout = \"3s\"\nsession_timeout = \"4s\"\n",
+    );
+    Relay::start(s)
+}
+
+/// Generous: the limits above are seconds; a relay that ignores them fails here.
+const BOUND: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_client_is_told_and_disconnected_after_the_command_timeout() {
+    let s = Emulated::start().await;
+    let relay = start_with_limits(&s);
+    tokio::task::block_in_place(|| {
+        let mut c = RawSmtp::connect(relay.port, BOUND);
+        c.expect_closed_after("421 4.4.2 Timeout waiting for a command");
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_dripping_commands_is_cut_off_at_the_session_limit() {
+    let s = Emulated::start().await;
+    let relay = start_with_limits(&s);
+    tokio::task::block_in_place(|| {
+        let mut c = RawSmtp::connect(relay.port, BOUND);
+        // Each byte comes well within the command timeout, so only the session limit ends it.
+        c.drip_until_closed(b"NOOP\r\n", "421 4.4.2 Session time limit reached", 600);
+        assert!(c.seen.contains("250 2.0.0 Ok"), "{}", c.seen);
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_dripping_in_is_cut_off_at_the_data_limit_and_not_queued() {
+    let s = Emulated::start().await;
+    let colleague = s.colleague().upn;
+    let relay = start_with_limits(&s);
+    tokio::task::block_in_place(|| {
+        let mut c = RawSmtp::connect(relay.port, BOUND);
+        let head = format!("EHLO slow.lan\r\nMAIL FROM:<slow@lan>\r\nRCPT TO:<{colleague}>\r\n");
+        assert!(c.send(head.as_bytes()));
+        c.read_until("250 2.1.5");
+        assert!(c.send(b"DATA\r\n"));
+        c.read_until("354 ");
+        c.drip_until_closed(
+            b"Subject: slow\r\n\r\nxxxxxxxx\r\n",
+            "421 4.4.2 The message took too long",
+            600,
+        );
+    });
+    let (code, out, _) =
+        tokio::task::block_in_place(|| run_with_stdin(&s, &["relay", "queue"], ""));
+    assert_eq!(code, 0);
+    assert!(out.contains("queue is empty"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_command_line_is_refused_and_the_connection_closed() {
+    let s = Emulated::start().await;
+    let relay = start_with_limits(&s);
+    tokio::task::block_in_place(|| {
+        let mut c = RawSmtp::connect(relay.port, BOUND);
+        // 64 KB of a command with no end of line; the relay stops reading well before.
+        let line = vec![b'A'; 64 * 1024];
+        let _ = c.send(b"MAIL FROM:<");
+        let _ = c.send(&line);
+        c.expect_closed_after("500 5.5.2 Line too long");
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_item_that_shows_up_late_is_still_sent_once() {
+    let s = Emulated::start().await;
+    let colleague = s.colleague().upn;
+    write_config(&s, "lookup_settle = \"6s\"\n");
+    // The first send's answer is lost after it went out, and its Sent Items copy appears
+    // 3 s later: the first lookup finds the message nowhere.
+    s.set_faults("sent_delay=3s;drop=after,method=POST,path=*/send,times=1")
+        .await;
+    let relay = Relay::start(&s);
+    let args = [
+        relay.port.to_string(),
+        "1".to_string(),
+        colleague,
+        "late sent item ".to_string(),
+    ];
+    let out = tokio::task::block_in_place(|| python(SMTPLIB_BULK, &args));
+    assert!(out.contains("sent 1"), "{out}");
+    wait_sent(&s, "late sent item ", 1).await;
+    // Settled once the queue is empty (or the bound passes).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, out, _) =
+            tokio::task::block_in_place(|| run_with_stdin(&s, &["relay", "queue"], ""));
+        if out.contains("queue is empty") || Instant::now() > deadline {
+            assert!(out.contains("queue is empty"), "{out}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let sent = wait_sent(&s, "late sent item ", 1).await;
+    assert_eq!(sent.len(), 1, "sent {} times", sent.len());
+    let logs = logs_text(&s);
+    assert!(
+        logs.contains("found=Nowhere"),
+        "the late item was looked for"
+    );
+    assert!(logs.contains("found=Sent"), "and found once it was filed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn msmtp_sends_through_the_relay() {
+    if skip_without("msmtp", "msmtp_sends_through_the_relay") {
+        return;
+    }
+    let s = Emulated::start().await;
+    let colleague = s.colleague().upn;
+    let (_relay, port) = plain_relay(&s);
+    let message = format!(
+        "From: ups@lan\nTo: {colleague}\nSubject: msmtp ups on battery\n\nmains power lost\n"
+    );
+    let out = tokio::task::block_in_place(|| {
+        let mut child = Command::new("msmtp")
+            .args(["--host=127.0.0.1", &format!("--port={port}")])
+            .args(["--auth=off", "--tls=off", "--from=ups@lan", "--timeout=30"])
+            .arg(&colleague)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("msmtp runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(message.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    });
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = wait_sent(&s, "msmtp ups on battery", 1).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        addresses(&sent[0], "toRecipients"),
+        vec![colleague.to_lowercase()]
+    );
+    assert!(
+        sent[0]["message"]["body"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("mains power lost")
+    );
+}
+
+const SMTPLIB_ATTACHMENT: &str = r#"
+import smtplib, sys
+from email.message import EmailMessage
+port, to, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+m = EmailMessage()
+m["From"] = "backup@lan"
+m["To"] = to
+m["Subject"] = "nightly dump attached"
+m.set_content("the dump is attached")
+data = bytes((i * 7 + i // 251) % 256 for i in range(size))
+m.add_attachment(data, maintype="application", subtype="gzip", filename="dump.sql.gz")
+with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
+    s.send_message(m)
+print("sent")
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_over_3_mb_goes_through_an_upload_session() {
     let s = Emulated::start().await;
     let colleague = s.colleague().upn;
     write_config(&s, "");
-    // Graph unavailable: everything stays queued while messages are accepted.
-    s.set_faults("503=600").await;
     let relay = Relay::start(&s);
-    let args = [relay.port.to_string(), "1000".to_string(), colleague];
-    let rate = tokio::task::block_in_place(|| python(SMTPLIB_TIMED, &args));
-    let status = std::fs::read_to_string(format!("/proc/{}/status", relay.child.id())).unwrap();
-    let peak = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM"))
-        .unwrap_or("")
-        .to_string();
-    drop(relay);
-    s.set_faults("").await;
-    let started = Instant::now();
-    let _relay = Relay::start(&s);
-    let sent = wait_sent(&s, "bench ", 1000).await;
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "accepted {} msg/s (2 KB, one connection); relay {peak} with 1000 queued; delivered {} in {secs:.1} s = {:.0} msg/s",
-        rate.trim(),
-        sent.len(),
-        sent.len() as f64 / secs
-    );
+    // The emulator refuses a file of 3 MB or more inside the draft, as Graph does, so this
+    // arrives only through an upload session.
+    let size = 4 * 1024 * 1024 + 123;
+    let args = [relay.port.to_string(), colleague, size.to_string()];
+    let out = tokio::task::block_in_place(|| python(SMTPLIB_ATTACHMENT, &args));
+    assert!(out.contains("sent"), "{out}");
+    let sent = wait_sent(&s, "nightly dump attached", 1).await;
+    assert_eq!(sent.len(), 1, "{}", logs_text(&s));
+    let attachments = sent[0]["message"]["attachments"].as_array().unwrap();
+    let dump = attachments
+        .iter()
+        .find(|a| a["name"] == "dump.sql.gz")
+        .unwrap_or_else(|| panic!("no dump.sql.gz in {attachments:?}"));
+    assert_eq!(dump["size"], size);
+    assert_eq!(dump["contentType"], "application/gzip");
 }

@@ -17,6 +17,9 @@
 //!                                           (the default) does not
 //!        | "concurrency=" N                 in-flight limit per app and mailbox before 429
 //!                                           ApplicationThrottled (default 4; 0 = no limit); no options
+//!        | "sent_delay=" DURATION           a sent message reaches Sent Items this late (the
+//!                                           recipients and the sent hook get it at once), as
+//!                                           Exchange sometimes files it late; no options
 //! OPTION = "every=" K        fire on the K-th, 2K-th, … matching request
 //!        | "share=" P        fire on a share P (0..1) of matching requests, from a seeded RNG
 //!        | "seed=" N         seed for "share" (default 1), so runs repeat exactly
@@ -116,6 +119,7 @@ struct FaultSet {
     spec: String,
     rules: Vec<Rule>,
     concurrency: usize,
+    sent_delay: Duration,
 }
 
 impl Default for FaultSet {
@@ -124,6 +128,7 @@ impl Default for FaultSet {
             spec: String::new(),
             rules: vec![],
             concurrency: DEFAULT_CONCURRENCY,
+            sent_delay: Duration::ZERO,
         }
     }
 }
@@ -168,6 +173,11 @@ impl Faults {
     /// In-flight limit per app and mailbox (0 = none).
     pub fn concurrency(&self) -> usize {
         self.lock().concurrency
+    }
+
+    /// How late a sent message appears in Sent Items.
+    pub fn sent_delay(&self) -> Duration {
+        self.lock().sent_delay
     }
 
     /// Decides the added latency and outcome of one request (and counts it).
@@ -232,6 +242,17 @@ fn parse_set(spec: &str) -> Result<FaultSet, String> {
             }
             continue;
         }
+        if name.eq_ignore_ascii_case("sent_delay") {
+            let v = value
+                .ok_or_else(|| fail("sent_delay needs a duration, e.g. sent_delay=3s".into()))?;
+            set.sent_delay = parse_duration(v).map_err(fail)?;
+            if let Some(extra) = parts.next() {
+                return Err(fail(format!(
+                    "sent_delay takes no options, found '{extra}'"
+                )));
+            }
+            continue;
+        }
         let action = match (name.to_ascii_lowercase().as_str(), value) {
             ("latency", Some(v)) => Action::Latency(parse_duration(v).map_err(fail)?),
             ("latency", None) => {
@@ -259,7 +280,7 @@ fn parse_set(spec: &str) -> Result<FaultSet, String> {
             }
             _ => {
                 return Err(fail(format!(
-                    "unknown fault '{head}'; use latency=DURATION, 429[=SECONDS], 500, 503[=SECONDS], drop[=before|after] or concurrency=N"
+                    "unknown fault '{head}'; use latency=DURATION, 429[=SECONDS], 500, 503[=SECONDS], drop[=before|after], concurrency=N or sent_delay=DURATION"
                 )));
             }
         };
@@ -467,6 +488,17 @@ mod tests {
                 retry_after: Some("1.5".into())
             }
         );
+    }
+
+    #[test]
+    fn sent_delay_is_a_setting_not_a_rule() {
+        let f = Faults::parse("sent_delay=3s;500,every=2").unwrap();
+        assert_eq!(f.sent_delay(), Duration::from_secs(3));
+        assert_eq!(f.decide(&Method::GET, "/v1.0/me").1, Outcome::Pass);
+        assert_eq!(Faults::parse("").unwrap().sent_delay(), Duration::ZERO);
+        let err = Faults::parse("sent_delay=3s,share=0.5").err().unwrap();
+        assert!(err.contains("takes no options"), "{err}");
+        assert!(Faults::parse("sent_delay").is_err());
     }
 
     #[test]

@@ -62,9 +62,15 @@ impl MailState {
 
     /// The mailboxes, locked. Keep the guard short: never across an await.
     pub fn lock(&self) -> MutexGuard<'_, Vec<Mailbox>> {
-        self.mailboxes
+        let mut boxes = self
+            .mailboxes
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Whoever looks next sees the sent items whose delay is over.
+        for mbx in boxes.iter_mut() {
+            mbx.file_delayed_sent();
+        }
+        boxes
     }
 }
 

@@ -90,6 +90,10 @@ pub fn message_from_json(v: &Value, owner: &Mailbox) -> Result<Message, GraphErr
                         "The attachment's contentBytes is not valid base64.",
                     )
                 })?;
+            // Graph takes at most 4 MB per request; larger files go through upload sessions.
+            if bytes.len() >= super::uploads::MIN_SESSION_SIZE {
+                return Err(super::uploads::needs_session());
+            }
             m.attachments.push(Attachment {
                 name: a["name"].as_str().unwrap_or("attachment").to_owned(),
                 content_type: a["contentType"]
@@ -155,9 +159,17 @@ fn no_recipients() -> GraphError {
     )
 }
 
-/// Records `m` as sent from `mailbox`, saves the Sent Items copy, delivers inside the tenant.
+/// Records `m` as sent from `mailbox`, saves the Sent Items copy (after `delay`, as Exchange
+/// sometimes files it late), delivers inside the tenant.
 #[expect(clippy::expect_used, reason = "the message was inserted just above")]
-fn dispatch(boxes: &mut [Mailbox], mailbox: usize, mut m: Message, action: &str, save: bool) {
+fn dispatch(
+    boxes: &mut [Mailbox],
+    mailbox: usize,
+    mut m: Message,
+    action: &str,
+    save: bool,
+    delay: std::time::Duration,
+) {
     if m.to.is_empty() && m.cc.is_empty() && m.bcc.is_empty() {
         return;
     }
@@ -196,6 +208,12 @@ fn dispatch(boxes: &mut [Mailbox], mailbox: usize, mut m: Message, action: &str,
         // Never stored, so `delta` has nothing to report.
         mbx.remove(&id);
         mbx.tombstones.pop();
+    } else if !delay.is_zero()
+        && let Some(late) = mbx.remove(&id)
+    {
+        mbx.tombstones.pop();
+        mbx.delayed_sent
+            .push((std::time::Instant::now() + delay, late));
     }
     let targets: Vec<usize> = boxes
         .iter()
@@ -264,7 +282,8 @@ pub async fn send_mail(
     if m.to.is_empty() && m.cc.is_empty() && m.bcc.is_empty() {
         return Err(no_recipients());
     }
-    dispatch(&mut boxes, caller.mailbox, m, "sendMail", save);
+    let delay = emu.faults.sent_delay();
+    dispatch(&mut boxes, caller.mailbox, m, "sendMail", save, delay);
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
@@ -433,7 +452,8 @@ async fn send_response(
         Kind::ReplyAll => "replyAll",
         Kind::Forward => "forward",
     };
-    dispatch(&mut boxes, caller.mailbox, m, action, true);
+    let delay = emu.faults.sent_delay();
+    dispatch(&mut boxes, caller.mailbox, m, action, true, delay);
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
@@ -499,6 +519,7 @@ pub async fn send_draft(
         return Err(no_recipients());
     }
     mbx.remove(id);
-    dispatch(&mut boxes, caller.mailbox, draft, "send", true);
+    let delay = emu.faults.sent_delay();
+    dispatch(&mut boxes, caller.mailbox, draft, "send", true, delay);
     Ok(StatusCode::ACCEPTED.into_response())
 }

@@ -290,6 +290,8 @@ pub struct Mailbox {
     pub tombstones: Vec<Tombstone>,
     /// What was sent from this mailbox, as `/_emulator/sent` shows it.
     pub sent: Vec<serde_json::Value>,
+    /// Sent items not yet in Sent Items (the `sent_delay` fault), with when they appear.
+    pub delayed_sent: Vec<(std::time::Instant, Message)>,
 }
 
 impl Mailbox {
@@ -305,6 +307,7 @@ impl Mailbox {
             next_seq: 1,
             tombstones: vec![],
             sent: vec![],
+            delayed_sent: vec![],
         };
         for (name, display, _) in WELL_KNOWN {
             let parent = if *name == "msgfolderroot" {
@@ -437,6 +440,22 @@ impl Mailbox {
             msg.preview = Some(preview_of(&msg.body.text()).into());
         }
         Some(msg)
+    }
+
+    /// Files the delayed sent items whose time has come in Sent Items.
+    pub fn file_delayed_sent(&mut self) {
+        if self.delayed_sent.is_empty() {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.delayed_sent)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.delayed_sent = later;
+        let sent_items = self.well_known("sentitems");
+        for (_, m) in due {
+            self.insert(m, sent_items);
+        }
     }
 
     /// Takes a message out of the mailbox; `delta` reports it removed from its folder.

@@ -279,6 +279,15 @@ pub async fn put_range(
     Ok(resp)
 }
 
+/// The answer to a file of 3 MB or more sent in one request.
+pub fn needs_session() -> GraphError {
+    GraphError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "ErrorRequestEntityTooLarge",
+        "Attachments of 3 MB or more must go through an upload session (createUploadSession).",
+    )
+}
+
 /// Reads a `fileAttachment` from a `POST …/attachments` body.
 pub fn file_attachment(v: &Value) -> Result<Attachment, GraphError> {
     use base64::Engine;
@@ -300,11 +309,7 @@ pub fn file_attachment(v: &Value) -> Result<Attachment, GraphError> {
             )
         })?;
     if bytes.len() >= MIN_SESSION_SIZE {
-        return Err(GraphError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "ErrorRequestEntityTooLarge",
-            "Attachments of 3 MB or more must go through an upload session (createUploadSession).",
-        ));
+        return Err(needs_session());
     }
     Ok(Attachment {
         name: v["name"].as_str().unwrap_or("attachment").to_owned(),
