@@ -87,11 +87,22 @@ pub(super) fn open_spool(global: &GlobalArgs, settings: &RelaySettings) -> CliRe
         }
     };
     Spool::open(&path).map_err(|e| {
+        let open_to_others = std::fs::metadata(&path)
+            .map(|m| m.is_dir() && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o077 != 0)
+            .unwrap_or(false);
+        let fix = if e.kind() == std::io::ErrorKind::PermissionDenied && open_to_others {
+            format!(
+                "make the spool private with 'chmod 700 {}' (graphmail leaves the mode of a folder it did not make), or set spool in [relay]",
+                path.display()
+            )
+        } else {
+            "check that the folder is writable by this user, or set spool in [relay]".to_owned()
+        };
         CliError::failure(
             "spool",
             format!("cannot open the relay spool {}: {e}", path.display()),
         )
-        .with_fix("check that the folder is writable by this user, or set spool in [relay]")
+        .with_fix(fix)
     })
 }
 

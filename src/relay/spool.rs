@@ -204,11 +204,20 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Makes the spool folder (0700, whatever the umask) or checks the one that exists: a folder
+/// graphmail did not make keeps its mode, so one that others may enter is refused, with the fix.
 fn private_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    let meta = fs::metadata(dir)?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    crate::private::create_dir_all(dir)?;
+    let mode = fs::metadata(dir)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is open to other users (mode {:o})",
+                dir.display(),
+                mode & 0o7777
+            ),
+        ));
     }
     Ok(())
 }
@@ -503,6 +512,22 @@ mod tests {
     }
 
     #[test]
+    fn a_spool_folder_others_may_enter_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("spool");
+        fs::create_dir(&root).unwrap();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+        let err = Spool::open(&root).expect_err("an open spool folder is refused");
+        assert!(err.to_string().contains("open to other users"), "{err}");
+        let mode = fs::metadata(&root).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o755,
+            "graphmail did not make it, so it keeps its mode"
+        );
+    }
+
+    #[test]
     fn an_entry_round_trips_and_its_folders_are_private() {
         let dir = tempfile::tempdir().unwrap();
         let spool = Spool::open(&dir.path().join("spool")).unwrap();
@@ -539,7 +564,7 @@ mod tests {
     #[test]
     fn a_claimed_entry_cannot_be_claimed_or_dropped_twice() {
         let dir = tempfile::tempdir().unwrap();
-        let spool = Spool::open(dir.path()).unwrap();
+        let spool = Spool::open(&dir.path().join("spool")).unwrap();
         let id = spool.enqueue(&envelope(), b"x").unwrap();
         let claimed = spool.claim(&id).unwrap();
         assert!(spool.claim(&id).is_none());
@@ -552,7 +577,7 @@ mod tests {
     #[test]
     fn failed_entries_keep_their_reason_and_can_be_retried() {
         let dir = tempfile::tempdir().unwrap();
-        let spool = Spool::open(dir.path()).unwrap();
+        let spool = Spool::open(&dir.path().join("spool")).unwrap();
         let id = spool.enqueue(&envelope(), b"x").unwrap();
         let state = DeliveryState {
             stage: Stage::Unknown {
@@ -583,7 +608,7 @@ mod tests {
     #[test]
     fn an_entry_cut_short_is_never_read_as_a_message() {
         let dir = tempfile::tempdir().unwrap();
-        let spool = Spool::open(dir.path()).unwrap();
+        let spool = Spool::open(&dir.path().join("spool")).unwrap();
         let id = spool
             .enqueue(&envelope(), b"Subject: x\r\n\r\nthe whole body\r\n")
             .unwrap();
@@ -605,7 +630,7 @@ mod tests {
     #[test]
     fn only_one_relay_holds_the_lock() {
         let dir = tempfile::tempdir().unwrap();
-        let spool = Spool::open(dir.path()).unwrap();
+        let spool = Spool::open(&dir.path().join("spool")).unwrap();
         assert!(!spool.relay_running());
         let held = spool.relay_lock().unwrap().unwrap();
         assert!(spool.relay_running());
