@@ -280,21 +280,14 @@ fn peak_kib(time: &Path, dir: &Path, args: &[&str]) -> (i32, String, u64) {
 
 /// Runs `cmd` under GNU time: exit code, stderr, and peak resident memory in KiB.
 fn peak_of(time: &Path, cmd: &Command, report: &Path) -> (i32, String, u64) {
-    let mut timed = Command::new(time);
-    timed
-        .arg("-f")
-        .arg("%M")
-        .arg("-o")
-        .arg(report)
-        .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .stdin(std::process::Stdio::null());
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(v) => timed.env(key, v),
-            None => timed.env_remove(key),
-        };
-    }
+    let first = [
+        "-f".as_ref(),
+        "%M".as_ref(),
+        "-o".as_ref(),
+        report.as_os_str(),
+    ];
+    let mut timed = support::vault::wrapped(time, &first, cmd);
+    timed.stdin(std::process::Stdio::null());
     let (code, _, err) = run(&mut timed);
     let kib = std::fs::read_to_string(report)
         .expect("time's report")

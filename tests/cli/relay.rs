@@ -483,22 +483,8 @@ fn peak_kib(relay: &Relay) -> u64 {
 
 /// The relay run by `/usr/bin/time -v`, which writes its report to `report` when it ends.
 fn relay_under_time(s: &Emulated, report: &std::path::Path) -> Relay {
-    let inner = s.vault.cmd();
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-v")
-        .arg("-o")
-        .arg(report)
-        .arg(inner.get_program())
-        .args(inner.get_args());
-    for (k, v) in inner.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
-    if let Some(dir) = inner.get_current_dir() {
-        cmd.current_dir(dir);
-    }
+    let first = ["-v".as_ref(), "-o".as_ref(), report.as_os_str()];
+    let cmd = crate::support::vault::wrapped("/usr/bin/time", &first, &s.vault.cmd());
     Relay::spawn(cmd)
 }
 

@@ -117,23 +117,34 @@ pub fn age_identity(dir: &Path, name: &str) -> (PathBuf, String) {
 
 /// `cmd` run through `sh` with `umask` set first (e.g. `"000"`), its environment kept.
 pub fn with_umask(cmd: &Command, umask: &str) -> Command {
-    let mut shell = Command::new("sh");
+    let script = format!("umask {umask}; exec \"$0\" \"$@\"");
+    let mut shell = wrapped("sh", &["-c".as_ref(), script.as_ref()], cmd);
+    shell.stdin(std::process::Stdio::null());
     shell
-        .arg("-c")
-        .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+}
+
+/// `program FIRST… CMD-PROGRAM CMD-ARGS…`: `cmd` run by another program (a shell, GNU time),
+/// with `cmd`'s environment and working folder.
+pub fn wrapped(
+    program: impl AsRef<std::ffi::OsStr>,
+    first: &[&std::ffi::OsStr],
+    cmd: &Command,
+) -> Command {
+    let mut outer = Command::new(program);
+    outer
+        .args(first)
         .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .stdin(std::process::Stdio::null());
+        .args(cmd.get_args());
     for (key, value) in cmd.get_envs() {
         match value {
-            Some(v) => shell.env(key, v),
-            None => shell.env_remove(key),
+            Some(v) => outer.env(key, v),
+            None => outer.env_remove(key),
         };
     }
     if let Some(dir) = cmd.get_current_dir() {
-        shell.current_dir(dir);
+        outer.current_dir(dir);
     }
-    shell
+    outer
 }
 
 /// The permission bits of every folder and file under `root` (not `root` itself), by path
