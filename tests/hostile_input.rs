@@ -498,7 +498,9 @@ fn every_cli_error_path_with_hostile_arguments_prints_nothing_raw_on_a_terminal(
         if std::env::var_os("GRAPHMAIL_REQUIRE_TOOLS").is_some() {
             panic!("script (util-linux) is needed for the pseudo-terminal test");
         }
-        eprintln!("skipped: script (util-linux) is not installed");
+        eprintln!(
+            "SKIPPED: `script` (util-linux) is not installed, so the pseudo-terminal test cannot run"
+        );
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
