@@ -4,7 +4,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::client::{Call, GraphClient};
@@ -116,11 +115,6 @@ fn looks_like_address(a: &str) -> bool {
         && !a.contains(char::is_whitespace)
 }
 
-#[derive(Deserialize)]
-pub(super) struct Created {
-    pub(super) id: String,
-}
-
 impl GraphClient {
     /// Sends a message. When a failure leaves it unknown whether Graph sent it, the error is
     /// [`GraphError::MaybeSent`] and nothing is retried.
@@ -137,26 +131,16 @@ impl GraphClient {
             .json(&body);
             return self.done(call).await;
         }
-        let draft: Created = self
-            .json(
-                Call::new(
-                    Method::POST,
-                    self.endpoint(&["messages"]),
-                    Replay::Once,
-                    "create draft",
-                )
-                .json(&msg.to_json(false)),
-            )
-            .await?;
-        match self.attach_all(&draft.id, &msg.attachments).await {
+        let draft_id = self.create_draft(&msg.to_json(false)).await?;
+        match self.attach_all(&draft_id, &msg.attachments).await {
             Ok(()) => {}
             Err(e) => {
                 // The draft is of no use; remove it so it does not linger in Drafts.
-                let _ = self.delete_permanently(&draft.id).await;
+                let _ = self.delete_permanently(&draft_id).await;
                 return Err(e);
             }
         }
-        self.send_draft(&draft.id).await
+        self.send_draft(&draft_id).await
     }
 
     pub(crate) async fn attach_all(

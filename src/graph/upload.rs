@@ -13,7 +13,7 @@ use tokio::io::AsyncReadExt;
 use super::client::{Body, Call, GraphClient};
 use super::error::GraphError;
 use super::retry::Replay;
-use super::send::{Created, OutgoingAttachment, OutgoingMessage, UPLOAD_SESSION_THRESHOLD};
+use super::send::{OutgoingAttachment, OutgoingMessage, UPLOAD_SESSION_THRESHOLD};
 use crate::bounded::{ATTACHMENT_LIMIT, size};
 
 /// Upload chunk: a multiple of 320 KiB, as Graph requires, under its 4 MiB cap.
@@ -136,30 +136,20 @@ impl GraphClient {
             return self.send_mail(&msg).await;
         }
         msg.check()?;
-        let draft: Created = self
-            .json(
-                Call::new(
-                    Method::POST,
-                    self.endpoint(&["messages"]),
-                    Replay::Once,
-                    "create draft",
-                )
-                .json(&msg.to_json(false)),
-            )
-            .await?;
-        let mut attached = self.attach_all(&draft.id, &msg.attachments).await;
+        let draft_id = self.create_draft(&msg.to_json(false)).await?;
+        let mut attached = self.attach_all(&draft_id, &msg.attachments).await;
         for file in large {
             if attached.is_err() {
                 break;
             }
-            attached = self.upload_file(&draft.id, file).await;
+            attached = self.upload_file(&draft_id, file).await;
         }
         if let Err(e) = attached {
             // The draft is of no use; remove it so it does not linger in Drafts.
-            let _ = self.delete_permanently(&draft.id).await;
+            let _ = self.delete_permanently(&draft_id).await;
             return Err(e);
         }
-        self.send_draft(&draft.id).await
+        self.send_draft(&draft_id).await
     }
 
     /// Opens an upload session for one attachment of `total` bytes on a draft; its URL.
