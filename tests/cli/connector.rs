@@ -414,7 +414,7 @@ fn bad_flags_are_usage_errors_naming_the_field_and_the_fix() {
             out.stderr
         );
     }
-    let out = env.run(&add_in(
+    let ropc_on_common = add_in(
         "common",
         "x",
         "ropc",
@@ -424,24 +424,12 @@ fn bad_flags_are_usage_errors_naming_the_field_and_the_fix() {
             "--password-stdin",
             "--json",
         ],
-    ));
+    );
+    let out = env.run(&ropc_on_common);
     // The password is empty (stdin is closed): refused before the vault is opened.
     assert_eq!(out.code, 2);
     assert_eq!(out.json()["error"]["code"], "usage");
-    let out = env.run_with_stdin(
-        &add_in(
-            "common",
-            "x",
-            "ropc",
-            &[
-                "--username",
-                "alex@contoso.com",
-                "--password-stdin",
-                "--json",
-            ],
-        ),
-        Some("pw\n"),
-    );
+    let out = env.run_with_stdin(&ropc_on_common, Some("pw\n"));
     assert_eq!(out.code, 2);
     let err = out.json();
     assert_eq!(err["error"]["code"], "invalid_connector");
