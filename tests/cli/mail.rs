@@ -306,3 +306,67 @@ async fn attachments_are_listed_and_saved_byte_identical() {
     );
     assert_eq!(json[0]["size"], 1_572_864);
 }
+
+/// `graphmail ARGS | cat`: the real binary on a pipe, with `COLUMNS` set to `columns` or unset.
+async fn piped(s: &Emulated, args: &[&str], columns: Option<&str>) -> String {
+    let mut cmd = s.vault.cmd();
+    cmd.args(args);
+    match columns {
+        Some(c) => cmd.env("COLUMNS", c),
+        None => cmd.env_remove("COLUMNS"),
+    };
+    let (code, out, err) = tokio::task::spawn_blocking(move || crate::support::mail::run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{err}");
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_pipe_tables_keep_every_value_whole() {
+    const LONG: &str = "Major update: Exchange Online retires Basic authentication for SMTP AUTH";
+    let s = Emulated::start().await;
+    // Narrow on purpose: the subject is cut to fit, so the check below can fail.
+    let narrow = piped(&s, &["mail", "list", "--top", "50"], Some("60")).await;
+    assert!(!narrow.contains(LONG), "{narrow}");
+    let whole = piped(&s, &["mail", "list", "--top", "50"], None).await;
+    crate::support::mail::assert_contains(&whole, LONG);
+    assert!(!whole.contains('…'), "nothing is cut on a pipe:\n{whole}");
+
+    let narrow = piped(&s, &["connector", "list"], Some("40")).await;
+    assert!(narrow.contains('…'), "{narrow}");
+    let whole = piped(&s, &["connector", "list"], None).await;
+    assert!(!whole.contains('…'), "nothing is cut on a pipe:\n{whole}");
+    let tenant = s.emu.seed().tenant.id.clone();
+    crate::support::mail::assert_contains(&whole, &tenant);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_list_lists_the_inbox_unless_every_folder_is_asked_for() {
+    const SENT: &str = "Re: Quarterly access review";
+    const ARCHIVED: &str = "Übergabeprotokoll Rechenzentrum Düsseldorf";
+    let s = Emulated::start().await;
+    let subjects = |lines: String| -> Vec<String> {
+        rows(&lines)
+            .iter()
+            .map(|r| r["subject"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let default = subjects(s.ok(&["list", "--all", "--json"]).await);
+    let inbox = subjects(
+        s.ok(&["list", "--folder", "inbox", "--all", "--json"])
+            .await,
+    );
+    assert_eq!(default, inbox, "no --folder means the Inbox");
+    assert!(!default.iter().any(|t| t == SENT || t == ARCHIVED));
+    let every = subjects(s.ok(&["list", "--every-folder", "--all", "--json"]).await);
+    assert!(every.iter().any(|t| t == SENT), "{every:?}");
+    assert!(every.iter().any(|t| t == ARCHIVED), "{every:?}");
+    // A search, as in Outlook, looks in every folder.
+    let found = subjects(s.ok(&["list", "--search", "Düsseldorf", "--json"]).await);
+    assert!(found.iter().any(|t| t == ARCHIVED), "{found:?}");
+    let (code, _, err) = s
+        .mail(&["list", "--every-folder", "--folder", "inbox"])
+        .await;
+    assert_eq!(code, 2, "{err}");
+}

@@ -69,7 +69,11 @@ pub fn connector_detail_json(entry: &ConnectorEntry) -> Value {
 /// Terminal facts that decide how human output looks.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Where prose wraps: `COLUMNS`, else the terminal's width, else 80.
     pub width: usize,
+    /// What tables fit: the same on a terminal or with `COLUMNS`; no limit on a pipe or in a
+    /// file, so no cell is cut.
+    pub table_width: usize,
     pub color: bool,
 }
 
@@ -77,15 +81,11 @@ impl Style {
     /// Colour on a terminal, unless `NO_COLOR` or the config file's theme says otherwise.
     pub fn detect(config: &crate::config::Config) -> Style {
         let tty = std::io::stdout().is_terminal();
-        let width = if tty {
-            crossterm::terminal::size()
-                .map(|(w, _)| usize::from(w))
-                .unwrap_or(80)
-        } else {
-            80
-        };
+        let table_width = crate::cli::mail::output::terminal_width().max(40);
         Style {
-            width: width.max(40),
+            // Prose wraps for reading even in a file; tables are cut only to fit a terminal.
+            width: table_width.min(if tty { table_width } else { 80 }),
+            table_width,
             color: tty && !config.no_color(),
         }
     }
@@ -120,7 +120,8 @@ fn truncate(s: &str, width: usize) -> String {
     out
 }
 
-/// A table whose columns share the terminal width; the last column wraps, others are cut.
+/// A table whose columns share the terminal width; the last column wraps, others are cut. On a
+/// pipe or in a file (no `COLUMNS`) the width has no limit, so every cell is written whole.
 pub fn table(style: &Style, headers: &[&str], rows: &[Vec<String>]) -> String {
     let n = headers.len();
     let mut widths: Vec<usize> = headers.iter().map(|h| chars(h)).collect();
@@ -131,7 +132,7 @@ pub fn table(style: &Style, headers: &[&str], rows: &[Vec<String>]) -> String {
     }
     let gap = 2;
     // Shrink the widest leading columns until the last one has room for at least 16 characters.
-    while fixed_width(&widths, gap) + 16.min(widths[n - 1]) > style.width {
+    while fixed_width(&widths, gap) + 16.min(widths[n - 1]) > style.table_width {
         let widest = widths[..n - 1]
             .iter()
             .copied()
@@ -143,7 +144,7 @@ pub fn table(style: &Style, headers: &[&str], rows: &[Vec<String>]) -> String {
         widths[i] = w - 1;
     }
     let last_width = style
-        .width
+        .table_width
         .saturating_sub(fixed_width(&widths, gap))
         .max(16);
     let mut out = String::new();
@@ -381,6 +382,7 @@ mod tests {
     fn plain(width: usize) -> Style {
         Style {
             width,
+            table_width: width,
             color: false,
         }
     }

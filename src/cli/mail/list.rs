@@ -12,9 +12,12 @@ use crate::graph::{GraphClient, ListQuery};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// A well-known name (inbox, sentitems, archive…), a display name, a path (Inbox/Alerts) or an id [default: the whole mailbox]
-    #[arg(long, value_name = "FOLDER")]
+    /// A well-known name (inbox, sentitems, archive…), a display name, a path (Inbox/Alerts) or an id [default: inbox; with --search, every folder]
+    #[arg(long, value_name = "FOLDER", conflicts_with = "every_folder")]
     pub folder: Option<String>,
+    /// Every folder of the mailbox instead of the Inbox
+    #[arg(long)]
+    pub every_folder: bool,
     /// How many messages (with --json, as with --all: one object per line)
     #[arg(long, default_value_t = 25, value_name = "N", conflicts_with = "all")]
     pub top: usize,
@@ -30,9 +33,14 @@ pub struct ListArgs {
 }
 
 pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult {
-    let folder = match &args.folder {
-        Some(f) => Some(client.find_folder(f).await.map_err(graph_error)?),
-        None => None,
+    // A listing looks at the Inbox unless told otherwise; a search, like Outlook's, at every
+    // folder.
+    let folder = match (&args.folder, args.every_folder || args.search.is_some()) {
+        (Some(f), _) => Some(client.find_folder(f).await.map_err(graph_error)?),
+        (None, true) => None,
+        (None, false) => Some(crate::graph::FolderRef::WellKnown(
+            crate::graph::WellKnownFolder::Inbox,
+        )),
     };
     let base = if args.all {
         ListQuery::all()

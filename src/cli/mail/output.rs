@@ -10,7 +10,11 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::domain::sanitize;
 use crate::graph::{Address, Folder, MessageSummary};
 
-/// Columns to fit output to: the terminal's width, `COLUMNS` when set, else 80.
+/// The width of output that goes to a file or a pipe: nothing is cut for a program to read.
+pub const UNBOUNDED: usize = usize::MAX / 8;
+
+/// Columns to fit output to: `COLUMNS` when set, else the terminal's width; no limit
+/// ([`UNBOUNDED`]) when the output is not a terminal.
 pub fn terminal_width() -> usize {
     if let Some(cols) = std::env::var("COLUMNS")
         .ok()
@@ -24,6 +28,9 @@ pub fn terminal_width() -> usize {
         && w >= 20
     {
         return w as usize;
+    }
+    if !io::stdout().is_terminal() {
+        return UNBOUNDED;
     }
     80
 }
@@ -111,6 +118,8 @@ pub struct Column {
 pub struct Layout {
     pub widths: Vec<usize>,
     pub last_on_own_line: bool,
+    /// Output to a pipe or file: cells are never cut, even past their column.
+    pub whole_cells: bool,
 }
 
 const GAP: usize = 2;
@@ -148,6 +157,7 @@ pub fn fit(cols: &[Column], natural: &[usize], total: usize) -> Layout {
     Layout {
         widths,
         last_on_own_line: own_line,
+        whole_cells: total >= UNBOUNDED,
     }
 }
 
@@ -163,7 +173,7 @@ pub fn row(cols: &[Column], layout: &Layout, cells: &[String]) -> String {
         if i > 0 {
             line.push_str(&" ".repeat(GAP));
         }
-        let cell = if cols[i].whole {
+        let cell = if cols[i].whole || layout.whole_cells {
             Cow::Borrowed(cells[i].as_str())
         } else {
             truncate(&cells[i], layout.widths[i])
@@ -194,6 +204,7 @@ pub fn header(cols: &[Column], layout: &Layout) -> String {
             &Layout {
                 widths: layout.widths[..n].to_vec(),
                 last_on_own_line: false,
+                whole_cells: layout.whole_cells,
             },
             &cells[..n],
         );
@@ -318,8 +329,10 @@ pub fn message_layout(sample: &[Vec<String>], total: usize) -> Layout {
         .collect();
     // Subjects may grow on later pages: give them all the room left.
     let mut natural = natural;
-    natural[3] = total;
-    natural[2] = natural[2].min(28);
+    if total < UNBOUNDED {
+        natural[3] = total;
+        natural[2] = natural[2].min(28);
+    }
     fit(&MESSAGE_COLUMNS, &natural, total)
 }
 
