@@ -166,6 +166,12 @@ pub fn on_key(
         return Some(cmds);
     }
     let top = shared.overlays.last()?;
+    if matches!(top, Overlay::Error { .. }) && action != Some(Action::Close) {
+        // Never a dead end: any other key closes the message, then does what it does below.
+        shared.overlays.pop();
+        shared.changed = true;
+        return on_key(shared, key, help_contexts);
+    }
     match (top, action) {
         (_, Some(Action::Quit)) => cmds.push(Cmd::Quit),
         (Overlay::Help(_), Some(Action::Close | Action::Help))

@@ -217,6 +217,41 @@ fn a_failed_delete_keeps_the_row_and_says_why() {
     ));
 }
 
+/// The mailbox after a failed delete, its error dialog on top.
+fn failed_delete() -> Model {
+    let (mut m, _) = loaded_mailbox((120, 40), 3, false);
+    press(&mut m, Key::ch('d'));
+    let id = press(&mut m, Key::ch('y'))[0].id().unwrap();
+    let err = UiError::new(UiErrorKind::Other, "Graph answered 403.");
+    reply(&mut m, id, EventBody::Changed(Err(err)));
+    assert!(matches!(
+        m.shared.overlays.last(),
+        Some(Overlay::Error { .. })
+    ));
+    m
+}
+
+#[test]
+fn any_key_but_close_leaves_an_error_message_and_then_does_its_work() {
+    let mut m = failed_delete();
+    let before = mailbox(&m).selected;
+    press(&mut m, Key::ch('j'));
+    assert!(m.shared.overlays.is_empty(), "the message is gone");
+    assert_eq!(
+        mailbox(&m).selected,
+        before + 1,
+        "and j moved down the list"
+    );
+
+    let mut m = failed_delete();
+    let cmds = press(&mut m, Key::ch('q'));
+    assert!(m.shared.overlays.is_empty());
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Quit)) || m.shared.nav.is_some(),
+        "q still leaves: {cmds:?}"
+    );
+}
+
 #[test]
 fn move_picks_a_folder_and_mark_read_updates_the_counts() {
     let (mut m, _) = loaded_mailbox((120, 40), 3, false);
