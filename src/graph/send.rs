@@ -131,16 +131,7 @@ impl GraphClient {
             .json(&body);
             return self.done(call).await;
         }
-        let draft_id = self.create_draft(&msg.to_json(false)).await?;
-        match self.attach_all(&draft_id, &msg.attachments).await {
-            Ok(()) => {}
-            Err(e) => {
-                // The draft is of no use; remove it so it does not linger in Drafts.
-                let _ = self.delete_permanently(&draft_id).await;
-                return Err(e);
-            }
-        }
-        self.send_draft(&draft_id).await
+        self.send_through_draft(msg, &[]).await
     }
 
     pub(crate) async fn attach_all(

@@ -136,16 +136,25 @@ impl GraphClient {
             return self.send_mail(&msg).await;
         }
         msg.check()?;
+        self.send_through_draft(&msg, &large).await
+    }
+
+    /// Creates `msg` as a draft, adds its attachments and then `files` a chunk at a time, and
+    /// sends the draft. A draft that could not be completed is deleted so it does not linger.
+    pub(super) async fn send_through_draft(
+        &self,
+        msg: &OutgoingMessage,
+        files: &[&StreamedAttachment],
+    ) -> Result<(), GraphError> {
         let draft_id = self.create_draft(&msg.to_json(false)).await?;
         let mut attached = self.attach_all(&draft_id, &msg.attachments).await;
-        for file in large {
+        for file in files {
             if attached.is_err() {
                 break;
             }
             attached = self.upload_file(&draft_id, file).await;
         }
         if let Err(e) = attached {
-            // The draft is of no use; remove it so it does not linger in Drafts.
             let _ = self.delete_permanently(&draft_id).await;
             return Err(e);
         }

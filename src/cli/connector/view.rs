@@ -84,7 +84,11 @@ impl Style {
         let table_width = crate::cli::mail::output::terminal_width().max(40);
         Style {
             // Prose wraps for reading even in a file; tables are cut only to fit a terminal.
-            width: table_width.min(if tty { table_width } else { 80 }),
+            width: if tty {
+                table_width
+            } else {
+                table_width.min(80)
+            },
             table_width,
             color: tty && !config.no_color(),
         }
