@@ -34,8 +34,11 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
 /// Signs in on the authorize page at `url` as `upn` and returns the redirect address (the
 /// loopback listener's, with the code). The error says which step went wrong.
 pub async fn approve(url: &str, upn: &str, password: &SecretString) -> Result<String, String> {
+    // Each page of the emulator on loopback answers at once; 30 s bounds a stuck one.
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(30))
         .build()
         .map_err(|e| format!("no HTTP client ({e})"))?;
     let base =

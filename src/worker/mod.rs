@@ -6,7 +6,7 @@
 
 mod connectors;
 #[cfg(feature = "demo")]
-mod demo_browser;
+pub mod demo_browser;
 mod mail;
 mod signin;
 mod tenant_check;

@@ -104,10 +104,6 @@ impl Emu {
             .unwrap()
     }
 
-    fn base(&self) -> String {
-        self.emulator.login_url().trim_end_matches('/').to_string()
-    }
-
     /// POSTs a form to a test hook under `/_emulator/`; returns the status.
     pub fn hook(&self, path: &str, form: &[(&str, &str)]) -> u16 {
         self.rt.block_on(self.emulator.hook(path, form)).as_u16()
@@ -158,49 +154,17 @@ impl Emu {
         })
     }
 
-    /// Plays the browser: opens the authorize URL, submits the sign-in form as `upn`, and
-    /// returns the redirect `Location` (the address the browser would end on).
+    /// Plays the browser (as `graphmail demo` does): opens the authorize URL, submits the
+    /// sign-in form as `upn` and any consent page, and returns the redirect `Location`.
     pub fn browser_sign_in(&self, authorize_url: &str, upn: &str, password: &str) -> String {
-        self.rt.block_on(async {
-            let page = self.emulator.http.get(authorize_url).send().await.unwrap();
-            assert!(
-                page.status().is_success(),
-                "authorize page: {}",
-                page.status()
-            );
-            let mut html = page.text().await.unwrap();
-            let mut extra = vec![
-                ("login".to_string(), upn.to_string()),
-                ("passwd".to_string(), password.to_string()),
-                ("action".to_string(), "signin".to_string()),
-            ];
-            // Sign in, then accept a consent prompt if one comes.
-            for _ in 0..3 {
-                let mut form = hidden_fields(&html);
-                form.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
-                form.extend(extra.iter().cloned());
-                let action = form_action(&html).unwrap_or_else(|| authorize_url.to_string());
-                let resp = self
-                    .emulator
-                    .http
-                    .post(absolute(&self.base(), &action))
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap();
-                if resp.status().is_redirection() {
-                    return resp.headers()["location"].to_str().unwrap().to_string();
-                }
-                assert!(
-                    resp.status().is_success(),
-                    "sign-in answered {}",
-                    resp.status()
-                );
-                html = resp.text().await.unwrap();
-                extra = vec![("consent".to_string(), "yes".to_string())];
-            }
-            panic!("the sign-in pages did not end in a redirect: {html}");
-        })
+        let password = secrecy::SecretString::from(password.to_string());
+        self.rt
+            .block_on(graphmail::worker::demo_browser::approve(
+                authorize_url,
+                upn,
+                &password,
+            ))
+            .unwrap_or_else(|e| panic!("the browser sign-in failed: {e}"))
     }
 
     /// GET on the loopback listener the way the browser would, on 127.0.0.1.
@@ -214,46 +178,4 @@ impl Emu {
             )
         })
     }
-}
-
-fn absolute(base: &str, action: &str) -> String {
-    if action.starts_with("http") {
-        action.to_string()
-    } else {
-        format!("{base}{action}")
-    }
-}
-
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let key = format!("{name}=\"");
-    let start = tag.find(&key)? + key.len();
-    let end = tag[start..].find('"')? + start;
-    Some(html_unescape(&tag[start..end]))
-}
-
-fn html_unescape(s: &str) -> String {
-    s.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-}
-
-fn form_action(html: &str) -> Option<String> {
-    let start = html.find("<form")?;
-    let end = html[start..].find('>')? + start;
-    attr(&html[start..end], "action")
-}
-
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    html.split("<input")
-        .skip(1)
-        .filter_map(|rest| {
-            let tag = &rest[..rest.find('>')?];
-            if !tag.contains("type=\"hidden\"") {
-                return None;
-            }
-            Some((attr(tag, "name")?, attr(tag, "value").unwrap_or_default()))
-        })
-        .collect()
 }
