@@ -290,7 +290,7 @@ pub struct ConnectorFields {
     #[arg(long)]
     pub password_stdin: bool,
     /// Predefined permissions, comma separated: fetch, readwrite, send, shared, profile, offline
-    /// [add without --permissions or --scopes: fetch,send,offline; client credentials: fetch,send]
+    /// [add without --permissions or --scopes: fetch,send,profile,offline; client credentials: fetch,send]
     #[arg(long, value_name = "LIST")]
     pub permissions: Option<String>,
     /// Further scopes, separated by spaces or commas (short or full-URI form); "" clears them
@@ -319,7 +319,7 @@ pub struct PermissionsArgs {
     #[arg(long, default_value = "auth-code")]
     pub grant: String,
     /// Predefined permissions, comma separated: fetch, readwrite, send, shared, profile, offline
-    /// [without --permissions or --scopes: fetch,send,offline; client credentials: fetch,send]
+    /// [without --permissions or --scopes: fetch,send,profile,offline; client credentials: fetch,send]
     #[arg(long, value_name = "LIST")]
     pub permissions: Option<String>,
     /// Further scopes, separated by spaces or commas (short or full-URI form)
