@@ -201,6 +201,24 @@ fn copy_to_clipboard(text: &str) {
     let _ = out.flush();
 }
 
+/// The sign-in URL alone on a cleared screen, written as one line that the terminal wraps
+/// itself: its selection (and tmux's) then takes the URL whole. A link too (OSC 8).
+fn print_url_alone(name: &str, url: &str) {
+    let name = crate::domain::sanitize::line(name);
+    let url = crate::domain::sanitize::line(url);
+    let mut out = std::io::stdout();
+    let _ = crossterm::queue!(
+        out,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+        crossterm::cursor::MoveTo(0, 0)
+    );
+    let _ = write!(
+        out,
+        "Sign-in URL of {name}: open it in a browser. It is one line, however the terminal wraps it: select it whole.\r\n\r\n\x1b]8;;{url}\x1b\\{url}\x1b]8;;\x1b\\\r\n\r\nPress any key to go back."
+    );
+    let _ = out.flush();
+}
+
 /// Re-writes on-screen link text wrapped in OSC 8, so terminals that support it make it
 /// clickable; the characters are the same, so the screen does not change.
 fn draw_links(model: &Model, width: u16, height: u16) {
@@ -245,6 +263,7 @@ async fn event_loop(
         model.shared.size = (size.width, size.height);
     }
     let mut dirty = true;
+    let (mut url_shown, mut url_stale) = (false, false);
     let mut pending = first;
     loop {
         for cmd in pending.drain(..) {
@@ -261,7 +280,19 @@ async fn event_loop(
         if model.shared.quitting {
             break;
         }
+        if dirty && let Some((name, url)) = model.url_alone() {
+            if !url_shown || url_stale {
+                print_url_alone(name, url);
+                url_shown = true;
+                url_stale = false;
+            }
+            dirty = false;
+        }
         if dirty {
+            if std::mem::take(&mut url_shown) {
+                // Back from the URL screen: the next draw repaints every cell.
+                let _ = terminal.clear();
+            }
             terminal
                 .draw(|f| crate::ui::view(model, f))
                 .map_err(|e| UserError::failure("terminal", format!("cannot draw: {e}")))?;
@@ -285,6 +316,7 @@ async fn event_loop(
         if let Msg::Resize(..) = msg {
             // A resize redraws everything: ratatui's buffers are resized on the next draw.
             let _ = terminal.autoresize();
+            url_stale = true;
         }
         model.shared.now = clocks.now();
         pending = app::update(model, msg);

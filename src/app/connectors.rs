@@ -105,6 +105,17 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
             shared.overlays.push(Overlay::Guide(GuideView::new(&input)));
             Vec::new()
         }
+        (Some(Action::Open), Some(row))
+            if row::TokenHealth::of(&row.token, shared.now.unix) == row::TokenHealth::NeedsSignIn =>
+        {
+            // No dead end: a connector that needs a sign-in gets one, then its mailbox opens.
+            let id = shared.next_id();
+            let name = row.connector.name.clone();
+            let mut state = signin::SignInState::new(id, &row);
+            state.then_open = true;
+            shared.nav = Some(Nav::Push(Screen::SignIn(Box::new(state))));
+            vec![Cmd::SignIn { id, name }]
+        }
         (Some(Action::Open), Some(row)) => {
             let (state, cmds) = mailbox::MailboxState::open(shared, &row.connector.name);
             shared.nav = Some(Nav::Push(Screen::Mailbox(Box::new(state))));

@@ -71,7 +71,7 @@ impl Context {
                 NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel, Guide,
             ],
             Context::Picker => &[Toggle, Up, Down],
-            Context::SignIn => &[Copy, NextField, Confirm, Retry, Cancel, DemoApprove],
+            Context::SignIn => &[Copy, ShowUrl, NextField, Confirm, Retry, Cancel, DemoApprove],
             Context::Unlock => &[Confirm, NextField, Quit],
             Context::Dialog => &[Confirm, Cancel],
             Context::Message => &[Close],
@@ -134,6 +134,8 @@ pub enum Action {
     Send,
     /// `graphmail demo` only: approve the authorize URL as the demo user.
     DemoApprove,
+    /// Show the sign-in URL alone on a clean screen, whole and unwrapped.
+    ShowUrl,
     /// Open the app-registration guide.
     Guide,
     /// Make the session agent forget the vault key, and lock the app.

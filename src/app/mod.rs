@@ -6,6 +6,8 @@
 //! overlay > focused text field > screen > global keys.
 
 pub mod compose;
+pub mod hints;
+pub mod in_app;
 pub mod connectors;
 pub mod keymap;
 pub mod keys;
@@ -49,6 +51,8 @@ pub enum Screen {
 pub enum Nav {
     Push(Screen),
     Pop,
+    /// Replace the current screen, keeping the ones under it (sign-in → its mailbox).
+    Replace(Screen),
     /// Replace the whole stack (after unlocking).
     Reset(Screen),
 }
@@ -108,6 +112,11 @@ impl Shared {
     }
 
     pub fn error(&mut self, title: impl Into<String>, error: UiError) {
+        // One cause reported by two requests (folders and messages, say) is one dialog.
+        let same = |o: &Overlay| matches!(o, Overlay::Error { error: e, .. } if *e == error);
+        if self.overlays.iter().any(same) {
+            return;
+        }
         self.overlays.push(Overlay::Error {
             title: title.into(),
             error,
@@ -233,6 +242,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                     model.screen = s;
                 }
             }
+            Nav::Replace(s) => model.screen = s,
             Nav::Reset(s) => {
                 model.back.clear();
                 model.screen = s;
@@ -460,6 +470,7 @@ pub fn action_available(model: &Model, action: Action) -> bool {
                     model.shared.demo && matches!(s.phase, Phase::AuthCode(_)) && !s.submitted
                 }
                 Action::Copy => matches!(s.phase, Phase::DeviceCode(_) | Phase::AuthCode(_)),
+                Action::ShowUrl => matches!(s.phase, Phase::AuthCode(_)),
                 Action::NextField => matches!(s.phase, Phase::AuthCode(_)),
                 Action::Confirm => {
                     matches!(
@@ -514,6 +525,17 @@ impl Model {
     /// Seconds left until `unix`, by the model's clock.
     pub fn now_unix_left(&self, unix: i64) -> i64 {
         unix - self.shared.now.unix
+    }
+
+    /// The sign-in whose URL is shown alone on a clean screen (the terminal loop prints it as
+    /// one unwrapped line, outside the drawn screen): its connector and URL.
+    pub fn url_alone(&self) -> Option<(&str, &str)> {
+        match &self.screen {
+            Screen::SignIn(s) if self.shared.overlays.is_empty() => {
+                s.url_alone().map(|u| (s.name.as_str(), u))
+            }
+            _ => None,
+        }
     }
 
     /// True while a spinner, countdown or toast needs ticks.

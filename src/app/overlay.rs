@@ -50,6 +50,9 @@ pub struct GuideView {
     pub scroll: usize,
     /// The Azure CLI commands, for the clipboard.
     pub commands: String,
+    /// The commands were sent to the terminal's clipboard: the title says so (a toast would
+    /// be under the guide).
+    pub sent: bool,
 }
 
 /// Lines a page key moves the guide by.
@@ -63,6 +66,7 @@ impl GuideView {
             lines: guide.lines(),
             scroll: 0,
             commands: guide.az_commands.join("\n"),
+            sent: false,
         }
     }
 }
@@ -180,9 +184,15 @@ pub fn on_key(
         }
         (Overlay::Guide(g), Some(Action::Copy)) => {
             cmds.push(Cmd::Copy(g.commands.clone()));
+            if let Some(Overlay::Guide(g)) = shared.overlays.last_mut() {
+                g.sent = true;
+            }
             shared.toast(
                 ToastLevel::Info,
-                "Copied the Azure CLI commands (through the terminal, OSC 52).",
+                format!(
+                    "Sent the Azure CLI commands to the terminal's clipboard (OSC 52). {}",
+                    super::signin::SENT
+                ),
             );
         }
         (Overlay::Confirm { action: what, .. }, Some(Action::Confirm)) => {

@@ -11,6 +11,9 @@ use super::overlay::ToastLevel;
 use super::text_field::TextField;
 use super::{Cmd, Nav, Shared};
 
+/// What a copy toast adds: the terminal may drop OSC 52 without a word, so say how to check.
+pub const SENT: &str = "If pasting gives nothing, your terminal ignores it: use the URL screen or select the text.";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
     /// Waiting for the identity platform's first answer (or for ROPC / client credentials).
@@ -33,6 +36,10 @@ pub struct SignInState {
     pub paste_focused: bool,
     /// The pasted URL was sent and is being checked.
     pub submitted: bool,
+    /// Opened by "open" on a connector that needed a sign-in: its mailbox follows success.
+    pub then_open: bool,
+    /// The sign-in URL is shown alone on a clean screen, for the terminal's own selection.
+    pub url_alone: bool,
 }
 
 impl SignInState {
@@ -45,6 +52,8 @@ impl SignInState {
             paste: TextField::new(""),
             paste_focused: false,
             submitted: false,
+            then_open: false,
+            url_alone: false,
         }
     }
 
@@ -61,6 +70,14 @@ impl SignInState {
     }
 
     /// Where a paste goes: the redirect-URL field while an auth-code sign-in waits.
+    /// The URL to show alone on a clean screen, while it is asked for.
+    pub fn url_alone(&self) -> Option<&str> {
+        match &self.phase {
+            Phase::AuthCode(p) if self.url_alone => Some(&p.url),
+            _ => None,
+        }
+    }
+
     pub fn paste_field(&mut self) -> Option<&mut TextField> {
         if matches!(self.phase, Phase::AuthCode(_)) && !self.submitted {
             self.paste_focused = true;
@@ -72,6 +89,15 @@ impl SignInState {
 }
 
 pub fn on_key(shared: &mut Shared, s: &mut SignInState, key: Key) -> Vec<Cmd> {
+    if s.url_alone {
+        // The URL screen: any key goes back (Ctrl+C still quits).
+        s.url_alone = false;
+        let global = shared.keymap.resolve(&[Context::Global], key);
+        return match global {
+            Some(Action::Quit) => shared.global(global),
+            _ => Vec::new(),
+        };
+    }
     if s.paste_focused
         && matches!(s.phase, Phase::AuthCode(_))
         && !s.submitted
@@ -87,7 +113,7 @@ pub fn on_key(shared: &mut Shared, s: &mut SignInState, key: Key) -> Vec<Cmd> {
             let code = p.user_code.clone();
             shared.toast(
                 ToastLevel::Info,
-                format!("Copied the code {code} (through the terminal, OSC 52)."),
+                format!("Sent the code {code} to the terminal's clipboard (OSC 52). {SENT}"),
             );
             vec![Cmd::Copy(code)]
         }
@@ -95,9 +121,13 @@ pub fn on_key(shared: &mut Shared, s: &mut SignInState, key: Key) -> Vec<Cmd> {
             let url = p.url.clone();
             shared.toast(
                 ToastLevel::Info,
-                "Copied the sign-in URL (through the terminal, OSC 52).",
+                format!("Sent the sign-in URL to the terminal's clipboard (OSC 52). {SENT}"),
             );
             vec![Cmd::Copy(url)]
+        }
+        (Some(Action::ShowUrl), Phase::AuthCode(_)) => {
+            s.url_alone = true;
+            Vec::new()
         }
         (Some(Action::DemoApprove), Phase::AuthCode(p)) if shared.demo && !s.submitted => {
             s.submitted = true;
@@ -161,6 +191,7 @@ pub fn on_update(shared: &mut Shared, s: &mut SignInState, update: SignInUpdate)
             s.submitted = false;
         }
         SignInUpdate::Finished(Ok(done)) => {
+            s.url_alone = false;
             shared.connectors = done.connectors.clone();
             shared.select = Some(s.name.clone());
             let who = done
@@ -173,8 +204,14 @@ pub fn on_update(shared: &mut Shared, s: &mut SignInState, update: SignInUpdate)
                 format!("{} is signed in{who}.", s.name),
             );
             s.phase = Phase::Done(done);
+            if s.then_open {
+                let (state, cmds) = super::mailbox::MailboxState::open(shared, &s.name);
+                shared.nav = Some(Nav::Replace(super::Screen::Mailbox(Box::new(state))));
+                return cmds;
+            }
         }
         SignInUpdate::Finished(Err(e)) => {
+            s.url_alone = false;
             s.submitted = false;
             s.phase = Phase::Failed(e);
         }

@@ -37,13 +37,10 @@ impl VaultTokens {
 }
 
 fn token_error(err: AuthError) -> TokenError {
-    let message = match err.fix() {
-        Some(fix) => format!("{err}; {fix}"),
-        None => err.to_string(),
-    };
     TokenError {
-        message,
+        message: err.to_string(),
         needs_sign_in: err.needs_sign_in(),
+        fix: err.fix(),
     }
 }
 

@@ -39,6 +39,8 @@ pub struct TokenError {
     pub message: String,
     /// True when only a person signing in again can fix it.
     pub needs_sign_in: bool,
+    /// What the user can do about it, when the token's source knows better than "sign in".
+    pub fix: Option<String>,
 }
 
 /// Whose mailbox the calls address.
@@ -478,6 +480,7 @@ mod tests {
                 Err(TokenError {
                     message: "none".into(),
                     needs_sign_in: true,
+                    fix: None,
                 })
             })
         }

@@ -103,6 +103,7 @@ impl GraphError {
     /// What the user can do about it, in one sentence.
     pub fn fix(&self) -> Option<String> {
         let fix = match self {
+            GraphError::Token(TokenError { fix: Some(f), .. }) => return Some(f.clone()),
             GraphError::Token(e) if e.needs_sign_in => {
                 "sign the connector in again with `graphmail connector login NAME`"
             }

@@ -202,6 +202,7 @@ mod tests {
                 Err(TokenError {
                     message: "none".into(),
                     needs_sign_in: true,
+                    fix: None,
                 })
             })
         }

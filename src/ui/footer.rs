@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::app::keymap::{Action, Binding};
+use crate::app::hints::{footer_rank, hint_label};
 use crate::app::{Model, action_available, key_contexts, typing};
 
 use super::theme::Theme;
@@ -38,39 +39,33 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
     let hints: Vec<(&Binding, String, String)> = hints(model)
         .into_iter()
         .filter_map(|b| {
-            // While typing, a plain character would be typed: show a key that is not one.
-            let k = if typing {
-                b.keys.iter().find(|k| !k.is_plain_char())?
-            } else {
-                b.keys.first()?
+            // While typing, a plain character would be typed: show a key that is not one. The
+            // help key is said one way everywhere (F1 works in text fields too).
+            let not_typed = b.keys.iter().find(|k| !k.is_plain_char());
+            let k = match (typing, b.action == Action::Help) {
+                (true, _) => not_typed?,
+                (false, true) => not_typed.or(b.keys.first())?,
+                (false, false) => b.keys.first()?,
             };
-            Some((
-                b,
-                format!(" {k}"),
-                format!(" {} ", b.hint.as_deref().unwrap_or_default()),
-            ))
+            Some((b, format!(" {k}"), format!(" {} ", hint_label(model, b)?)))
         })
         .collect();
     let len = |(_, k, l): &(&Binding, String, String)| k.chars().count() + l.chars().count();
-    // `? help` first, then quit, then the others in order: a narrow footer drops those.
-    let rank = |b: &Binding| match b.action {
-        Action::Help => 0,
-        Action::Quit => 1,
-        _ => 2,
-    };
+    // The most used keys of the screen are kept when the line is narrow, help always; they are
+    // shown in the keymap's order, help last.
     let mut order: Vec<usize> = (0..hints.len()).collect();
-    order.sort_by_key(|&i| rank(hints[i].0));
+    order.sort_by_key(|&i| footer_rank(hints[i].0.action));
     let mut keep = vec![false; hints.len()];
     for i in order {
         let n = len(&hints[i]);
         if n <= room {
             room -= n;
             keep[i] = true;
-        } else if rank(hints[i].0) == 2 {
-            break;
         }
     }
-    for (h, _) in hints.iter().zip(&keep).filter(|(_, k)| **k) {
+    let shown = hints.iter().zip(&keep).filter(|(_, k)| **k).map(|(h, _)| h);
+    let (help, others): (Vec<_>, Vec<_>) = shown.partition(|h| h.0.action == Action::Help);
+    for h in others.into_iter().chain(help) {
         spans.push(Span::styled(h.1.clone(), theme.key()));
         spans.push(Span::styled(h.2.clone(), theme.muted()));
     }

@@ -39,9 +39,9 @@ pub fn view(model: &Model, f: &mut Frame) {
         Screen::Mailbox(s) => mailbox::view(model, s, f, body, &theme),
         Screen::Compose(s) => compose::view(model, s, f, body, &theme),
     }
-    overlay::view(model, f, body, &theme);
-    // Last, so that a toast about an overlay's action (copied, saved) is seen over it.
+    // Under the dialogs: a toast never covers one (the guide says in its title what it sent).
     overlay::toasts(model, f, body, &theme);
+    overlay::view(model, f, body, &theme);
     footer::view(model, f, footer_area, &theme);
 }
 

@@ -163,10 +163,15 @@ fn guide(g: &GuideView, f: &mut Frame, area: Rect, theme: &Theme) {
         area.height.saturating_sub(2),
     );
     let shown = format!(
-        " {} — {}/{} ",
+        " {} — {}/{}{} ",
         g.title,
         (g.scroll + 1).min(g.lines.len()),
-        g.lines.len()
+        g.lines.len(),
+        if g.sent {
+            " · az commands sent to the clipboard (OSC 52)"
+        } else {
+            ""
+        }
     );
     let inner = dialog(f, r, Line::styled(shown, theme.title()), theme.accent());
     let body = inner.inner(ratatui::layout::Margin::new(1, 0));

@@ -211,7 +211,11 @@ fn auth_code(
         Line::from(vec![
             Span::styled("1. Open this URL in a browser ", theme.title()),
             Span::styled(
-                format!("({} copies it)", key(model, Action::Copy)),
+                format!(
+                    "({} copies it, {} shows it whole)",
+                    key(model, Action::Copy),
+                    key(model, Action::ShowUrl)
+                ),
                 theme.muted(),
             ),
         ]),

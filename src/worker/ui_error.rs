@@ -2,6 +2,7 @@
 //! same sentence, code and fix as the command line, with the app's wording of the fix where it
 //! differs), plus the kind the screens react to.
 
+use crate::app::in_app::in_app;
 use crate::app::{UiError, UiErrorKind};
 use crate::auth::{AuthError, CheckError};
 use crate::error::UserError;
@@ -13,8 +14,9 @@ use crate::vault::VaultError;
 pub fn shown(kind: UiErrorKind, err: UserError) -> UiError {
     UiError {
         kind,
-        message: err.sentence(),
-        fix: err.app_fix().map(str::to_string),
+        // The app says where it does what a command line fix names, never "run `graphmail …`".
+        message: in_app(&err.sentence()),
+        fix: err.app_fix().map(in_app),
         detail: err.detail().map(str::to_string),
     }
 }

@@ -53,6 +53,7 @@ impl TokenSource for Tokens {
             t.map(SecretString::from).ok_or(TokenError {
                 message: "no refresh token".into(),
                 needs_sign_in: true,
+                fix: None,
             })
         })
     }
