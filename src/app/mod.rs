@@ -467,7 +467,9 @@ pub fn action_available(model: &Model, action: Action) -> bool {
             use signin::Phase;
             match action {
                 Action::DemoApprove => {
-                    model.shared.demo && matches!(s.phase, Phase::AuthCode(_)) && !s.submitted
+                    model.shared.demo
+                        && matches!(s.phase, Phase::AuthCode(_) | Phase::DeviceCode(_))
+                        && !s.submitted
                 }
                 Action::Copy => matches!(s.phase, Phase::DeviceCode(_) | Phase::AuthCode(_)),
                 Action::ShowUrl => matches!(s.phase, Phase::AuthCode(_)),
@@ -484,6 +486,7 @@ pub fn action_available(model: &Model, action: Action) -> bool {
         }
         Screen::Wizard(w) => match action {
             Action::PrevStep => w.step != wizard::Step::Name,
+            Action::NextField | Action::PrevField => w.step != wizard::Step::Review,
             _ => true,
         },
         Screen::Unlock(_) => true,

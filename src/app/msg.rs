@@ -73,10 +73,12 @@ pub enum Cmd {
         cloud: crate::domain::Cloud,
         tenant: String,
     },
-    /// `graphmail demo`: play the browser on the sign-in `id`'s authorize URL as the demo user.
+    /// `graphmail demo`: play the browser on the sign-in `id`'s authorize URL (or, with a
+    /// device code, its code page) as the demo user.
     DemoApprove {
         id: ReqId,
         url: String,
+        user_code: Option<String>,
     },
     /// Stop a long operation (device-code polling, loopback wait).
     Cancel {

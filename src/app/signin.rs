@@ -139,6 +139,19 @@ pub fn on_key(shared: &mut Shared, s: &mut SignInState, key: Key) -> Vec<Cmd> {
             vec![Cmd::DemoApprove {
                 id: s.req,
                 url: p.url.clone(),
+                user_code: None,
+            }]
+        }
+        (Some(Action::DemoApprove), Phase::DeviceCode(p)) if shared.demo && !s.submitted => {
+            s.submitted = true;
+            shared.toast(
+                ToastLevel::Info,
+                "Entering the code as the demo user, as the person at a browser would.",
+            );
+            vec![Cmd::DemoApprove {
+                id: s.req,
+                url: p.verification_uri.clone(),
+                user_code: Some(p.user_code.clone()),
             }]
         }
         (Some(Action::NextField), Phase::AuthCode(_)) => {

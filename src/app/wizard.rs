@@ -13,7 +13,7 @@ use crate::domain::{Cloud, Connector, Grant};
 
 use super::connectors::row::ConnectorRow;
 use super::keymap::{Action, Context};
-use super::keys::Key;
+use super::keys::{Key, KeyCode};
 use super::msg::{ConnectorDraft, Reply, ReqId, UiError};
 use super::overlay::{ConfirmAction, GuideView, Overlay, ToastLevel};
 use super::picker::{PickerKey, PickerState};
@@ -421,6 +421,17 @@ pub fn on_key(shared: &mut Shared, w: &mut WizardState, key: Key) -> Vec<Cmd> {
             .resolve(&[Context::Wizard, Context::Global], key)
     };
     let count = w.fields().len().max(1);
+    // The grants are listed one under the other: ↑/↓ move through them, then on to the
+    // field before or after; ←/→ still choose, Tab still moves on.
+    let action = match (focused, key.code, action) {
+        (Some(Field::Grant), KeyCode::Down, _) if w.grant != Grant::ALL[Grant::ALL.len() - 1] => {
+            Some(Action::ChooseNext)
+        }
+        (Some(Field::Grant), KeyCode::Up, _) if w.grant != Grant::ALL[0] => {
+            Some(Action::ChoosePrev)
+        }
+        _ => action,
+    };
     match action {
         Some(a @ (Action::NextField | Action::PrevField)) => {
             if let Some(f) = focused {

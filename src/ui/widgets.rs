@@ -166,3 +166,41 @@ pub fn ago(now: i64, then: Option<i64>) -> String {
         }
     }
 }
+
+/// `text` wrapped at word boundaries to `width` columns less `hang`, its later lines indented
+/// by `hang` columns (the first follows a label or mark of that width): a long value stays
+/// readable under its label, and no word is cut at the edge.
+pub fn hanging(text: &str, hang: usize, width: usize) -> Vec<String> {
+    let room = width.saturating_sub(hang).max(8);
+    crate::app::overlay::help::wrap_words(text, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { l } else { format!("{}{l}", " ".repeat(hang)) })
+        .collect()
+}
+
+/// A label in a column of `indent` and its value wrapped under it: no value is cut.
+pub fn labelled(
+    label: &str,
+    value: &str,
+    style: ratatui::style::Style,
+    label_style: ratatui::style::Style,
+    indent: usize,
+    width: u16,
+) -> Vec<Line<'static>> {
+    hanging(value, indent, usize::from(width))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let lead = if i == 0 {
+                format!("{label:<indent$}")
+            } else {
+                String::new()
+            };
+            Line::from(vec![
+                Span::styled(lead, label_style),
+                Span::styled(part, style),
+            ])
+        })
+        .collect()
+}

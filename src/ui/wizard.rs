@@ -12,7 +12,7 @@ use crate::app::wizard::{Field, Step, WizardState, cloud_label};
 use crate::domain::Grant;
 
 use super::theme::Theme;
-use super::widgets::{ellipsis, input_line, spinner, wrap_words};
+use super::widgets::{ellipsis, hanging, input_line, labelled, spinner, wrap_words};
 
 const LABEL_W: u16 = 16;
 
@@ -33,15 +33,12 @@ pub fn view(model: &Model, w: &WizardState, f: &mut Frame, area: Rect, theme: &T
     // The form first; the Next line gets the rows it needs when they are free, else two.
     let form_view = match w.step {
         Step::Permissions => Form::Picker,
-        Step::Review => Form::Review(review_lines(w, theme)),
+        Step::Review => Form::Review(review_lines(w, theme, rest.width)),
         _ => Form::Fields(field_layout(w, rest.width, focus_ok)),
     };
     let form_need = match &form_view {
         Form::Picker => rest.height,
-        Form::Review(lines) => lines
-            .iter()
-            .map(|l| (l.width().max(1) as u16).div_ceil(rest.width.max(1)))
-            .sum(),
+        Form::Review(lines) => lines.len() as u16,
         Form::Fields(l) => l.need,
     };
     let mut next_text = next_lines(model, w, rest.width, theme, false);
@@ -305,7 +302,7 @@ fn hint(w: &WizardState, field: Field) -> String {
         Field::Tenant => "Directory (tenant) ID, a verified domain, or organizations.".into(),
         Field::ClientId => "Application (client) ID of the app registration.".into(),
         Field::ClientSecret => "Its Value from Certificates & secrets; stored encrypted.".into(),
-        Field::Grant => "←/→ to choose.".into(),
+        Field::Grant => "↑/↓ to choose; Tab moves on.".into(),
         Field::Username => "The mailbox user's UPN.".into(),
         Field::Password => "Stored encrypted in the vault.".into(),
         Field::Mailbox if w.grant == Grant::ClientCredentials => {
@@ -405,72 +402,69 @@ fn grant_note(w: &WizardState, width: usize) -> Vec<String> {
     wrap_words(note, width)
 }
 
-fn review_lines<'a>(w: &'a WizardState, theme: &Theme) -> Vec<Line<'a>> {
-    let label = |t: &str| Span::styled(format!("{t:<16}"), theme.muted());
+fn review_lines(w: &WizardState, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let row = |label: &str, value: &str, style: ratatui::style::Style| {
+        labelled(label, value, style, theme.muted(), 16, width)
+    };
+    let plain = ratatui::style::Style::default();
     let secret = match (w.client_secret.is_empty(), w.secret_stored) {
         (false, _) => "set (new)",
         (true, true) => "set (kept)",
         (true, false) => "none",
     };
     let cloud = w.cloud();
-    let mut lines = vec![
-        Line::from(vec![
-            label("Name"),
-            Span::raw(w.name.value().trim().to_string()),
-        ]),
-        Line::from(vec![
-            label("Cloud"),
-            Span::raw(format!(
-                "{} (sign-in at {}, Graph at {})",
-                cloud.as_str(),
-                cloud.login_host(),
-                cloud.graph_host()
-            )),
-        ]),
-        Line::from(vec![
-            label("Tenant"),
-            Span::raw(w.tenant.value().trim().to_string()),
-        ]),
-        Line::from(vec![
-            label("Client ID"),
-            Span::raw(w.client_id.value().trim().to_string()),
-        ]),
-        Line::from(vec![label("Client secret"), Span::raw(secret)]),
-        Line::from(vec![label("Grant"), Span::raw(w.grant.label())]),
-    ];
+    let mut lines = Vec::new();
+    lines.extend(row("Name", w.name.value().trim(), plain));
+    lines.extend(row(
+        "Cloud",
+        &format!(
+            "{} (sign-in at {}, Graph at {})",
+            cloud.as_str(),
+            cloud.login_host(),
+            cloud.graph_host()
+        ),
+        plain,
+    ));
+    lines.extend(row("Tenant", w.tenant.value().trim(), plain));
+    lines.extend(row("Client ID", w.client_id.value().trim(), plain));
+    lines.extend(row("Client secret", secret, plain));
+    lines.extend(row("Grant", w.grant.label(), plain));
     match w.grant {
-        Grant::Ropc => lines.push(Line::from(vec![
-            label("Username"),
-            Span::raw(w.username.value().trim().to_string()),
-            Span::styled("  password: ", theme.muted()),
-            Span::raw(if w.password.is_empty() { "kept" } else { "set" }),
-        ])),
-        _ if !w.mailbox.value().trim().is_empty() => lines.push(Line::from(vec![
-            label("Mailbox"),
-            Span::raw(w.mailbox.value().trim().to_string()),
-        ])),
+        Grant::Ropc => lines.extend(row(
+            "Username",
+            &format!(
+                "{}  (password: {})",
+                w.username.value().trim(),
+                if w.password.is_empty() { "kept" } else { "set" }
+            ),
+            plain,
+        )),
+        _ if !w.mailbox.value().trim().is_empty() => {
+            lines.extend(row("Mailbox", w.mailbox.value().trim(), plain));
+        }
         _ => {}
     }
     let sum = &w.picker.summary;
-    lines.push(Line::from(vec![
-        label("Requests"),
-        Span::raw(sum.scope_string.clone()),
-    ]));
+    lines.extend(row("Requests", &sum.scope_string, plain));
     if let Some(uri) = &sum.redirect_uri {
-        lines.push(Line::from(vec![
-            label("Redirect URI"),
-            Span::styled(uri.clone(), theme.accent()),
-            Span::styled("  register it in Azure → Authentication", theme.muted()),
-        ]));
+        lines.extend(row("Redirect URI", uri, theme.accent()));
+        lines.extend(row(
+            "",
+            "register it in Azure → Authentication → Mobile and desktop applications",
+            theme.muted(),
+        ));
     }
+    let marked = |mark: &str, text: &str, style: ratatui::style::Style| -> Vec<Line<'static>> {
+        hanging(&format!("{mark} {text}"), 2, usize::from(width))
+            .into_iter()
+            .map(|l| Line::styled(l, style))
+            .collect()
+    };
     for warning in &sum.warnings {
-        lines.push(Line::styled(format!("⚠ {warning}"), theme.warn()));
+        lines.extend(marked("⚠", warning, theme.warn()));
     }
     if let Some(e) = &w.save_error {
-        lines.push(Line::styled(
-            format!("✗ Not saved: {}", e.message),
-            theme.error(),
-        ));
+        lines.extend(marked("✗", &format!("Not saved: {}", e.message), theme.error()));
     }
     lines
 }

@@ -31,6 +31,45 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Enters `user_code` on the device-login page at `url` and signs in there as `upn`, as the
+/// person at the browser would; the waiting sign-in then sees the code approved.
+pub async fn approve_device(
+    url: &str,
+    user_code: &str,
+    upn: &str,
+    password: &SecretString,
+) -> Result<(), String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("no HTTP client ({e})"))?;
+    let form = [
+        ("user_code", user_code),
+        ("login", upn),
+        ("passwd", password.expose_secret()),
+        ("action", "approve"),
+    ];
+    let resp = http
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| format!("the code page did not answer ({e})"))?;
+    let status = resp.status();
+    let page = resp
+        .text()
+        .await
+        .map_err(|e| format!("the code page did not load ({e})"))?;
+    // The page says "signed in" on success and shows the form again with an alert otherwise.
+    if status.is_success() && !page.contains("role=\"alert\"") {
+        Ok(())
+    } else {
+        Err(format!("the code page refused the sign-in ({status})"))
+    }
+}
+
 /// Signs in on the authorize page at `url` as `upn` and returns the redirect address (the
 /// loopback listener's, with the code). The error says which step went wrong.
 pub async fn approve(url: &str, upn: &str, password: &SecretString) -> Result<String, String> {

@@ -134,16 +134,31 @@ pub async fn run(
             #[cfg(not(feature = "demo"))]
             Cmd::DemoApprove { .. } => {}
             #[cfg(feature = "demo")]
-            Cmd::DemoApprove { id, url } => {
-                let (Some(tx), Some(user)) = (pastes.get(&id).cloned(), services.demo_user.clone())
-                else {
+            Cmd::DemoApprove { id, url, user_code } => {
+                let Some(user) = services.demo_user.clone() else {
                     continue;
                 };
+                let paste = pastes.get(&id).cloned();
+                if paste.is_none() && user_code.is_none() {
+                    continue;
+                }
                 let events = events.clone();
                 tokio::spawn(async move {
-                    match demo_browser::approve(&url, &user.0, &user.1).await {
-                        Ok(redirect) => {
-                            let _ = tx.send(secrecy::SecretString::from(redirect)).await;
+                    let done = match user_code {
+                        Some(code) => demo_browser::approve_device(&url, &code, &user.0, &user.1)
+                            .await
+                            .map(|()| None),
+                        None => demo_browser::approve(&url, &user.0, &user.1)
+                            .await
+                            .map(Some),
+                    };
+                    match done {
+                        // A device code: the sign-in's own polling sees the approval.
+                        Ok(None) => {}
+                        Ok(Some(redirect)) => {
+                            if let Some(tx) = paste {
+                                let _ = tx.send(secrecy::SecretString::from(redirect)).await;
+                            }
                         }
                         Err(e) => {
                             let failed = crate::app::UiError::new(

@@ -308,7 +308,7 @@ fn only_the_demo_approves_an_authorize_url_with_a_key_and_says_so_in_the_footer(
     assert!(screen_text(&m, 120, 30).contains("a approve (demo)"));
     let cmds = press(&mut m, Key::ch('a'));
     assert!(
-        matches!(cmds.as_slice(), [Cmd::DemoApprove { id: s, url }] if *s == id && *url == authorize_prompt().url),
+        matches!(cmds.as_slice(), [Cmd::DemoApprove { id: s, url, user_code: None }] if *s == id && *url == authorize_prompt().url),
         "{cmds:?}"
     );
     assert!(signin(&m).submitted, "the screen waits for the result");
