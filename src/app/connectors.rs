@@ -106,7 +106,8 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
             Vec::new()
         }
         (Some(Action::Open), Some(row))
-            if row::TokenHealth::of(&row.token, shared.now.unix) == row::TokenHealth::NeedsSignIn =>
+            if row::TokenHealth::of(&row.token, shared.now.unix)
+                == row::TokenHealth::NeedsSignIn =>
         {
             // No dead end: a connector that needs a sign-in gets one, then its mailbox opens.
             let id = shared.next_id();

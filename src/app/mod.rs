@@ -6,9 +6,9 @@
 //! overlay > focused text field > screen > global keys.
 
 pub mod compose;
+pub mod connectors;
 pub mod hints;
 pub mod in_app;
-pub mod connectors;
 pub mod keymap;
 pub mod keys;
 pub mod mailbox;

@@ -12,7 +12,8 @@ use super::text_field::TextField;
 use super::{Cmd, Nav, Shared};
 
 /// What a copy toast adds: the terminal may drop OSC 52 without a word, so say how to check.
-pub const SENT: &str = "If pasting gives nothing, your terminal ignores it: use the URL screen or select the text.";
+pub const SENT: &str =
+    "If pasting gives nothing, your terminal ignores it: use the URL screen or select the text.";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {

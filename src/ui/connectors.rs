@@ -354,25 +354,26 @@ fn empty(model: &Model, s: &ConnectorsState, f: &mut Frame, area: Rect, theme: &
             theme.accent(),
         )]
     } else {
-        vec![
+        // Wrapped here, so the box is as tall as the text and nothing falls off its end.
+        let text = format!(
+            "Press {add} to add one: the wizard asks for the tenant, the app registration, the sign-in method and the permissions, and shows what to register in Azure."
+        );
+        let width = usize::from(inner.width.saturating_sub(4)).max(20);
+        let mut lines = vec![
             Line::styled("No connectors yet.", theme.title()),
             Line::raw(""),
-            Line::from(vec![
-                Span::raw("Press "),
-                Span::styled(add, theme.key()),
-                Span::raw(" to add one: the wizard asks for the tenant, the app registration,"),
-            ]),
-            Line::raw(
-                "the sign-in method and the permissions, and shows what to register in Azure.",
-            ),
-        ]
+        ];
+        lines.extend(
+            crate::app::overlay::help::wrap_words(&text, width)
+                .into_iter()
+                .map(Line::raw),
+        );
+        lines
     };
     let h = lines.len() as u16;
     let r = super::widgets::centered(inner, inner.width.saturating_sub(4), h);
     f.render_widget(
-        Paragraph::new(lines)
-            .alignment(ratatui::layout::Alignment::Center)
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center),
         r,
     );
 }

@@ -4,8 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::app::keymap::{Action, Binding};
 use crate::app::hints::{footer_rank, hint_label};
+use crate::app::keymap::{Action, Binding};
 use crate::app::{Model, action_available, key_contexts, typing};
 
 use super::theme::Theme;

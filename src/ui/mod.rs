@@ -85,22 +85,19 @@ fn title_bar(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
     };
     let width = area.width as usize;
     let room = width.saturating_sub(left.chars().count() + 2);
-    let right = if right.chars().count() > room {
-        let tail: String = right
-            .chars()
-            .rev()
-            .take(room.saturating_sub(1))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        if room > 1 {
-            format!("…{tail}")
+    // The vault's path when it fits, else its file name, else nothing: never a cut path.
+    let right = if right.chars().count() <= room {
+        right
+    } else {
+        let file = std::path::Path::new(&model.shared.vault_label)
+            .file_name()
+            .map(|n| format!("{} ", n.to_string_lossy()))
+            .unwrap_or_default();
+        if file.chars().count() <= room {
+            file
         } else {
             String::new()
         }
-    } else {
-        right
     };
     let pad = width.saturating_sub(left.chars().count() + right.chars().count());
     f.render_widget(

@@ -168,7 +168,7 @@ fn guide(g: &GuideView, f: &mut Frame, area: Rect, theme: &Theme) {
         (g.scroll + 1).min(g.lines.len()),
         g.lines.len(),
         if g.sent {
-            " · az commands sent to the clipboard (OSC 52)"
+            " · commands sent (OSC 52)"
         } else {
             ""
         }

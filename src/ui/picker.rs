@@ -38,9 +38,13 @@ pub fn view(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok:
         // The scopes under their preset, wrapped with the same indent: none is cut.
         let scopes = preset.scopes().join(", ");
         for part in hanging(&scopes, 6, width.saturating_sub(6) + 6) {
-            lines.push(Line::styled(format!("      {}", part.trim_start()), theme.muted()));
+            lines.push(Line::styled(
+                format!("      {}", part.trim_start()),
+                theme.muted(),
+            ));
         }
     }
+    let editing = focus_ok && p.cursor == EXTRA_ROW;
     let problem = w.visible_problem(crate::app::wizard::Field::Permissions);
     let under: Vec<Line> = match problem {
         Some(msg) => hanging(&format!("✗ {msg}"), 2, width)
@@ -48,13 +52,16 @@ pub fn view(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok:
             .map(|l| Line::styled(l, theme.error()))
             .collect(),
         // The typing hint, while it helps: the field is empty or being typed in.
-        None if !p.extra.value().is_empty() && !(focus_ok && p.cursor == EXTRA_ROW) => Vec::new(),
-        None => hanging("spaces or commas between scopes", 7, width.saturating_sub(7) + 7)
-            .into_iter()
-            .map(|l| Line::styled(format!("       {}", l.trim_start()), theme.muted()))
-            .collect(),
+        None if !p.extra.value().is_empty() && !editing => Vec::new(),
+        None => hanging(
+            "spaces or commas between scopes",
+            7,
+            width.saturating_sub(7) + 7,
+        )
+        .into_iter()
+        .map(|l| Line::styled(format!("       {}", l.trim_start()), theme.muted()))
+        .collect(),
     };
-    let editing = focus_ok && p.cursor == EXTRA_ROW;
     let typed = p.extra.value();
     // Away from the field, scopes longer than it are shown whole, wrapped under its label.
     let whole: Vec<Line> = if !editing && typed.chars().count() + 8 > width {
@@ -100,7 +107,11 @@ pub fn view(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok:
 
 /// The summary's lines wrapped to `width`, and for each the scope it is about (to keep the
 /// scopes of the row under the cursor in sight).
-fn summary_lines(w: &WizardState, width: usize, theme: &Theme) -> Vec<(Line<'static>, Option<String>)> {
+fn summary_lines(
+    w: &WizardState,
+    width: usize,
+    theme: &Theme,
+) -> Vec<(Line<'static>, Option<String>)> {
     let sum = &w.picker.summary;
     let application = w.grant == Grant::ClientCredentials;
     let mut out: Vec<(Line<'static>, Option<String>)> = Vec::new();
@@ -168,7 +179,10 @@ fn summary_lines(w: &WizardState, width: usize, theme: &Theme) -> Vec<(Line<'sta
                 out.push((line, tag.clone()));
             }
         } else {
-            for (i, part) in hanging(&s.name, 2, width.saturating_sub(7)).into_iter().enumerate() {
+            for (i, part) in hanging(&s.name, 2, width.saturating_sub(7))
+                .into_iter()
+                .enumerate()
+            {
                 let mut spans = vec![Span::raw(part)];
                 if i == 0 {
                     spans.push(Span::styled(format!("  {consent}"), style));
@@ -201,8 +215,15 @@ fn summary(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
     let width = usize::from(inner.width);
     let redirect: Vec<Line> = match &sum.redirect_uri {
         Some(uri) => {
-            let mut l = vec![Line::styled("Redirect URI to register in Azure", theme.title())];
-            l.extend(hanging(uri, 0, width).into_iter().map(|p| Line::styled(p, theme.accent())));
+            let mut l = vec![Line::styled(
+                "Redirect URI to register in Azure",
+                theme.title(),
+            )];
+            l.extend(
+                hanging(uri, 0, width)
+                    .into_iter()
+                    .map(|p| Line::styled(p, theme.accent())),
+            );
             l.extend(
                 hanging("Authentication → Mobile and desktop applications", 0, width)
                     .into_iter()
@@ -221,7 +242,10 @@ fn summary(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
     let lines = summary_lines(w, width, theme);
     let height = usize::from(top.height);
     if lines.len() <= height {
-        f.render_widget(Paragraph::new(lines.into_iter().map(|(l, _)| l).collect::<Vec<_>>()), top);
+        f.render_widget(
+            Paragraph::new(lines.into_iter().map(|(l, _)| l).collect::<Vec<_>>()),
+            top,
+        );
         return;
     }
     // Too long for the rows: it follows the cursor (the focused preset's scopes, or the
@@ -242,6 +266,14 @@ fn summary(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
         start = (last_hit + 1 - body).min(first_hit);
     }
     start = start.min(lines.len().saturating_sub(body));
+    // Start on a permission's first line, not in the middle of its text.
+    while start > 0
+        && start < first_hit
+        && lines[start].1.is_some()
+        && lines[start].1 == lines[start - 1].1
+    {
+        start += 1;
+    }
     let above = start;
     let below = lines.len().saturating_sub(start + body);
     let more = |n: usize, arrow: &str| {
@@ -249,7 +281,10 @@ fn summary(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme) {
             if n == 0 {
                 String::new()
             } else {
-                format!("{arrow} {n} more line{}", if n == 1 { "" } else { "s" })
+                format!(
+                    "{arrow} {n} more line{}: the summary follows the cursor",
+                    if n == 1 { "" } else { "s" }
+                )
             },
             theme.muted(),
         )

@@ -175,7 +175,13 @@ pub fn hanging(text: &str, hang: usize, width: usize) -> Vec<String> {
     crate::app::overlay::help::wrap_words(text, room)
         .into_iter()
         .enumerate()
-        .map(|(i, l)| if i == 0 { l } else { format!("{}{l}", " ".repeat(hang)) })
+        .map(|(i, l)| {
+            if i == 0 {
+                l
+            } else {
+                format!("{}{l}", " ".repeat(hang))
+            }
+        })
         .collect()
 }
 

@@ -464,7 +464,11 @@ fn review_lines(w: &WizardState, theme: &Theme, width: u16) -> Vec<Line<'static>
         lines.extend(marked("⚠", warning, theme.warn()));
     }
     if let Some(e) = &w.save_error {
-        lines.extend(marked("✗", &format!("Not saved: {}", e.message), theme.error()));
+        lines.extend(marked(
+            "✗",
+            &format!("Not saved: {}", e.message),
+            theme.error(),
+        ));
     }
     lines
 }

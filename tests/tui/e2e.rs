@@ -87,7 +87,7 @@ fn a_connector_is_created_through_the_wizard_and_the_terminal_is_restored() {
             t.type_text("contoso.onmicrosoft.com");
             fill(t, &["11111111-2222-3333-4444-555555555555"]);
         },
-        "Mail.ReadWrite   user",
+        "Mail.ReadWrite  user",
     );
     assert!(
         list.contains("device code") && list.contains("needs sign-in"),

@@ -315,3 +315,64 @@ fn guide_screens() {
     press(&mut m, Key::ctrl('g'));
     snap("guide_wizard", &m);
 }
+
+/// Every word of `words` is on the 80×24 screen whole, and no line ends in a cut (`…`).
+fn assert_nothing_cut(m: &Model, words: &[&str]) {
+    let text = screen_text(m, 80, 24);
+    assert!(!text.contains('…'), "a cut line:\n{text}");
+    for w in words {
+        assert!(
+            text.split_whitespace()
+                .any(|t| t.trim_matches(|c: char| ",.:;()".contains(c)) == *w),
+            "{w} is not shown whole:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn every_preset_and_three_more_scopes_fit_80_by_24_without_a_cut_word() {
+    let mut m = wizard_with_name(rows(), "mail-gw");
+    enter(&mut m);
+    fill_fields(
+        &mut m,
+        &[
+            "contoso.onmicrosoft.com",
+            "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        ],
+    );
+    enter(&mut m);
+    enter(&mut m);
+    // Tick every preset: the cursor starts on the first row.
+    for preset in graphmail::domain::permissions::Preset::ALL {
+        if !wizard(&m).picker.is_checked(preset) {
+            press(&mut m, Key::ch(' '));
+        }
+        code(&mut m, KeyCode::Down);
+    }
+    type_text(&mut m, "Calendars.Read Contacts.Read Tasks.Read");
+    // Back on a preset row, so the typed scopes show whole under the field's label.
+    code(&mut m, KeyCode::Up);
+    let all = graphmail::domain::permissions::Preset::ALL;
+    assert!(all.iter().all(|p| wizard(&m).picker.is_checked(*p)));
+    snap("picker_all_presets", &m);
+    assert_nothing_cut(
+        &m,
+        &[
+            "Mail.Read.Shared",
+            "Mail.Send.Shared",
+            "Calendars.Read",
+            "Contacts.Read",
+            "Tasks.Read",
+            "applications",
+        ],
+    );
+    enter(&mut m);
+    snap("review_all_presets", &m);
+    assert_nothing_cut(&m, &["graph.microsoft.com", "Tasks.Read", "applications"]);
+}
+
+#[test]
+fn the_empty_list_says_its_whole_sentence_at_80_by_24() {
+    let m = list_model(vec![]);
+    assert_nothing_cut(&m, &["Azure"]);
+}
