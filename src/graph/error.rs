@@ -103,10 +103,10 @@ impl GraphError {
     /// What the user can do about it, in one sentence.
     pub fn fix(&self) -> Option<String> {
         let fix = match self {
-            GraphError::Token(TokenError { fix: Some(f), .. }) => return Some(f.clone()),
             GraphError::Token(e) if e.needs_sign_in => {
                 "sign the connector in again with `graphmail connector login NAME`"
             }
+            GraphError::Token(TokenError { fix: Some(f), .. }) => return Some(f.clone()),
             GraphError::MaybeSent { .. } => {
                 "check Sent Items before sending again, so the recipients do not get it twice"
             }

@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span, Text};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
@@ -13,7 +13,8 @@ use crate::app::{Model, screen_key_contexts};
 use crate::domain::guide::wrap_line;
 
 use super::theme::Theme;
-use super::widgets::{centered, clear, dialog};
+use super::widgets::{centered, clear, dialog, hanging};
+use crate::app::overlay::help::wrap_words;
 
 pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
     for o in &model.shared.overlays {
@@ -26,9 +27,12 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
                 ..
             } => {
                 let w = 60.min(area.width.saturating_sub(4));
-                let text = Text::from(body.as_str());
-                let lines = wrapped_height(body, w.saturating_sub(4)) + 3;
-                let r = centered(area, w, lines + 2);
+                // Wrapped here: the box is as tall as its text, so no line is lost.
+                let text: Vec<Line> = wrap_words(body, usize::from(w.saturating_sub(4)))
+                    .into_iter()
+                    .map(Line::raw)
+                    .collect();
+                let r = centered(area, w, (text.len() as u16 + 5).min(area.height));
                 let inner = dialog(
                     f,
                     r,
@@ -41,12 +45,19 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
                     Constraint::Length(1),
                 ])
                 .areas(inner.inner(ratatui::layout::Margin::new(1, 0)));
-                f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), b);
+                f.render_widget(Paragraph::new(text), b);
+                let km = &model.shared.keymap;
                 f.render_widget(
                     Line::from(vec![
-                        Span::styled(" y ", theme.code()),
+                        Span::styled(
+                            format!(" {} ", km.key_name(Context::Dialog, Action::Confirm)),
+                            theme.code(),
+                        ),
                         Span::raw(format!(" {yes}    ")),
-                        Span::styled(" n ", theme.selected()),
+                        Span::styled(
+                            format!(" {} ", km.key_name(Context::Dialog, Action::Cancel)),
+                            theme.selected(),
+                        ),
                         Span::raw(format!(" {no}")),
                     ]),
                     k,
@@ -54,23 +65,45 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
             }
             Overlay::Error { title, error } => {
                 let w = 72.min(area.width.saturating_sub(2));
-                let inner_w = w.saturating_sub(4);
-                let mut lines = vec![Line::styled(error.message.clone(), theme.error())];
-                let mut h = wrapped_height(&error.message, inner_w);
+                let inner_w = usize::from(w.saturating_sub(4));
+                let message = crate::app::in_app::in_app(&error.message);
+                let mut lines: Vec<Line> = hanging(&message, 0, inner_w)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.error()))
+                    .collect();
                 if let Some(fix) = error.fix_with_keys(&model.shared.keymap) {
                     lines.push(Line::raw(""));
-                    lines.push(Line::from(vec![
-                        Span::styled("Fix: ", theme.ok()),
-                        Span::raw(fix.clone()),
-                    ]));
-                    h += 1 + wrapped_height(&format!("Fix: {fix}"), inner_w);
+                    for (i, part) in hanging(&format!("Fix: {fix}"), 5, inner_w)
+                        .into_iter()
+                        .enumerate()
+                    {
+                        lines.push(match part.strip_prefix("Fix: ") {
+                            Some(rest) if i == 0 => Line::from(vec![
+                                Span::styled("Fix: ", theme.ok()),
+                                Span::raw(rest.to_string()),
+                            ]),
+                            _ => Line::raw(part),
+                        });
+                    }
                 }
                 if let Some(d) = &error.detail {
                     lines.push(Line::raw(""));
-                    lines.push(Line::styled(d.clone(), theme.muted()));
-                    h += 1 + wrapped_height(d, inner_w);
+                    lines.extend(
+                        hanging(d, 0, inner_w)
+                            .into_iter()
+                            .map(|l| Line::styled(l, theme.muted())),
+                    );
                 }
-                let r = centered(area, w, (h + 4).min(area.height));
+                // Taller than the screen: the end is cut, and the last row says so.
+                let room = usize::from(area.height.saturating_sub(4)).max(1);
+                if lines.len() > room {
+                    lines.truncate(room.saturating_sub(1));
+                    lines.push(Line::styled(
+                        "(cut here: a taller terminal shows the rest)",
+                        theme.muted(),
+                    ));
+                }
+                let r = centered(area, w, (lines.len() as u16 + 4).min(area.height));
                 let inner = dialog(
                     f,
                     r,
@@ -79,11 +112,15 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
                 );
                 let [b, k] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)])
                     .areas(inner.inner(ratatui::layout::Margin::new(1, 0)));
-                f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), b);
+                f.render_widget(Paragraph::new(lines), b);
+                let close = model
+                    .shared
+                    .keymap
+                    .key_name(Context::Message, Action::Close);
                 f.render_widget(
                     Line::from(vec![
-                        Span::styled(" Enter ", theme.selected()),
-                        Span::raw(" close"),
+                        Span::styled(format!(" {close} "), theme.selected()),
+                        Span::raw(" close · any other key closes it and does its work"),
                     ]),
                     k,
                 );

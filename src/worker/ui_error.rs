@@ -89,13 +89,13 @@ mod tests {
     use crate::error::{SIGN_IN_AGAIN_IN_APP, SIGN_IN_IN_APP};
 
     #[test]
-    fn fixes_name_the_connector_and_say_how_to_sign_in_here() {
+    fn fixes_say_how_to_do_it_in_the_app_not_in_a_shell() {
         let net = auth_error(AuthError::Network("timed out".into()), "hr");
         assert_eq!(net.kind, UiErrorKind::Network);
         assert!(
-            net.fix
-                .as_deref()
-                .is_some_and(|f| f.contains("`graphmail connector show hr`")),
+            net.fix.as_deref().is_some_and(|f| f
+                .contains("the connector's details (select it in the connector list)")
+                && !f.contains("graphmail ")),
             "{net:?}"
         );
         let never = auth_error(AuthError::NotSignedIn("hr".into()), "hr");

@@ -29,6 +29,12 @@ impl Tmux {
         Tmux::run(&["capture-pane", "-p", "-t", &self.session])
     }
 
+    /// The screen with the lines the terminal wrapped itself joined again (`capture-pane -J`):
+    /// a long line written whole reads back as one line.
+    pub fn screen_joined(&self) -> String {
+        Tmux::run(&["capture-pane", "-p", "-J", "-t", &self.session])
+    }
+
     /// Waits until the screen shows `text`; fails with the screen after 20 s.
     pub fn wait_for(&self, text: &str) -> String {
         self.wait_until(&format!("{text:?}"), |s| s.contains(text))

@@ -7,6 +7,7 @@ mod support;
 
 mod compose;
 mod demo_e2e;
+mod demo_keyboard;
 mod e2e;
 mod guide;
 mod layout;
