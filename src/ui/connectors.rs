@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use crate::app::connectors::ConnectorsState;
 use crate::app::keymap::{Action, Context};
@@ -303,7 +303,11 @@ fn details_view(r: &ConnectorRow, now: i64, f: &mut Frame, area: Rect, theme: &T
             Span::styled(e.clone(), theme.error()),
         ]));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    let wrapped: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|l| super::widgets::wrap_labelled(l, inner.width))
+        .collect();
+    f.render_widget(Paragraph::new(wrapped), inner);
 }
 
 /// The refresh token's age against the identity platform's inactivity limit, as

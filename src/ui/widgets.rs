@@ -210,3 +210,61 @@ pub fn labelled(
         })
         .collect()
 }
+
+/// A labelled line wrapped to `width` at word boundaries, each later row indented by the
+/// label's width, the spans keeping their styles: a detail's value stays under its label.
+pub fn wrap_labelled(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
+    let mut spans = line.spans.into_iter();
+    let Some(label) = spans.next() else {
+        return vec![Line::raw("")];
+    };
+    let indent = label.content.width();
+    let room = usize::from(width).saturating_sub(indent).max(8);
+    let mut rows: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0usize;
+    for span in spans {
+        // Words keep the spaces before them, so a span's own padding is kept on a row.
+        let text = span.content.to_string();
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let lead = rest.len() - rest.trim_start().len();
+            let word_end = rest[lead..].find(' ').map_or(rest.len(), |i| lead + i);
+            let piece = &rest[..word_end];
+            rest = &rest[word_end..];
+            let w = piece.width();
+            if used > 0 && used + w > room {
+                rows.push(Vec::new());
+                used = 0;
+            }
+            let piece = if used == 0 { piece.trim_start() } else { piece };
+            // A word longer than a row is split by character.
+            let mut chunk = String::new();
+            for c in piece.chars() {
+                let cw = c.width().unwrap_or(0);
+                if used + chunk.width() + cw > room && !chunk.is_empty() {
+                    if let Some(row) = rows.last_mut() {
+                        row.push(Span::styled(std::mem::take(&mut chunk), span.style));
+                    }
+                    rows.push(Vec::new());
+                    used = 0;
+                }
+                chunk.push(c);
+            }
+            used += chunk.width();
+            if let Some(row) = rows.last_mut() {
+                row.push(Span::styled(chunk, span.style));
+            }
+        }
+    }
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let lead = if i == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            Line::from([vec![lead], row].concat())
+        })
+        .collect()
+}

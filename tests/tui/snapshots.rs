@@ -376,3 +376,25 @@ fn the_empty_list_says_its_whole_sentence_at_80_by_24() {
     let m = list_model(vec![]);
     assert_nothing_cut(&m, &["Azure"]);
 }
+
+#[test]
+fn a_long_detail_wraps_under_its_label_at_80_columns() {
+    let mut rows = rows();
+    let c = &mut rows[0].connector;
+    c.presets = graphmail::domain::permissions::Preset::ALL.to_vec();
+    c.extra_scopes = vec!["Calendars.Read".into(), "Contacts.Read".into()];
+    let m = list_without_toasts(rows);
+    let text = screen_text(&m, 80, 24);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(" Scopes "))
+        .unwrap_or_else(|| panic!("no Scopes line:\n{text}"));
+    let col = lines[at].find("Mail.").expect("the scopes follow the label");
+    let next = lines[at + 1];
+    assert!(
+        next[..col].trim().is_empty() && !next[col..].trim().is_empty(),
+        "the rest of the scopes continues under the first:\n{text}"
+    );
+    assert_nothing_cut(&m, &["Mail.Send.Shared", "Contacts.Read"]);
+}
