@@ -390,7 +390,9 @@ fn a_long_detail_wraps_under_its_label_at_80_columns() {
         .iter()
         .position(|l| l.contains(" Scopes "))
         .unwrap_or_else(|| panic!("no Scopes line:\n{text}"));
-    let col = lines[at].find("Mail.").expect("the scopes follow the label");
+    let col = lines[at]
+        .find("Mail.")
+        .expect("the scopes follow the label");
     let next = lines[at + 1];
     assert!(
         next[..col].trim().is_empty() && !next[col..].trim().is_empty(),
