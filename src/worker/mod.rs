@@ -145,15 +145,18 @@ pub async fn run(
                 let events = events.clone();
                 tokio::spawn(async move {
                     let done = match user_code {
-                        Some(code) => demo_browser::approve_device(&url, &code, &user.0, &user.1)
-                            .await
-                            .map(|()| None),
+                        // The demo also approves device codes by itself after a few seconds:
+                        // whichever comes first wins, and the sign-in's own polling tells.
+                        Some(code) => {
+                            let _ =
+                                demo_browser::approve_device(&url, &code, &user.0, &user.1).await;
+                            Ok(None)
+                        }
                         None => demo_browser::approve(&url, &user.0, &user.1)
                             .await
                             .map(Some),
                     };
                     match done {
-                        // A device code: the sign-in's own polling sees the approval.
                         Ok(None) => {}
                         Ok(Some(redirect)) => {
                             if let Some(tx) = paste {
