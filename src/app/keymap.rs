@@ -82,7 +82,7 @@ impl Context {
                 NewMail, Quit,
             ],
             Context::Prompt => &[Confirm, Cancel, Up, Down, NextField],
-            Context::Compose => &[Send, NextField, PrevField, Cancel],
+            Context::Compose => &[Send, NextField, PrevField, Cancel, EditBody],
             Context::Guide => &[Close, Up, Down, PageUp, PageDown, Top, Bottom, Copy],
         }
     }
@@ -132,6 +132,8 @@ pub enum Action {
     Forward,
     NewMail,
     Send,
+    /// Write the body in the user's own editor (`$VISUAL`, `$EDITOR`).
+    EditBody,
     /// `graphmail demo` only: approve the authorize URL as the demo user.
     DemoApprove,
     /// Open the app-registration guide.
