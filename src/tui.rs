@@ -230,7 +230,7 @@ fn edit_in_terminal(
     keys: EventStream,
     text: &str,
 ) -> (EventStream, app::Reply<String>) {
-    use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+    use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
     // Dropping the stream wakes its reading thread, which then ends. A new stream takes the
     // reader's lock when made, so once it exists the old thread has let go of the terminal;
     // dropping it at once wakes the old thread again, in case it had not started to wait yet.
@@ -244,9 +244,12 @@ fn edit_in_terminal(
     let _ = crossterm::terminal::enable_raw_mode();
     let _ = crossterm::execute!(out, EnterAlternateScreen, EnableBracketedPaste);
     let _ = terminal.hide_cursor();
-    // The editor drew over everything: forget what ratatui thinks is on the screen.
+    // The screen is blank now; an empty frame makes ratatui's last frame blank too, so the next
+    // draw writes every cell. (`Terminal::clear` would ask the terminal where the cursor is,
+    // and waits for an answer.)
     let _ = terminal.autoresize();
-    let _ = terminal.clear();
+    let _ = crossterm::execute!(out, Clear(ClearType::All));
+    let _ = terminal.draw(|_| {});
     let reply = edited.map_err(|e| {
         crate::worker::ui_error::shown(app::UiErrorKind::Other, crate::error::UserError::from(e))
     });
