@@ -107,6 +107,11 @@ impl Text {
     }
 }
 
+/// Neither `--body` nor `--body-file`, on a terminal: the text is written in the editor.
+pub fn opens_editor(args: &BodyArgs) -> bool {
+    args.body.is_none() && args.body_file.is_none() && on_terminal()
+}
+
 /// Standard input and output are a terminal: a person is there to write and to answer.
 fn on_terminal() -> bool {
     io::stdin().is_terminal() && io::stdout().is_terminal()
