@@ -272,7 +272,7 @@ mod tests {
         let editor = script(
             tmp.path(),
             &format!(
-                "stat -c '%a %n' \"$1\" \"$(dirname \"$1\")\" > {s}; cat \"$1\" >> {s}; echo \"$(dirname \"$1\")\" >> {s}; printf 'new text\\r\\n\\n' > \"$1\"",
+                "ls -ld \"$1\" > {s}; ls -ld \"$(dirname \"$1\")\" >> {s}; cat \"$1\" >> {s}; echo >> {s}; echo \"$(dirname \"$1\")\" >> {s}; printf 'new text\\r\\n\\n' > \"$1\"",
                 s = seen.display()
             ),
         );
@@ -280,8 +280,8 @@ mod tests {
         assert_eq!(body_from(&out), "new text");
         let seen = std::fs::read_to_string(&seen).unwrap();
         let lines: Vec<&str> = seen.lines().collect();
-        assert!(lines[0].starts_with("600 "), "{seen}");
-        assert!(lines[1].starts_with("700 "), "{seen}");
+        assert!(lines[0].starts_with("-rw------- "), "the file is 0600: {seen}");
+        assert!(lines[1].starts_with("drwx------ "), "the folder is 0700: {seen}");
         assert_eq!(lines[2], "old text");
         assert!(!Path::new(lines[3]).exists(), "the folder is removed");
     }
