@@ -167,13 +167,19 @@ impl fmt::Display for EditError {
                     "${var} cannot be read as a command: a quote is not closed"
                 )
             }
-            EditError::NotStarted { editor, error } => write!(
-                f,
-                "the editor `{}` ({}) cannot be started: {}",
-                editor.command_line(),
-                source(editor),
-                error.kind()
-            ),
+            EditError::NotStarted { editor, error } => {
+                let why = match error.kind() {
+                    io::ErrorKind::NotFound => "there is no such program".to_string(),
+                    io::ErrorKind::PermissionDenied => "it is not executable".to_string(),
+                    other => other.to_string(),
+                };
+                write!(
+                    f,
+                    "the editor `{}` ({}) cannot be started: {why}",
+                    editor.command_line(),
+                    source(editor),
+                )
+            }
             EditError::Failed { editor, status } => {
                 let how = match status.code() {
                     Some(code) => format!("with status {code}"),
@@ -223,7 +229,17 @@ impl From<EditError> for UserError {
             EditError::Failed { .. } => "editor_failed",
             _ => "editor",
         };
-        UserError::failure(code, e.to_string()).with_fix(fix)
+        let in_app = matches!(
+            e,
+            EditError::Unparsable { .. } | EditError::NotStarted { .. }
+        );
+        let err = UserError::failure(code, e.to_string()).with_fix(fix);
+        if in_app {
+            // The app cannot change its own environment: the text can still be written in it.
+            err.with_app_fix("write the text in the body here, or start graphmail with EDITOR set to an installed editor, e.g. EDITOR=nano graphmail")
+        } else {
+            err
+        }
     }
 }
 
@@ -280,8 +296,14 @@ mod tests {
         assert_eq!(body_from(&out), "new text");
         let seen = std::fs::read_to_string(&seen).unwrap();
         let lines: Vec<&str> = seen.lines().collect();
-        assert!(lines[0].starts_with("-rw------- "), "the file is 0600: {seen}");
-        assert!(lines[1].starts_with("drwx------ "), "the folder is 0700: {seen}");
+        assert!(
+            lines[0].starts_with("-rw------- "),
+            "the file is 0600: {seen}"
+        );
+        assert!(
+            lines[1].starts_with("drwx------ "),
+            "the folder is 0700: {seen}"
+        );
         assert_eq!(lines[2], "old text");
         assert!(!Path::new(lines[3]).exists(), "the folder is removed");
     }

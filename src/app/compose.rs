@@ -568,6 +568,14 @@ pub fn on_edited(shared: &mut Shared, s: &mut ComposeState, r: Reply<String>) ->
     match r {
         Ok(text) => {
             let text = body_text_from(text.trim_end_matches(['\n', '\r']));
+            if text == s.body_text() {
+                // A graphical editor started without its wait flag returns at once.
+                shared.toast(
+                    ToastLevel::Info,
+                    "The editor left the text as it was (a windowed editor needs its wait flag, e.g. EDITOR='code --wait').",
+                );
+                return Vec::new();
+            }
             let mut body = text_area();
             body.insert_str(text);
             s.body = body;

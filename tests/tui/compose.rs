@@ -262,6 +262,14 @@ fn ctrl_e_hands_the_body_to_the_editor_and_its_text_replaces_the_body() {
         "the footer names the key: {screen}"
     );
 
+    // An editor that returns at once (a windowed one without its wait flag) changes nothing.
+    let Some(Cmd::EditBody { id, text }) = press(&mut m, Key::ctrl('e')).into_iter().next() else {
+        panic!("expected the editor");
+    };
+    reply(&mut m, id, EventBody::BodyEdited(Ok(format!("{text}\n"))));
+    assert_eq!(compose(&m).body_text(), "Line one\nLine    two[31m");
+    assert_toast(&m, "wait flag");
+
     // A failed editor leaves the body as it was and says so in a dialog.
     let cmds = press(&mut m, Key::ctrl('e'));
     let Some(Cmd::EditBody { id, .. }) = cmds.into_iter().next() else {

@@ -251,6 +251,18 @@ fn closing_the_terminal_under_the_demo_still_removes_its_vault_folder() {
     }
 }
 
+/// From the demo's connector list to a new mail of the signed-in password connector.
+fn new_mail(t: &Tmux) {
+    listed_valid(t, "demo-password");
+    select_next(t, "demo-browser");
+    select_next(t, "demo-password");
+    t.send(&["Enter"]);
+    t.wait_for("demo-password › Inbox");
+    t.wait_for("Quarterly access review");
+    t.send(&["c"]);
+    t.wait_for("New mail");
+}
+
 #[test]
 fn ctrl_e_in_compose_writes_the_body_in_the_editor_and_the_sent_mail_has_it() {
     if !tmux_available() {
@@ -266,16 +278,7 @@ fn ctrl_e_in_compose_writes_the_body_in_the_editor_and_the_sent_mail_has_it() {
         );
         format!("VISUAL= EDITOR={}", editor.display())
     });
-    listed_valid(&t, "demo-password");
-    select_next(&t, "demo-browser");
-    select_next(&t, "demo-password");
-    t.send(&["Enter"]);
-    t.wait_for("demo-password › Inbox");
-    t.wait_for("Quarterly access review");
-
-    // A new mail: To, then Tab to Subject and on to the body.
-    t.send(&["c"]);
-    t.wait_for("New mail");
+    new_mail(&t);
     t.type_text("megan.bowen@contoso-demo.onmicrosoft.com");
     t.send(&["Tab", "Tab", "Tab"]);
     t.type_text("Body from the editor");
@@ -319,5 +322,35 @@ fn ctrl_e_in_compose_writes_the_body_in_the_editor_and_the_sent_mail_has_it() {
     assert!(opened.contains("second line"), "{opened}");
 
     t.send(&["q"]);
+    t.assert_restored();
+}
+
+#[test]
+fn an_editor_that_cannot_start_is_a_dialog_with_the_fix_and_the_draft_stays() {
+    if !tmux_available() {
+        return;
+    }
+    let Demo { _dir, tmp: _, t } = start_demo_with("demo-no-editor", |dir| {
+        format!("VISUAL= EDITOR={}", dir.join("no-such-editor").display())
+    });
+    new_mail(&t);
+    t.type_text("megan.bowen@contoso-demo.onmicrosoft.com");
+    t.send(&["C-e"]);
+    let dialog = t.wait_for("The editor's text was not taken");
+    for said in ["no-such-editor", "no such program", "EDITOR=nano graphmail"] {
+        assert!(dialog.contains(said), "says {said:?}: {dialog}");
+    }
+    assert!(
+        dialog.contains("megan.bowen@contoso-demo.onmicrosoft.com"),
+        "the draft is drawn again under the dialog: {dialog}"
+    );
+    assert_eq!(t.format("#{alternate_on}"), "1");
+    t.send(&["Esc"]);
+    t.wait_until("the dialog closed", |s| {
+        !s.contains("The editor's text was not taken")
+    });
+    t.send(&["C-c"]);
+    t.wait_for("Quit graphmail without sending");
+    t.send(&["y"]);
     t.assert_restored();
 }

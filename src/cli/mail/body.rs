@@ -154,7 +154,11 @@ pub fn quoting(original: &MessageDetail) -> String {
 /// shows `summary` and asks before sending. Returns the text to send.
 pub fn write(args: &BodyArgs, start: &str, summary: &Summary) -> CliResult<String> {
     let editor = Editor::from_env()?;
-    let written = editor.edit(start)?;
+    let written = editor.edit(start).map_err(|e| {
+        let mut e = CliError::from(e);
+        e.message.push_str("; nothing was sent");
+        e
+    })?;
     let text = editor::body_from(cut(&written));
     check_not_empty(&text, args)?;
     if args.yes {
