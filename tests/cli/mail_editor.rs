@@ -106,7 +106,7 @@ async fn on_a_terminal_the_editor_writes_the_text_and_y_sends_it_n_keeps_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn yes_sends_without_asking_and_a_reply_leaves_out_the_quoted_original() {
+async fn yes_sends_without_asking_and_a_reply_or_forward_leaves_out_the_quoted_original() {
     if !tmux_available() {
         return;
     }
@@ -143,6 +143,15 @@ async fn yes_sends_without_asking_and_a_reply_leaves_out_the_quoted_original() {
     let replies = s.sent_with_subject(&format!("RE: {german}")).await;
     assert_eq!(replies.len(), 1);
     let body = sent_body(&replies[0]);
+    assert_contains(&body, "Danke aus dem Editor");
+    assert!(!body.contains("Write above this line"), "{body}");
+
+    let forward = ["mail", "forward", &id, "--to", "x@example.test", "--yes"];
+    let screen = on_terminal(&s, "editor-forward", &answering, &forward, None).await;
+    assert_contains(&screen, "GRAPHMAIL-EXIT=0");
+    let forwards = s.sent_with_subject(&format!("FW: {german}")).await;
+    assert_eq!(forwards.len(), 1);
+    let body = sent_body(&forwards[0]);
     assert_contains(&body, "Danke aus dem Editor");
     assert!(!body.contains("Write above this line"), "{body}");
 }
