@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::SendArgs;
 use super::output as out;
 use crate::bounded;
 use crate::cli::{CliError, CliResult};
 use crate::editor::{self, Editor};
-use crate::graph::MessageDetail;
+use crate::graph::{BodyFormat, GraphClient, MessageDetail};
 
 /// What `--help` of `send`, `reply` and `forward` says about the editor.
 pub const EDITOR_HELP: &str = "\
@@ -39,12 +40,12 @@ pub struct BodyArgs {
 }
 
 /// What the question before sending shows.
-pub struct Summary {
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-    pub bcc: Vec<String>,
-    pub subject: String,
-    pub attachments: usize,
+struct Summary {
+    to: Vec<String>,
+    cc: Vec<String>,
+    bcc: Vec<String>,
+    subject: String,
+    attachments: usize,
 }
 
 /// A reply's or forward's text starts above this line; the original below it is only there to
@@ -52,7 +53,7 @@ pub struct Summary {
 const CUT: &str = "------------------------ >8 ------------------------";
 
 /// Where the text comes from.
-pub enum Source {
+enum Source {
     /// `--body` or `--body-file`.
     Given(String),
     /// Neither, on a terminal: the user writes it in the editor.
@@ -63,7 +64,7 @@ pub enum Source {
 
 /// Reads `--body`/`--body-file` (once: standard input cannot be read twice), else says
 /// whether the editor can be used.
-pub fn source(args: &BodyArgs) -> CliResult<Source> {
+fn source(args: &BodyArgs) -> CliResult<Source> {
     Ok(match given(args)? {
         Some(text) => Source::Given(text),
         None if on_terminal() => Source::Editor,
@@ -78,14 +79,14 @@ pub struct Text {
 }
 
 impl Text {
-    pub fn given(text: String) -> Text {
+    fn given(text: String) -> Text {
         Text {
             text,
             written: false,
         }
     }
 
-    pub fn written(text: String) -> Text {
+    fn written(text: String) -> Text {
         Text {
             text,
             written: true,
@@ -126,7 +127,7 @@ fn given(args: &BodyArgs) -> CliResult<Option<String>> {
 }
 
 /// Refuses an empty (or blank) text unless `--allow-empty`.
-pub fn check_not_empty(text: &str, args: &BodyArgs) -> CliResult {
+fn check_not_empty(text: &str, args: &BodyArgs) -> CliResult {
     if text.trim().is_empty() && !args.allow_empty {
         return Err(CliError::usage("the text of the mail is empty, so nothing was sent")
             .with_fix("write the text (--body, --body-file, or in the editor on a terminal), or add --allow-empty to send it empty"));
@@ -136,7 +137,7 @@ pub fn check_not_empty(text: &str, args: &BodyArgs) -> CliResult {
 
 /// What the editor starts with for a reply or forward of `original`: room for the text, then
 /// the original quoted below the cut line, to read while writing.
-pub fn quoting(original: &MessageDetail) -> String {
+fn quoting(original: &MessageDetail) -> String {
     let mut start = format!(
         "\n\n{CUT}\nWrite above this line: from it down is left out, and Graph adds the original below your text.\n\nOn {} UTC, {} wrote:\n",
         out::short_time(&original.received),
@@ -150,9 +151,60 @@ pub fn quoting(original: &MessageDetail) -> String {
     start
 }
 
+/// The text of `mail send`: on a terminal, written in the editor and asked about.
+pub fn of_send(args: &SendArgs) -> CliResult<Text> {
+    let text = match source(&args.text)? {
+        Source::Given(text) => Text::given(text),
+        Source::Editor => {
+            let summary = Summary {
+                to: args.to.clone(),
+                cc: args.cc.clone(),
+                bcc: args.bcc.clone(),
+                subject: args.subject.clone(),
+                attachments: args.attach.len(),
+            };
+            Text::written(write(&args.text, "", &summary)?)
+        }
+        Source::Nothing => Text::given(String::new()),
+    };
+    check_not_empty(&text.text, &args.text)?;
+    Ok(text)
+}
+
+/// The text of a reply or forward of message `id` (`prefix` RE or FW) going to `to`: on a
+/// terminal it is written in the editor above the original, quoted to read.
+pub async fn of_reply(
+    client: &GraphClient,
+    id: &str,
+    args: &BodyArgs,
+    to: Vec<String>,
+    prefix: &str,
+) -> CliResult<Text> {
+    let text = match source(args)? {
+        Source::Given(text) => Text::given(text),
+        Source::Editor => {
+            let original = client
+                .message(id, BodyFormat::Text)
+                .await
+                .map_err(CliError::from)?;
+            let summary = Summary {
+                to,
+                cc: Vec::new(),
+                bcc: Vec::new(),
+                subject: format!("{prefix}: {}", original.subject),
+                attachments: 0,
+            };
+            Text::written(write(args, &quoting(&original), &summary)?)
+        }
+        Source::Nothing => Text::given(String::new()),
+    };
+    check_not_empty(&text.text, args)?;
+    Ok(text)
+}
+
 /// Lets the user write the text in the editor, starting from `start`; then, unless `--yes`,
 /// shows `summary` and asks before sending. Returns the text to send.
-pub fn write(args: &BodyArgs, start: &str, summary: &Summary) -> CliResult<String> {
+fn write(args: &BodyArgs, start: &str, summary: &Summary) -> CliResult<String> {
     let editor = Editor::from_env()?;
     let written = editor.edit(start).map_err(|e| {
         let mut e = CliError::from(e);

@@ -18,7 +18,7 @@ mod list;
 pub mod output;
 
 use self::audit::MailAudit;
-use self::body::{BodyArgs, Source, Summary, Text};
+use self::body::BodyArgs;
 use self::error::{graph_error, write_error};
 use self::output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
@@ -253,7 +253,7 @@ async fn dispatch(
         MailCommand::Reply { id, all, text } => {
             // Read first: Graph's answer to a reply does not say whom it went to.
             let to = audit.reply_recipients(client, &id, all).await?;
-            let comment = comment(client, &id, &text, to.clone(), "RE").await?;
+            let comment = body::of_reply(client, &id, &text, to.clone(), "RE").await?;
             client
                 .reply(&id, &comment.text, all)
                 .await
@@ -278,7 +278,7 @@ async fn dispatch(
             audit.note(record)
         }
         MailCommand::Forward { id, to, text } => {
-            let comment = comment(client, &id, &text, to.clone(), "FW").await?;
+            let comment = body::of_reply(client, &id, &text, to.clone(), "FW").await?;
             client
                 .forward(&id, &to, &comment.text)
                 .await
@@ -417,37 +417,6 @@ fn write_message(w: &mut impl Write, m: &MessageDetail) -> io::Result<()> {
     Ok(())
 }
 
-/// The text of a reply or forward of message `id` (`prefix` RE or FW) going to `to`: on a
-/// terminal it is written in the editor above the original, quoted to read.
-async fn comment(
-    client: &GraphClient,
-    id: &str,
-    args: &BodyArgs,
-    to: Vec<String>,
-    prefix: &str,
-) -> CliResult<Text> {
-    let text = match body::source(args)? {
-        Source::Given(text) => Text::given(text),
-        Source::Editor => {
-            let original = client
-                .message(id, BodyFormat::Text)
-                .await
-                .map_err(graph_error)?;
-            let summary = Summary {
-                to,
-                cc: Vec::new(),
-                bcc: Vec::new(),
-                subject: format!("{prefix}: {}", original.subject),
-                attachments: 0,
-            };
-            Text::written(body::write(args, &body::quoting(&original), &summary)?)
-        }
-        Source::Nothing => Text::given(String::new()),
-    };
-    body::check_not_empty(&text.text, args)?;
-    Ok(text)
-}
-
 async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArgs) -> CliResult {
     let mut attachments = Vec::new();
     let mut files = Vec::new();
@@ -473,21 +442,7 @@ async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArg
         }
     }
     // The files are checked before the text is written, so a wrong path costs no writing.
-    let text = match body::source(&args.text)? {
-        Source::Given(text) => Text::given(text),
-        Source::Editor => {
-            let summary = Summary {
-                to: args.to.clone(),
-                cc: args.cc.clone(),
-                bcc: args.bcc.clone(),
-                subject: args.subject.clone(),
-                attachments: args.attach.len(),
-            };
-            Text::written(body::write(&args.text, "", &summary)?)
-        }
-        Source::Nothing => Text::given(String::new()),
-    };
-    body::check_not_empty(&text.text, &args.text)?;
+    let text = body::of_send(&args)?;
     let msg = OutgoingMessage {
         to: args.to,
         cc: args.cc,
