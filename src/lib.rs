@@ -14,6 +14,7 @@ pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
+pub mod editor;
 pub mod error;
 pub mod graph;
 pub mod http;

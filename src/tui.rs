@@ -239,6 +239,46 @@ fn draw_links(model: &Model, width: u16, height: u16) {
     let _ = out.flush();
 }
 
+/// After something else wrote on the screen (the editor, the URL alone): the screen is
+/// cleared and an empty frame makes ratatui's last frame blank too, so the next draw writes
+/// every cell. (`Terminal::clear` would ask the terminal where the cursor is, and wait.)
+fn repaint_all(terminal: &mut DefaultTerminal) {
+    use crossterm::terminal::{Clear, ClearType};
+    let _ = terminal.autoresize();
+    let _ = crossterm::execute!(std::io::stdout(), Clear(ClearType::All));
+    let _ = terminal.draw(|_| {});
+}
+
+/// Hands the terminal to the user's editor on `text` and takes it back: the key reader is
+/// stopped (it would read the editor's keys), raw mode and the alternate screen are left and
+/// the cursor shown; afterwards all of that is set up again and the next draw repaints the
+/// whole screen. Returns the new key reader and the editor's text or error.
+fn edit_in_terminal(
+    terminal: &mut DefaultTerminal,
+    keys: EventStream,
+    text: &str,
+) -> (EventStream, app::Reply<String>) {
+    use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+    // Dropping the stream wakes its reading thread, which then ends. A new stream takes the
+    // reader's lock when made, so once it exists the old thread has let go of the terminal;
+    // dropping it at once wakes the old thread again, in case it had not started to wait yet.
+    drop(keys);
+    drop(EventStream::new());
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, DisableBracketedPaste, LeaveAlternateScreen);
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = terminal.show_cursor();
+    let edited = crate::editor::Editor::from_env().and_then(|editor| editor.edit(text));
+    let _ = crossterm::terminal::enable_raw_mode();
+    let _ = crossterm::execute!(out, EnterAlternateScreen, EnableBracketedPaste);
+    let _ = terminal.hide_cursor();
+    repaint_all(terminal);
+    let reply = edited.map_err(|e| {
+        crate::worker::ui_error::shown(app::UiErrorKind::Other, crate::error::UserError::from(e))
+    });
+    (EventStream::new(), reply)
+}
+
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     model: &mut Model,
@@ -265,11 +305,25 @@ async fn event_loop(
     let mut dirty = true;
     let (mut url_shown, mut url_stale) = (false, false);
     let mut pending = first;
+    // The editor's answer, applied before waiting for anything else.
+    let mut handed_back: Option<Msg> = None;
     loop {
         for cmd in pending.drain(..) {
             match cmd {
                 Cmd::Quit => model.shared.quitting = true,
                 Cmd::Copy(text) => copy_to_clipboard(&text),
+                Cmd::EditBody { id, text } => {
+                    let (reader, edited) = edit_in_terminal(terminal, keys, &text);
+                    keys = reader;
+                    if let Ok(size) = terminal.size() {
+                        model.shared.size = (size.width, size.height);
+                    }
+                    handed_back = Some(Msg::Worker(app::Event {
+                        id,
+                        body: app::EventBody::BodyEdited(edited),
+                    }));
+                    dirty = true;
+                }
                 other => {
                     if cmd_tx.send(other).await.is_err() {
                         model.shared.quitting = true;
@@ -290,8 +344,7 @@ async fn event_loop(
         }
         if dirty {
             if std::mem::take(&mut url_shown) {
-                // Back from the URL screen: the next draw repaints every cell.
-                let _ = terminal.clear();
+                repaint_all(terminal);
             }
             terminal
                 .draw(|f| crate::ui::view(model, f))
@@ -301,7 +354,10 @@ async fn event_loop(
             dirty = false;
         }
         let animating = model.animating();
-        let msg = tokio::select! {
+        let msg = if let Some(msg) = handed_back.take() {
+            Some(msg)
+        } else {
+            tokio::select! {
             ev = keys.next() => match ev {
                 Some(Ok(ev)) => term_msg(ev),
                 Some(Err(_)) | None => break,
@@ -311,6 +367,7 @@ async fn event_loop(
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = tokio::signal::ctrl_c() => break,
+            }
         };
         let Some(msg) = msg else { continue };
         if let Msg::Resize(..) = msg {

@@ -732,6 +732,7 @@ async fn a_20_mib_attachment_goes_out_and_comes_back_a_chunk_at_a_time() {
             &me,
             "--subject",
             subject,
+            "--allow-empty",
         ])
         .arg("--attach")
         .arg(&file);
@@ -814,6 +815,7 @@ async fn an_attachment_over_150_mib_is_refused_with_the_limit_before_any_request
             &s.colleague().upn,
             "--subject",
             "too big",
+            "--allow-empty",
             "--attach",
             huge_arg,
         ],

@@ -57,6 +57,8 @@ pub struct ComposeState {
     pub checking: Vec<(ReqId, String)>,
     pub focus: ComposeField,
     pub sending: Option<ReqId>,
+    /// The body is in the user's editor (the terminal is handed over until it answers).
+    pub editing: Option<ReqId>,
     /// An earlier send failed in a way that may have delivered it.
     pub maybe_sent: bool,
     /// Why the field under the cursor cannot be sent yet (shown next to it).
@@ -178,6 +180,7 @@ impl ComposeState {
             checking: Vec::new(),
             focus: ComposeField::To,
             sending: None,
+            editing: None,
             maybe_sent: false,
             problem: None,
         }
@@ -438,6 +441,15 @@ pub fn on_key(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Some(Action::EditBody) => {
+            let id = shared.next_id();
+            s.editing = Some(id);
+            s.problem = None;
+            vec![Cmd::EditBody {
+                id,
+                text: s.body_text(),
+            }]
+        }
         Some(Action::Cancel) => {
             if s.has_content() {
                 shared.overlays.push(Overlay::Confirm {
@@ -505,16 +517,22 @@ fn edit(shared: &mut Shared, s: &mut ComposeState, key: Key) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Text for the body: line breaks kept (any style becomes `\n`), a tab as the spaces the
+/// body's Tab key writes, and no other control character.
+fn body_text_from(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\t', "    ")
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect()
+}
+
 /// Pasted text goes into the focused field; the editor keeps its line breaks.
 pub fn on_paste(s: &mut ComposeState, text: &str) {
     match s.focus {
         ComposeField::Body => {
-            let clean = text.replace("\r\n", "\n").replace('\r', "\n");
-            let clean: String = clean
-                .chars()
-                .filter(|c| *c == '\n' || !c.is_control())
-                .collect();
-            s.body.insert_str(clean);
+            s.body.insert_str(body_text_from(text));
         }
         field => {
             let editable = s.editable(field);
@@ -539,6 +557,32 @@ pub fn on_sent(shared: &mut Shared, s: &mut ComposeState, r: Reply<()>) -> Vec<C
             shared.error("The mail may have been sent", e);
         }
         Err(e) => shared.error("The mail was not sent; the draft is still here", e),
+    }
+    Vec::new()
+}
+
+/// The editor's text replaces the body, the cursor at its end; a failure leaves the body as
+/// it was and says why.
+pub fn on_edited(shared: &mut Shared, s: &mut ComposeState, r: Reply<String>) -> Vec<Cmd> {
+    s.editing = None;
+    match r {
+        Ok(text) => {
+            let text = body_text_from(text.trim_end_matches(['\n', '\r']));
+            if text == s.body_text() {
+                // A graphical editor started without its wait flag returns at once.
+                shared.toast(
+                    ToastLevel::Info,
+                    "The editor left the text as it was (a windowed editor needs its wait flag, e.g. EDITOR='code --wait').",
+                );
+                return Vec::new();
+            }
+            let mut body = text_area();
+            body.insert_str(text);
+            s.body = body;
+            s.focus = ComposeField::Body;
+            shared.toast(ToastLevel::Info, "The body now holds the editor's text.");
+        }
+        Err(e) => shared.error("The editor's text was not taken; the body is unchanged", e),
     }
     Vec::new()
 }

@@ -90,7 +90,7 @@ impl Context {
                 NewMail, Quit,
             ],
             Context::Prompt => &[Confirm, Cancel, Up, Down, NextField],
-            Context::Compose => &[Send, NextField, PrevField, Cancel],
+            Context::Compose => &[Send, NextField, PrevField, Cancel, EditBody],
             Context::Guide => &[Close, Up, Down, PageUp, PageDown, Top, Bottom, Copy],
         }
     }
@@ -140,6 +140,8 @@ pub enum Action {
     Forward,
     NewMail,
     Send,
+    /// Write the body in the user's own editor (`$VISUAL`, `$EDITOR`).
+    EditBody,
     /// `graphmail demo` only: approve the authorize URL as the demo user.
     DemoApprove,
     /// Show the sign-in URL alone on a clean screen, whole and unwrapped.

@@ -399,6 +399,9 @@ fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
         (Screen::Compose(s), EventBody::Sent(r)) if s.awaiting(id) => {
             compose::on_sent(shared, s, r)
         }
+        (Screen::Compose(s), EventBody::BodyEdited(r)) if s.editing == Some(id) => {
+            compose::on_edited(shared, s, r)
+        }
         (Screen::Compose(s), EventBody::AttachmentChecked(r)) => {
             compose::on_attachment_checked(shared, s, id, r)
         }

@@ -129,6 +129,12 @@ pub enum Cmd {
     LockAgent,
     /// Put text on the clipboard through the terminal (OSC 52).
     Copy(String),
+    /// Hand the terminal to the user's editor with `text` (for the terminal runtime, which
+    /// answers with [`EventBody::BodyEdited`]).
+    EditBody {
+        id: ReqId,
+        text: String,
+    },
     Quit,
 }
 
@@ -153,6 +159,7 @@ impl Cmd {
             | Cmd::ChangeMessage { id, .. }
             | Cmd::SendMail { id, .. }
             | Cmd::CheckAttachment { id, .. }
+            | Cmd::EditBody { id, .. }
             | Cmd::Cancel { id } => Some(*id),
             Cmd::LockAgent | Cmd::Copy(_) | Cmd::Quit => None,
         }
@@ -196,6 +203,8 @@ pub enum EventBody {
     Changed(Reply<MailOutcome>),
     Sent(Reply<()>),
     AttachmentChecked(Reply<super::compose::AttachmentFile>),
+    /// The text the editor left, or why there is none.
+    BodyEdited(Reply<String>),
 }
 
 #[derive(Debug)]

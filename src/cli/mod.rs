@@ -57,8 +57,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "GRAPHMAIL_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,
     /// Give up on the command after this many seconds, 0 for never [default: 300; never for
-    /// `mail list --all`, the terminal app, `connector login`, `unlock`, `relay` serving,
-    /// `sendmail`, `demo` and `emulator`]
+    /// `mail list --all`, a mail written in the editor, the terminal app, `connector login`,
+    /// `unlock`, `relay` serving, `sendmail`, `demo` and `emulator`]
     #[arg(long, global = true, env = "GRAPHMAIL_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,
     /// Print JSON on stdout (errors too, as {"error":{"code","message"}})
@@ -473,7 +473,10 @@ pub fn command_deadline(cli: &Cli) -> Option<std::time::Duration> {
         Some(Command::Relay(r)) => r.command.is_none(),
         #[cfg(feature = "demo")]
         Some(Command::Demo | Command::Emulator(_)) => true,
-        Some(Command::Mail(m)) => matches!(&m.command, MailCommand::List(l) if l.all),
+        // A person writing in the editor takes the time they need.
+        Some(Command::Mail(m)) => {
+            matches!(&m.command, MailCommand::List(l) if l.all) || m.command.opens_editor()
+        }
         _ => false,
     };
     (!runs_on).then_some(DEFAULT_COMMAND_TIMEOUT)

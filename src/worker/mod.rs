@@ -10,7 +10,7 @@ pub mod demo_browser;
 mod mail;
 mod signin;
 mod tenant_check;
-mod ui_error;
+pub(crate) mod ui_error;
 
 pub use connectors::row as connector_row;
 pub use tenant_check::check_tenant;
@@ -176,7 +176,7 @@ pub async fn run(
                     }
                 });
             }
-            Cmd::Copy(_) | Cmd::Quit => {}
+            Cmd::Copy(_) | Cmd::Quit | Cmd::EditBody { .. } => {}
             Cmd::LockAgent => {
                 let services = services.clone();
                 tokio::task::spawn_blocking(move || services.lock_agent());
@@ -276,6 +276,7 @@ async fn execute(
         | Cmd::DemoApprove { .. }
         | Cmd::LockAgent
         | Cmd::Copy(_)
+        | Cmd::EditBody { .. }
         | Cmd::Quit => return None,
     })
 }

@@ -101,6 +101,7 @@ async fn a_large_attachment_goes_through_an_upload_session_and_arrives_byte_iden
             "a@example.test",
             "--subject",
             "dump",
+            "--allow-empty",
             "--attach",
             big_file.to_str().unwrap(),
             "--attach",

@@ -41,7 +41,14 @@ async fn a_full_listing_rides_out_429s_and_503s_with_the_right_count() {
 }
 
 async fn send_once(s: &Emulated, subject: &str, json: bool) -> (i32, Vec<u8>, String) {
-    let mut args = vec!["send", "--to", "a@example.test", "--subject", subject];
+    let mut args = vec![
+        "send",
+        "--to",
+        "a@example.test",
+        "--subject",
+        subject,
+        "--allow-empty",
+    ];
     if json {
         args.push("--json");
     }

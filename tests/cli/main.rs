@@ -16,6 +16,7 @@ mod mail;
 mod mail_actions;
 mod mail_audit;
 mod mail_client_policy;
+mod mail_editor;
 mod mail_faults;
 mod mail_offline;
 mod mail_tokens;

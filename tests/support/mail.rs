@@ -195,3 +195,35 @@ pub fn assert_inert(stdout: &[u8]) {
         );
     }
 }
+
+/// `cmd` as one shell line (`env`, its environment changes, the program and its arguments),
+/// to run it on a terminal in tmux.
+pub fn shell_line(cmd: &Command) -> String {
+    let quote = |s: String| shlex::try_quote(&s).expect("no NUL").into_owned();
+    let mut words = vec!["env".to_string()];
+    let (unset, set): (Vec<_>, Vec<_>) = cmd.get_envs().partition(|(_, v)| v.is_none());
+    for (k, _) in unset {
+        words.push("-u".into());
+        words.push(quote(k.to_string_lossy().into_owned()));
+    }
+    for (k, v) in set {
+        let v = v.expect("set").to_string_lossy();
+        words.push(quote(format!("{}={v}", k.to_string_lossy())));
+    }
+    words.push(quote(cmd.get_program().to_string_lossy().into_owned()));
+    words.extend(
+        cmd.get_args()
+            .map(|a| quote(a.to_string_lossy().into_owned())),
+    );
+    words.join(" ")
+}
+
+/// An executable shell script `name` in `dir` standing in for the user's editor: `script`
+/// runs with the file to edit as `$1`.
+pub fn scripted_editor(dir: &Path, name: &str, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
+    path
+}

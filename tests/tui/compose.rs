@@ -227,3 +227,61 @@ fn a_missing_attachment_is_said_at_once_and_any_chosen_file_can_be_removed() {
         "the chosen one went, not the last"
     );
 }
+
+#[test]
+fn ctrl_e_hands_the_body_to_the_editor_and_its_text_replaces_the_body() {
+    let mut m = mailbox_of(0);
+    press(&mut m, Key::ch('c'));
+    code(&mut m, KeyCode::Tab);
+    code(&mut m, KeyCode::Tab);
+    code(&mut m, KeyCode::Tab);
+    code(&mut m, KeyCode::Tab);
+    type_text(&mut m, "first draft");
+    let cmds = press(&mut m, Key::ctrl('e'));
+    let id = match cmds.as_slice() {
+        [Cmd::EditBody { id, text }] => {
+            assert_eq!(text, "first draft", "the editor starts from the body");
+            *id
+        }
+        other => panic!("expected the editor, got {other:?}"),
+    };
+    reply(
+        &mut m,
+        id,
+        EventBody::BodyEdited(Ok("Line one\r\nLine\ttwo\u{1b}[31m\n\n".into())),
+    );
+    assert_eq!(
+        compose(&m).body_text(),
+        "Line one\nLine    two[31m",
+        "line ends kept, a tab as spaces, controls dropped, the editor's last newlines gone"
+    );
+    let screen = screen_text(&m, 120, 40);
+    assert!(screen.contains("Line    two"), "{screen}");
+    assert!(
+        screen.contains("editor"),
+        "the footer names the key: {screen}"
+    );
+
+    // An editor that returns at once (a windowed one without its wait flag) changes nothing.
+    let Some(Cmd::EditBody { id, text }) = press(&mut m, Key::ctrl('e')).into_iter().next() else {
+        panic!("expected the editor");
+    };
+    reply(&mut m, id, EventBody::BodyEdited(Ok(format!("{text}\n"))));
+    assert_eq!(compose(&m).body_text(), "Line one\nLine    two[31m");
+    assert_toast(&m, "wait flag");
+
+    // A failed editor leaves the body as it was and says so in a dialog.
+    let cmds = press(&mut m, Key::ctrl('e'));
+    let Some(Cmd::EditBody { id, .. }) = cmds.into_iter().next() else {
+        panic!("expected the editor");
+    };
+    let error = UiError::new(UiErrorKind::Other, "The editor `vi` cannot be started.")
+        .with_fix("set EDITOR to an editor that is installed, e.g. export EDITOR=nano");
+    reply(&mut m, id, EventBody::BodyEdited(Err(error)));
+    assert_eq!(compose(&m).body_text(), "Line one\nLine    two[31m");
+    assert!(matches!(
+        m.shared.overlays.last(),
+        Some(Overlay::Error { title, error })
+            if title.contains("body is unchanged") && error.fix.as_deref().is_some_and(|f| f.contains("EDITOR="))
+    ));
+}

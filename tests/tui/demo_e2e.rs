@@ -20,10 +20,15 @@ struct Demo {
 }
 
 fn start_demo(session: &str) -> Demo {
+    start_demo_with(session, |_| String::new())
+}
+
+/// The demo with more `NAME=value` settings, made from the test's folder.
+fn start_demo_with(session: &str, more: impl FnOnce(&Path) -> String) -> Demo {
     let dir = tempfile::tempdir().expect("temp dir");
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
-    let settings = format!("TMPDIR={}", tmp.display());
+    let settings = format!("TMPDIR={} {}", tmp.display(), more(dir.path()));
     let t = start_graphmail(session, (120, 40), dir.path(), &settings, "demo", 240);
     Demo { t, tmp, _dir: dir }
 }
@@ -244,4 +249,108 @@ fn closing_the_terminal_under_the_demo_still_removes_its_vault_folder() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// From the demo's connector list to a new mail of the signed-in password connector.
+fn new_mail(t: &Tmux) {
+    listed_valid(t, "demo-password");
+    select_next(t, "demo-browser");
+    select_next(t, "demo-password");
+    t.send(&["Enter"]);
+    t.wait_for("demo-password › Inbox");
+    t.wait_for("Quarterly access review");
+    t.send(&["c"]);
+    t.wait_for("New mail");
+}
+
+#[test]
+fn ctrl_e_in_compose_writes_the_body_in_the_editor_and_the_sent_mail_has_it() {
+    if !tmux_available() {
+        return;
+    }
+    // The editor checks it got the typed draft, reads a line from the terminal (which needs
+    // the app's key reader stopped and the terminal in cooked mode), and writes a known text.
+    let Demo { _dir, tmp: _, t } = start_demo_with("demo-editor", |dir| {
+        let editor = crate::support::mail::scripted_editor(
+            dir,
+            "editor.sh",
+            "grep -q 'typed first' \"$1\" || exit 7; printf 'Editor asks: '; read -r line; printf 'Written in the editor\\n%s\\n' \"$line\" > \"$1\"",
+        );
+        format!("VISUAL= EDITOR={}", editor.display())
+    });
+    new_mail(&t);
+    t.type_text("megan.bowen@contoso-demo.onmicrosoft.com");
+    t.send(&["Tab", "Tab", "Tab"]);
+    t.type_text("Body from the editor");
+    t.send(&["Tab"]);
+    t.type_text("typed first");
+    let before = t.wait_for("typed first");
+    assert!(
+        before.contains("editor"),
+        "the footer names the key: {before}"
+    );
+    t.send(&["C-e"]);
+    t.wait_for("Editor asks:");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "the editor has the main screen"
+    );
+    t.type_text("second line");
+    t.send(&["Enter"]);
+    let after = t.wait_until("the editor's text in the body", |s| {
+        s.contains("Written in the editor") && s.contains("second line")
+    });
+    assert!(!after.contains("typed first"), "replaced: {after}");
+    assert!(
+        after.contains("New mail"),
+        "the app is drawn again whole: {after}"
+    );
+    assert_eq!(t.format("#{alternate_on}"), "1", "back on the app's screen");
+
+    confirm(&t, "C-s", "y  Send");
+    t.wait_for("A copy is in Sent Items");
+    open_folder(
+        &t,
+        &["j", "j", "j", "j"],
+        "Sent Items",
+        "Body from the editor",
+    );
+    // Open it from the list: the preview shows the editor's text.
+    t.send(&["l", "g", "Enter"]);
+    let opened = t.wait_for("Written in the editor");
+    assert!(opened.contains("second line"), "{opened}");
+
+    t.send(&["q"]);
+    t.assert_restored();
+}
+
+#[test]
+fn an_editor_that_cannot_start_is_a_dialog_with_the_fix_and_the_draft_stays() {
+    if !tmux_available() {
+        return;
+    }
+    let Demo { _dir, tmp: _, t } = start_demo_with("demo-no-editor", |dir| {
+        format!("VISUAL= EDITOR={}", dir.join("no-such-editor").display())
+    });
+    new_mail(&t);
+    t.type_text("megan.bowen@contoso-demo.onmicrosoft.com");
+    t.send(&["C-e"]);
+    let dialog = t.wait_for("The editor's text was not taken");
+    for said in ["no-such-editor", "no such program", "EDITOR=nano graphmail"] {
+        assert!(dialog.contains(said), "says {said:?}: {dialog}");
+    }
+    assert!(
+        dialog.contains("megan.bowen@contoso-demo.onmicrosoft.com"),
+        "the draft is drawn again under the dialog: {dialog}"
+    );
+    assert_eq!(t.format("#{alternate_on}"), "1");
+    t.send(&["Esc"]);
+    t.wait_until("the dialog closed", |s| {
+        !s.contains("The editor's text was not taken")
+    });
+    t.send(&["C-c"]);
+    t.wait_for("Quit graphmail without sending");
+    t.send(&["y"]);
+    t.assert_restored();
 }

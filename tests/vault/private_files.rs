@@ -240,6 +240,7 @@ async fn under_umask_000_the_audit_log_and_saved_attachments_are_private() {
     send.extend(strings(&[
         "--subject",
         subject,
+        "--allow-empty",
         "--attach",
         note.to_str().unwrap(),
     ]));

@@ -11,12 +11,14 @@ pub use self::list::ListArgs;
 
 mod attachments;
 mod audit;
+mod body;
 mod connector;
 mod error;
 mod list;
 pub mod output;
 
 use self::audit::MailAudit;
+use self::body::BodyArgs;
 use self::error::{graph_error, write_error};
 use self::output as out;
 use super::{CliError, CliResult, Exit, GlobalArgs};
@@ -53,26 +55,27 @@ pub enum MailCommand {
         raw_html: bool,
     },
     /// Send a message
+    #[command(after_help = body::EDITOR_HELP)]
     Send(SendArgs),
-    /// Reply to the sender (or everyone, with --all)
+    /// Reply to the sender (or everyone, with --all); Graph quotes the original below the text
+    #[command(after_help = body::EDITOR_HELP)]
     Reply {
         id: String,
         /// Reply to all recipients
         #[arg(long)]
         all: bool,
-        /// The reply text from a file, or - for standard input
-        #[arg(long, value_name = "FILE")]
-        body_file: Option<PathBuf>,
+        #[command(flatten)]
+        text: BodyArgs,
     },
-    /// Forward a message
+    /// Forward a message; Graph adds it below the text
+    #[command(after_help = body::EDITOR_HELP)]
     Forward {
         id: String,
         /// A recipient; repeatable
         #[arg(long, required = true, value_name = "ADDRESS")]
         to: Vec<String>,
-        /// The text put above the forwarded message, from a file or - for standard input
-        #[arg(long, value_name = "FILE")]
-        body_file: Option<PathBuf>,
+        #[command(flatten)]
+        text: BodyArgs,
     },
     /// Move a message to another folder
     Move {
@@ -124,6 +127,17 @@ impl MailCommand {
         }
     }
 
+    /// The text will be written in the editor: a send, reply or forward on a terminal with
+    /// neither `--body` nor `--body-file`.
+    pub fn opens_editor(&self) -> bool {
+        match self {
+            MailCommand::Send(SendArgs { text, .. })
+            | MailCommand::Reply { text, .. }
+            | MailCommand::Forward { text, .. } => body::opens_editor(text),
+            _ => false,
+        }
+    }
+
     /// What the command needs the connector's permissions to allow.
     fn need(&self) -> Need {
         match self {
@@ -152,9 +166,8 @@ pub struct SendArgs {
     pub bcc: Vec<String>,
     #[arg(long)]
     pub subject: String,
-    /// The body from a file, or - for standard input
-    #[arg(long, value_name = "FILE")]
-    pub body_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub text: BodyArgs,
     /// The body is HTML
     #[arg(long)]
     pub html: bool,
@@ -237,14 +250,14 @@ async fn dispatch(
         MailCommand::List(args) => list::list(client, json, args).await,
         MailCommand::Read { id, raw_html } => read(client, json, &id, raw_html).await,
         MailCommand::Send(args) => send(client, audit, json, args).await,
-        MailCommand::Reply { id, all, body_file } => {
-            let comment = read_body(body_file.as_deref())?;
+        MailCommand::Reply { id, all, text } => {
             // Read first: Graph's answer to a reply does not say whom it went to.
             let to = audit.reply_recipients(client, &id, all).await?;
+            let comment = body::of_reply(client, &id, &text, to.clone(), "RE").await?;
             client
-                .reply(&id, &comment, all)
+                .reply(&id, &comment.text, all)
                 .await
-                .map_err(graph_error)?;
+                .map_err(|e| comment.failed(graph_error(e)))?;
             let what = format!(
                 "{} {}",
                 if all { "replied to all:" } else { "replied to" },
@@ -264,12 +277,12 @@ async fn dispatch(
             )?;
             audit.note(record)
         }
-        MailCommand::Forward { id, to, body_file } => {
-            let comment = read_body(body_file.as_deref())?;
+        MailCommand::Forward { id, to, text } => {
+            let comment = body::of_reply(client, &id, &text, to.clone(), "FW").await?;
             client
-                .forward(&id, &to, &comment)
+                .forward(&id, &to, &comment.text)
                 .await
-                .map_err(graph_error)?;
+                .map_err(|e| comment.failed(graph_error(e)))?;
             let list = to.join(", ");
             let mut record = audit.record("forward");
             record.message_id = Some(id.clone());
@@ -405,7 +418,6 @@ fn write_message(w: &mut impl Write, m: &MessageDetail) -> io::Result<()> {
 }
 
 async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArgs) -> CliResult {
-    let body = read_body(args.body_file.as_deref())?;
     let mut attachments = Vec::new();
     let mut files = Vec::new();
     for path in &args.attach {
@@ -429,19 +441,21 @@ async fn send(client: &GraphClient, audit: &MailAudit, json: bool, args: SendArg
             }
         }
     }
+    // The files are checked before the text is written, so a wrong path costs no writing.
+    let text = body::of_send(&args)?;
     let msg = OutgoingMessage {
         to: args.to,
         cc: args.cc,
         bcc: args.bcc,
         subject: args.subject,
-        body,
+        body: text.text.clone(),
         html: args.html,
         attachments,
     };
     client
         .send_mail_with_files(&msg, &files)
         .await
-        .map_err(graph_error)?;
+        .map_err(|e| text.failed(graph_error(e)))?;
     let human = format!("sent to {}", msg.to.join(", "));
     let mut record = audit.record("send");
     record.recipients = crate::audit::recipients(&msg.to, &msg.cc, &msg.bcc);
@@ -507,41 +521,6 @@ async fn delete(
         "deleted for good",
     )?;
     audit.note(record)
-}
-
-/// The text of `--body-file FILE` or `--body-file -` (standard input); empty without one.
-/// Read with Graph's bound on one request, named in the error.
-fn read_body(file: Option<&Path>) -> CliResult<String> {
-    let Some(p) = file else {
-        return Ok(String::new());
-    };
-    let (what, read) = if p == Path::new("-") {
-        (
-            "standard input".to_string(),
-            bounded::read_stdin(bounded::BODY_LIMIT),
-        )
-    } else {
-        (
-            p.display().to_string(),
-            bounded::read_file(p, bounded::BODY_LIMIT),
-        )
-    };
-    let bytes = read.map_err(|e| match e {
-        bounded::ReadError::TooLarge { limit } => CliError::usage(format!(
-            "the body from {what} is larger than {}, the most Graph takes in one request",
-            bounded::size(limit)
-        ))
-        .with_fix("send a shorter body, or attach the text as a file with --attach"),
-        bounded::ReadError::Io(_) => CliError::failure(
-            "body_unreadable",
-            format!("cannot read the body from {what}: {e}"),
-        )
-        .with_fix("check the --body-file path (use - for standard input)"),
-    })?;
-    String::from_utf8(bytes.to_vec()).map_err(|_| {
-        CliError::usage(format!("the body from {what} is not UTF-8 text"))
-            .with_fix("convert it to UTF-8 first, e.g. with iconv")
-    })
 }
 
 /// The bytes of one `--attach` file, read with the upload sessions' bound.
