@@ -369,6 +369,7 @@ fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
             | EventBody::Messages(_)
             | EventBody::Message(_)
             | EventBody::Changed(_)
+            | EventBody::ChangedMany(_)
     ) {
         // The mailbox may be under a compose screen; its replies still apply to it.
         let mailbox = std::iter::once(&mut model.screen)
