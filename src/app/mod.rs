@@ -451,7 +451,12 @@ pub fn action_available(model: &Model, action: Action) -> bool {
         Screen::Connectors(_) => {
             !matches!(
                 action,
-                Action::Edit | Action::Delete | Action::SignIn | Action::Test | Action::Open
+                Action::Edit
+                    | Action::Delete
+                    | Action::SignIn
+                    | Action::SignOut
+                    | Action::Test
+                    | Action::Open
             ) || !model.shared.connectors.is_empty()
         }
         Screen::SignIn(s) => {
@@ -478,7 +483,9 @@ pub fn action_available(model: &Model, action: Action) -> bool {
         },
         Screen::Unlock(_) => true,
         Screen::Mailbox(s) => match action {
-            Action::MarkRead | Action::Move | Action::Delete => s.selected_row().is_some(),
+            Action::MarkRead | Action::Move | Action::Delete | Action::Toggle => {
+                s.selected_row().is_some()
+            }
             Action::Reply | Action::ReplyAll | Action::Forward | Action::Save => {
                 s.preview.is_some()
             }

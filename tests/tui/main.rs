@@ -5,12 +5,14 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod batch;
 mod compose;
 mod demo_e2e;
 mod e2e;
 mod guide;
 mod layout;
 mod mailbox;
+mod mailbox_marks;
 mod mailbox_preview;
 mod mailbox_snapshots;
 mod signin_update;
