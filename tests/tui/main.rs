@@ -15,6 +15,7 @@ mod mailbox;
 mod mailbox_marks;
 mod mailbox_preview;
 mod mailbox_snapshots;
+mod selection_e2e;
 mod signin_update;
 mod snapshots;
 mod update;

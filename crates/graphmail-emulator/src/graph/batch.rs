@@ -90,6 +90,15 @@ fn refusal(items: &[Item]) -> Option<String> {
             bad.id
         ));
     }
+    if let Some(nested) = items
+        .iter()
+        .find(|i| i.url.trim_start_matches('/').starts_with("$batch"))
+    {
+        return Some(format!(
+            "Batch request id '{}' is a batch itself; batches do not nest.",
+            nested.id
+        ));
+    }
     let no_type = |i: &&Item| {
         i.body.is_some()
             && !i

@@ -107,6 +107,13 @@ async fn more_than_twenty_requests_or_a_bad_batch_are_refused_whole() {
     assert_eq!(error_code(&body), "BadRequest");
     let twice = vec![mark_read(1, &ids[0]), mark_read(1, &ids[0])];
     assert_eq!(batch(&s, &t, twice).await.0, 400, "ids are unique");
+    let nested = json!({ "id": "1", "method": "POST", "url": "/$batch",
+        "headers": { "Content-Type": "application/json" }, "body": { "requests": [] } });
+    assert_eq!(
+        batch(&s, &t, vec![nested]).await.0,
+        400,
+        "batches do not nest"
+    );
     let mut untyped = mark_read(1, &ids[0]);
     untyped["headers"] = json!({});
     assert_eq!(
@@ -124,7 +131,7 @@ async fn more_than_twenty_requests_or_a_bad_batch_are_refused_whole() {
     assert_eq!(anonymous.status(), 401, "the batch checks the token");
     let counts = s.fetch_json(&s.hook("/batches")).await;
     assert_eq!(counts["batches"], 0, "no refused batch ran");
-    assert_eq!(counts["refused"], 3);
+    assert_eq!(counts["refused"], 4);
 }
 
 #[tokio::test]
