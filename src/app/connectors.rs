@@ -99,6 +99,16 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
             ))));
             vec![Cmd::SignIn { id, name }]
         }
+        (Some(Action::SignOut), Some(row))
+            if row.token.expires_at.is_none() && !row.token.has_refresh_token =>
+        {
+            let name = &row.connector.name;
+            shared.toast(
+                ToastLevel::Info,
+                format!("{name} is not signed in: it holds no tokens to forget."),
+            );
+            Vec::new()
+        }
         (Some(Action::SignOut), Some(row)) => {
             let name = row.connector.name;
             shared.overlays.push(Overlay::Confirm {

@@ -5,8 +5,11 @@
 //! each answered with its own status; Outlook runs at most 4 items at once per mailbox and
 //! throttles the rest item by item (429). So the items of a batch are chained with `dependsOn`
 //! (Graph runs them one after the other, none is throttled for running beside the others), and
-//! an item that still comes back 429, 503, 504 or 424 (its predecessor failed) is sent again
-//! in the next round, alone with the others left, after the longest `Retry-After` asked for.
+//! an item that still comes back 429 or 424 (its predecessor failed, so it never ran) is sent
+//! again in the next round, with the others left and no more, after the longest `Retry-After`
+//! asked for; a bounded number of rounds and of waiting. A 503 or 504 is sent again only for a
+//! mark (a PATCH): a move answered so may have happened, and repeating it would fail or move a
+//! message twice.
 
 use std::time::Duration;
 
@@ -165,7 +168,8 @@ impl GraphClient {
             .json(&json!({ "requests": requests }));
         let reply: BatchReply = self.json(call).await?;
         Ok((1..=chunk.len())
-            .map(|n| {
+            .zip(chunk)
+            .map(|(n, i)| {
                 let Some(r) = reply.responses.iter().find(|r| r.id == n.to_string()) else {
                     return Item::Done(Err(GraphError::Decode(format!(
                         "the batch reply has no answer for item {n}"
@@ -178,7 +182,15 @@ impl GraphClient {
                         .and_then(|b| b.get("id"))
                         .and_then(Value::as_str)
                         .map(str::to_string))),
-                    424 | 429 | 503 | 504 => Item::Again(r.retry_after()),
+                    424 | 429 => Item::Again(r.retry_after()),
+                    // A PATCH leaves the message as one would; a move may have happened.
+                    503 | 504 if matches!(ops[*i], BatchOp::SetRead { .. }) => {
+                        Item::Again(r.retry_after())
+                    }
+                    status @ (503 | 504) => Item::Done(Err(GraphError::MaybeApplied {
+                        action: "move",
+                        detail: format!("Graph answered {status} for it inside the batch"),
+                    })),
                     status => {
                         let body = r.body.as_ref().map(|b| b.to_string()).unwrap_or_default();
                         Item::Done(Err(GraphError::from_reply(status, body.as_bytes())))

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::support::emu::{ADELE, Emu, PUBLIC_APP};
 use crate::support::signin::Env;
-use crate::support::tui::{NOW, model, press, screen_text, type_text};
+use crate::support::tui::{NOW, assert_toast, model, press, screen_text, type_text};
 use crate::support::tui_mailbox::mailbox;
 use graphmail::app::keys::{Key, KeyCode};
 use graphmail::app::overlay::Overlay;
@@ -217,19 +217,7 @@ fn twenty_five_marked_messages_are_deleted_in_one_confirmed_action_of_two_batche
     assert!(s.rows.is_empty(), "the deleted rows left the list");
     assert!(s.marks.is_empty(), "nothing stays marked");
     assert!(app.dialog().is_none(), "no error: {:?}", app.dialog());
-    let toasts: Vec<&str> = app
-        .model
-        .shared
-        .toasts
-        .iter()
-        .map(|t| t.text.as_str())
-        .collect();
-    assert!(
-        toasts
-            .iter()
-            .any(|t| t.contains("25 messages moved to Deleted Items")),
-        "{toasts:?}"
-    );
+    assert_toast(&app.model, "25 messages moved to Deleted Items");
 
     let lines = audit_lines(&env);
     let deletes: Vec<&AuditRecord> = lines.iter().filter(|l| l.action == "delete").collect();
@@ -330,15 +318,10 @@ fn signing_out_from_the_list_forgets_the_tokens_and_the_row_needs_a_sign_in() {
     );
     let after = screen_text(&app.model, 120, 40);
     assert!(after.contains("needs sign-in"), "{after}");
-    let toasts: Vec<&str> = app
-        .model
-        .shared
-        .toasts
-        .iter()
-        .map(|t| t.text.as_str())
-        .collect();
-    assert!(
-        toasts.iter().any(|t| t.contains("Signed out")),
-        "{toasts:?}"
-    );
+    assert_toast(&app.model, "Signed out");
+
+    // Nothing left to forget: no question, the toast says why.
+    app.key(Key::ch('x'));
+    assert!(app.dialog().is_none(), "{:?}", app.dialog());
+    assert_toast(&app.model, "desk is not signed in");
 }
