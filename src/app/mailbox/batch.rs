@@ -194,7 +194,11 @@ impl MailboxState {
 
     /// Marks every listed message (all of a search's results), or none when all are marked.
     pub fn mark_all(&mut self, shared: &mut Shared) {
-        let all = !self.rows.is_empty() && self.rows.iter().all(|r| self.marks.contains(&r.id));
+        if self.rows.is_empty() {
+            shared.toast(ToastLevel::Info, "No message is listed to mark.");
+            return;
+        }
+        let all = self.rows.iter().all(|r| self.marks.contains(&r.id));
         if all {
             self.marks.clear();
             shared.toast(ToastLevel::Info, "No message is marked now.");
