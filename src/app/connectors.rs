@@ -38,7 +38,14 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
     let selected = shared.connectors.get(s.selected).cloned();
     let needs_row = matches!(
         action,
-        Some(Action::Edit | Action::Delete | Action::SignIn | Action::Test | Action::Open)
+        Some(
+            Action::Edit
+                | Action::Delete
+                | Action::SignIn
+                | Action::SignOut
+                | Action::Test
+                | Action::Open
+        )
     );
     if needs_row && selected.is_none() {
         let add = shared.keymap.key_name(Context::List, Action::Add);
@@ -91,6 +98,29 @@ pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd
                 signin::SignInState::new(id, &row),
             ))));
             vec![Cmd::SignIn { id, name }]
+        }
+        (Some(Action::SignOut), Some(row))
+            if row.token.expires_at.is_none() && !row.token.has_refresh_token =>
+        {
+            let name = &row.connector.name;
+            shared.toast(
+                ToastLevel::Info,
+                format!("{name} is not signed in: it holds no tokens to forget."),
+            );
+            Vec::new()
+        }
+        (Some(Action::SignOut), Some(row)) => {
+            let name = row.connector.name;
+            shared.overlays.push(Overlay::Confirm {
+                title: "Sign out".into(),
+                body: format!(
+                    "Sign {name} out? Its tokens are forgotten; its settings and secrets stay, and it can sign in again."
+                ),
+                yes: "Sign out".into(),
+                no: "Keep".into(),
+                action: ConfirmAction::SignOut(name),
+            });
+            Vec::new()
         }
         (Some(Action::Test), Some(row)) => {
             let id = shared.next_id();
@@ -170,6 +200,15 @@ pub fn on_busy_done(shared: &mut Shared, body: EventBody) -> Vec<Cmd> {
             );
         }
         EventBody::Deleted(Err(e)) => shared.error("The connector was not deleted", e),
+        EventBody::SignedOut(Ok(rows)) => {
+            replace_rows(shared, rows);
+            let sign_in = shared.keymap.key_name(Context::List, Action::SignIn);
+            shared.toast(
+                ToastLevel::Success,
+                format!("Signed out: its tokens are forgotten. {sign_in} signs it in again."),
+            );
+        }
+        EventBody::SignedOut(Err(e)) => shared.error("The connector was not signed out", e),
         EventBody::Tested(Ok(report)) => {
             replace_rows(shared, report.connectors);
             if let Some(problem) = report.problem {

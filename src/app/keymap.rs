@@ -65,7 +65,8 @@ impl Context {
         match self {
             Context::Global => &[Quit, Help],
             Context::List => &[
-                Up, Down, Add, Edit, Delete, SignIn, Test, Open, Refresh, Guide, LockAgent, Quit,
+                Up, Down, Add, Edit, Delete, SignIn, SignOut, Test, Open, Refresh, Guide,
+                LockAgent, Quit,
             ],
             Context::Wizard => &[
                 NextStep, PrevStep, NextField, PrevField, ChooseNext, ChoosePrev, Cancel, Guide,
@@ -87,7 +88,7 @@ impl Context {
             Context::Mailbox => &[
                 Up, Down, PageUp, PageDown, Top, Bottom, NextPane, PrevPane, Open, Back, Search,
                 UnreadOnly, Refresh, MarkRead, Move, Delete, Save, Reply, ReplyAll, Forward,
-                NewMail, Quit,
+                NewMail, Toggle, SelectAll, Quit,
             ],
             Context::Prompt => &[Confirm, Cancel, Up, Down, NextField],
             Context::Compose => &[Send, NextField, PrevField, Cancel, EditBody],
@@ -150,6 +151,10 @@ pub enum Action {
     Guide,
     /// Make the session agent forget the vault key, and lock the app.
     LockAgent,
+    /// Forget the connector's tokens: it needs a sign-in again.
+    SignOut,
+    /// Mark every listed message (all of a search's results), or none.
+    SelectAll,
 }
 
 impl Action {

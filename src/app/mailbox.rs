@@ -5,6 +5,7 @@
 //! waits. Replies are matched by request id: a page, message or folder tree that arrives after
 //! the user moved on is dropped.
 
+pub mod batch;
 pub mod events;
 pub mod layout;
 pub mod preview;
@@ -26,7 +27,7 @@ use crate::domain::mail::{
 /// `$top` of every page: a screenful at 120×40 with room to spare, in one round trip.
 pub const PAGE_SIZE: u32 = 50;
 
-pub use layout::{NARROW, WIDE};
+pub use layout::{NARROW, WIDE, list_height, scroll_offset};
 use preview::PreviewText;
 
 /// HTML is never converted narrower than this: tables need some room to be read at all.
@@ -109,24 +110,8 @@ pub struct MailboxState {
     /// last page was asked for: the service's list shrank by as many, so the next page starts
     /// that much earlier.
     pub removed_since_page: usize,
-}
-
-/// Rows of the list that fit on a terminal of `size` (title, footer and the list's border).
-pub fn list_height(size: (u16, u16)) -> usize {
-    layout::pane_height(size)
-}
-
-/// The row the list starts drawing at so that `selected` is visible, moving as little as
-/// possible from `offset`.
-pub fn scroll_offset(offset: usize, selected: usize, height: usize) -> usize {
-    let height = height.max(1);
-    if selected < offset {
-        selected
-    } else if selected >= offset + height {
-        selected + 1 - height
-    } else {
-        offset
-    }
+    /// Messages marked for a batch action (ids), and the batch on its way.
+    pub marks: batch::Marks,
 }
 
 impl MailboxState {
@@ -164,6 +149,7 @@ impl MailboxState {
             pending: Vec::new(),
             pages_loaded: 0,
             removed_since_page: 0,
+            marks: batch::Marks::default(),
         };
         let mut cmds = s.load_folders(shared);
         cmds.extend(s.relist(shared));
@@ -188,6 +174,7 @@ impl MailboxState {
         self.removed_since_page = 0;
         self.more = false;
         self.rows.clear();
+        self.marks.clear();
         self.selected = 0;
         self.offset = 0;
         self.pages_loaded = 0;
@@ -228,6 +215,7 @@ impl MailboxState {
             || self.paging == Some(id)
             || self.reading == Some(id)
             || self.pending.iter().any(|p| p.id == id)
+            || self.marks.awaits(id)
     }
 
     pub fn selected_row(&self) -> Option<&MessageRow> {
@@ -260,6 +248,7 @@ impl MailboxState {
             || self.paging.is_some()
             || self.reading.is_some()
             || !self.pending.is_empty()
+            || self.marks.busy()
     }
 
     /// The panes drawn at the current width, left to right.
@@ -267,7 +256,7 @@ impl MailboxState {
         layout::panes_at(width, self.focus)
     }
 
-    fn move_selection(&mut self, shared: &mut Shared, to: usize) -> Vec<Cmd> {
+    pub(super) fn move_selection(&mut self, shared: &mut Shared, to: usize) -> Vec<Cmd> {
         let last = self.rows.len().saturating_sub(1);
         self.selected = to.min(last);
         self.offset = scroll_offset(self.offset, self.selected, list_height(shared.size));
@@ -339,6 +328,7 @@ impl MailboxState {
                 MailAction::Delete { message_id },
                 "Moved to Deleted Items.".into(),
             ),
+            ConfirmAction::Batch(kind) => self.run_batch(shared, kind),
             _ => Vec::new(),
         }
     }
@@ -371,6 +361,9 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
     let action = shared
         .keymap
         .resolve(&[Context::Mailbox, Context::Global], key);
+    if let Some(cmds) = batch::on_key(shared, s, action) {
+        return cmds;
+    }
     let page = list_height(shared.size);
     match action {
         Some(
@@ -497,7 +490,7 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
 
 /// Says why an action the connector's permissions do not allow is unavailable, with the fix
 /// (the key taken from the keymap). True when it was refused.
-fn refused(shared: &mut Shared, s: &MailboxState, need: Need) -> bool {
+pub(super) fn refused(shared: &mut Shared, s: &MailboxState, need: Need) -> bool {
     let Some(refusal) = s.access.refusal(need) else {
         return false;
     };

@@ -379,6 +379,7 @@ fn on_event(model: &mut Model, event: Event) -> Vec<Cmd> {
             | EventBody::Messages(_)
             | EventBody::Message(_)
             | EventBody::Changed(_)
+            | EventBody::ChangedMany(_)
     ) {
         // The mailbox may be under a compose screen; its replies still apply to it.
         let mailbox = std::iter::once(&mut model.screen)
@@ -463,7 +464,12 @@ pub fn action_available(model: &Model, action: Action) -> bool {
         Screen::Connectors(_) => {
             !matches!(
                 action,
-                Action::Edit | Action::Delete | Action::SignIn | Action::Test | Action::Open
+                Action::Edit
+                    | Action::Delete
+                    | Action::SignIn
+                    | Action::SignOut
+                    | Action::Test
+                    | Action::Open
             ) || !model.shared.connectors.is_empty()
         }
         Screen::SignIn(s) => {
@@ -494,7 +500,9 @@ pub fn action_available(model: &Model, action: Action) -> bool {
         },
         Screen::Unlock(_) => true,
         Screen::Mailbox(s) => match action {
-            Action::MarkRead | Action::Move | Action::Delete => s.selected_row().is_some(),
+            Action::MarkRead | Action::Move | Action::Delete | Action::Toggle => {
+                s.selected_row().is_some()
+            }
             Action::Reply | Action::ReplyAll | Action::Forward | Action::Save => {
                 s.preview.is_some()
             }

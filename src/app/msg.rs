@@ -67,6 +67,11 @@ pub enum Cmd {
         id: ReqId,
         name: String,
     },
+    /// Forget a connector's tokens; the reply is the list again.
+    SignOut {
+        id: ReqId,
+        name: String,
+    },
     /// Ask the identity platform's discovery whether `tenant` exists, and in which cloud.
     CheckTenant {
         id: ReqId,
@@ -114,6 +119,12 @@ pub enum Cmd {
         name: String,
         action: MailAction,
     },
+    /// Change several messages in one go (Graph batches); the reply has one outcome each.
+    ChangeMessages {
+        id: ReqId,
+        name: String,
+        actions: Vec<MailAction>,
+    },
     /// Send a draft. Never repeated by the worker: a failure comes back to the user.
     SendMail {
         id: ReqId,
@@ -151,6 +162,8 @@ impl Cmd {
             | Cmd::SubmitRedirect { id, .. }
             | Cmd::DemoApprove { id, .. }
             | Cmd::Test { id, .. }
+            | Cmd::SignOut { id, .. }
+            | Cmd::ChangeMessages { id, .. }
             | Cmd::CheckTenant { id, .. }
             | Cmd::LoadFolders { id, .. }
             | Cmd::ListMessages { id, .. }
@@ -193,6 +206,10 @@ pub enum EventBody {
     Connectors(Reply<Vec<ConnectorRow>>),
     Saved(Reply<Vec<ConnectorRow>>),
     Deleted(Reply<Vec<ConnectorRow>>),
+    /// A connector signed out: the list again.
+    SignedOut(Reply<Vec<ConnectorRow>>),
+    /// The outcomes of `ChangeMessages`, in its order.
+    ChangedMany(Vec<Reply<MailOutcome>>),
     SignIn(SignInUpdate),
     Tested(Reply<TestReport>),
     /// What discovery said about a tenant typed in the wizard (no answer: no verdict).

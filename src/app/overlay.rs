@@ -12,6 +12,8 @@ pub use help::HelpView;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfirmAction {
     DeleteConnector(String),
+    /// Forget a connector's tokens.
+    SignOut(String),
     DiscardWizard,
     /// Move a message to Deleted Items.
     DeleteMessage {
@@ -20,6 +22,8 @@ pub enum ConfirmAction {
     },
     SendMail,
     DiscardDraft,
+    /// Change every marked message of the mailbox.
+    Batch(super::mailbox::batch::BatchKind),
     /// Quit although a draft or the wizard holds unsaved work.
     QuitDiscarding,
 }
@@ -203,6 +207,11 @@ pub fn on_key(
                     let id = shared.next_id();
                     shared.busy = Some((id, format!("Deleting {name}")));
                     cmds.push(Cmd::DeleteConnector { id, name });
+                }
+                ConfirmAction::SignOut(name) => {
+                    let id = shared.next_id();
+                    shared.busy = Some((id, format!("Signing {name} out")));
+                    cmds.push(Cmd::SignOut { id, name });
                 }
                 ConfirmAction::DiscardWizard => {
                     shared.nav = Some(Nav::Pop);

@@ -89,6 +89,8 @@ struct Inner {
     http: reqwest::Client,
     /// `…/v1.0/me` or `…/v1.0/users/{upn}`.
     mailbox_root: Url,
+    /// `…/v1.0`: where `$batch` is, and what batch item URLs are relative to.
+    api_root: Url,
     /// `scheme://host:port` of the API root: next-page links must stay on it.
     origin: String,
     tokens: Arc<dyn TokenSource>,
@@ -216,6 +218,7 @@ impl GraphClient {
                 http,
                 limit: mailbox_limit(mailbox_root.as_str()),
                 mailbox_root,
+                api_root: root,
                 origin,
                 tokens,
                 requests: AtomicU64::new(0),
@@ -246,6 +249,30 @@ impl GraphClient {
             .expect("checked at construction: the root can be a base")
             .extend(segments);
         url
+    }
+
+    /// `{api root}/$batch`.
+    #[expect(
+        clippy::expect_used,
+        reason = "the constructor refuses a root that cannot be a base"
+    )]
+    pub(crate) fn batch_url(&self) -> Url {
+        let mut url = self.inner.api_root.clone();
+        url.path_segments_mut()
+            .expect("checked at construction: the root can be a base")
+            .pop_if_empty()
+            .push("$batch");
+        url
+    }
+
+    /// A mailbox path relative to the API root, as a batch item names it: `/me/messages/{id}`.
+    pub(crate) fn relative(&self, segments: &[&str]) -> String {
+        let full = self.endpoint(segments);
+        let root = self.inner.api_root.path().trim_end_matches('/');
+        full.path()
+            .strip_prefix(root)
+            .unwrap_or(full.path())
+            .to_string()
     }
 
     /// Parses a `@odata.nextLink`, refusing one that leads off this Graph service.

@@ -6,6 +6,7 @@
 //! and calls that send mail are never repeated after a failure that leaves their fate unknown.
 
 mod actions;
+mod batch;
 mod client;
 mod drafts;
 mod error;
@@ -18,6 +19,7 @@ mod types;
 mod upload;
 
 pub use actions::{SavedAttachment, safe_file_name};
+pub use batch::{BATCH_MAX, BatchOp, BatchOutcome};
 pub use client::{
     GraphClient, MAILBOX_CONCURRENCY, Mailbox, TokenError, TokenFuture, TokenSource, http_client,
 };

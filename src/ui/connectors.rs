@@ -11,7 +11,7 @@ use crate::app::{ConnectorRow, Model, TokenHealth};
 use crate::domain::Grant;
 use crate::domain::health::{REFRESH_INACTIVITY_DAYS, REFRESH_WARN_DAYS};
 
-use super::theme::Theme;
+use super::theme::{SELECTED_MARK, Theme};
 use super::widgets::{ago, fit, spinner};
 use unicode_width::UnicodeWidthStr;
 
@@ -92,7 +92,7 @@ pub fn view(model: &Model, s: &ConnectorsState, f: &mut Frame, area: Rect, theme
     let table = Table::new(body, widths)
         .header(header.style(theme.title()))
         .row_highlight_style(theme.selected())
-        .highlight_symbol("▌")
+        .highlight_symbol(SELECTED_MARK)
         .block(
             Block::bordered()
                 .border_type(ratatui::widgets::BorderType::Rounded)

@@ -17,7 +17,7 @@ use crate::app::mailbox::{MailboxState, Pane, PromptKind, list_height, scroll_of
 use crate::domain::mail::{Importance, MessageRow};
 use crate::domain::sanitize;
 
-use super::theme::Theme;
+use super::theme::{SELECTED_MARK, Theme};
 use super::widgets::{centered, dialog, input_line, spinner};
 
 /// Mailbox text made inert for the terminal, on one line.
@@ -112,19 +112,21 @@ fn folders(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &T
             };
             let indent = "  ".repeat(folder.depth.min(4));
             let open = s.folder.names(folder);
-            let name_w = width.saturating_sub(indent.len() + count.len() + 1);
+            let name_w = width.saturating_sub(indent.len() + count.len() + 2);
             let mut style = if open { theme.accent() } else { Style::new() };
             if folder.unread > 0 {
                 style = style.patch(theme.title());
             }
             let marker = if open { "▸" } else { " " };
+            let cursor = i == s.folder_sel && s.focus == Pane::Folders;
             let mut line = Line::from(vec![
+                Span::raw(if cursor { SELECTED_MARK } else { " " }),
                 Span::styled(marker, theme.focus()),
                 Span::raw(indent),
                 Span::styled(fit(&clean(&folder.name), name_w), style),
                 Span::styled(count, theme.key()),
             ]);
-            if i == s.folder_sel && s.focus == Pane::Folders {
+            if cursor {
                 line = line.style(theme.selected());
             }
             line
@@ -146,9 +148,16 @@ fn markers(r: &MessageRow) -> String {
     format!("{unread}{importance}{flag}{attachment}")
 }
 
-/// One list row, built only for the rows on screen. On the `selected` row the date takes the
-/// selection's colours: dim grey on the grey bar could not be read.
-fn row_line<'a>(r: &MessageRow, width: usize, theme: &Theme, selected: bool) -> Line<'a> {
+/// One list row, built only for the rows on screen: the selection's marker column, the batch
+/// mark, then the message. On the `selected` row the date takes the selection's colours: dim
+/// grey in reverse video could not be read.
+fn row_line<'a>(
+    r: &MessageRow,
+    width: usize,
+    theme: &Theme,
+    selected: bool,
+    marked: bool,
+) -> Line<'a> {
     let marks = markers(r);
     let date = short_date(&r.received);
     let wide = width >= 60;
@@ -159,13 +168,15 @@ fn row_line<'a>(r: &MessageRow, width: usize, theme: &Theme, selected: bool) -> 
     } else {
         date.chars().take(5).collect()
     };
-    let subject_w = width.saturating_sub(4 + 1 + date_w + 1 + from_w + 1);
+    let subject_w = width.saturating_sub(2 + 4 + 1 + date_w + 1 + from_w + 1);
     let strong = if r.unread {
         theme.title()
     } else {
         Style::new()
     };
     Line::from(vec![
+        Span::raw(if selected { SELECTED_MARK } else { " " }),
+        Span::styled(if marked { "✓" } else { " " }, theme.key()),
         Span::styled(marks, theme.key()),
         Span::raw(" "),
         Span::styled(
@@ -198,7 +209,10 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
         s.rows.len().to_string()
     };
     title.push_str(&format!(" ({count})"));
-    if s.listing_loading || s.paging.is_some() || !s.pending.is_empty() {
+    if !s.marks.is_empty() {
+        title.push_str(&format!(" · {} marked", s.marks.len()));
+    }
+    if s.listing_loading || s.paging.is_some() || !s.pending.is_empty() || s.marks.busy() {
         title.push_str(&format!(" {}", spinner(model.shared.frame)));
     }
     title.push(' ');
@@ -237,7 +251,7 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
         .enumerate()
         .map(|(i, r)| {
             let selected = start + i == s.selected;
-            let line = row_line(r, width, theme, selected);
+            let line = row_line(r, width, theme, selected, s.marks.contains(&r.id));
             if selected {
                 line.style(if s.focus == Pane::List {
                     theme.selected()
@@ -376,8 +390,9 @@ fn picker(s: &MailboxState, f: &mut Frame, area: Rect, theme: &Theme) {
         .skip(start)
         .take(height)
         .map(|(i, folder)| {
+            let mark = if i == p.selected { SELECTED_MARK } else { " " };
             let line = Line::raw(format!(
-                " {}{}",
+                "{mark}{}{}",
                 "  ".repeat(folder.depth.min(4)),
                 clean(&folder.name)
             ));

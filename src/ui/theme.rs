@@ -3,6 +3,10 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+/// The marker column of a list's selected row (connectors, messages, folders): readable
+/// without colour and in a copied screen.
+pub const SELECTED_MARK: &str = "▌";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub color: bool,
@@ -70,12 +74,11 @@ impl Theme {
         )
     }
 
+    /// The selected row: reverse video in both themes, so it shows in any terminal and under
+    /// `NO_COLOR`; lists also draw [`SELECTED_MARK`] in front of it for a plain capture.
     pub fn selected(&self) -> Style {
         self.pick(
-            Style::new()
-                .bg(Color::DarkGray)
-                .fg(Color::White)
-                .add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
             Style::new().add_modifier(Modifier::REVERSED),
         )
     }

@@ -1,4 +1,4 @@
-//! Vault work for the TUI: open, create, list, save and delete connectors.
+//! Vault work for the TUI: open, create, list, save, sign out and delete connectors.
 
 use secrecy::SecretString;
 
@@ -156,6 +156,13 @@ pub fn delete(vault: &Vault, name: &str) -> Result<Vec<ConnectorRow>, UiError> {
         SaveError::Ui(u) => u,
         SaveError::Vault(v) => vault_error(v),
     })
+}
+
+/// Forgets the connector's tokens, as `graphmail connector logout` does; its settings and
+/// secrets stay.
+pub fn sign_out(vault: &Vault, name: &str) -> Result<Vec<ConnectorRow>, UiError> {
+    crate::auth::forget_tokens(vault, name).map_err(|e| super::ui_error::auth_error(e, name))?;
+    rows(vault)
 }
 
 enum SaveError {

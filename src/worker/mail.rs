@@ -87,6 +87,13 @@ impl MailSessions {
         Ok(c)
     }
 
+    /// Drops the connector's client (after a sign-out).
+    pub fn forget(&self, name: &str) {
+        if let Ok(mut clients) = self.clients.lock() {
+            clients.remove(name);
+        }
+    }
+
     /// The connector's client; `fresh` builds it again (after a sign-in, on refresh).
     pub fn client(
         &self,
@@ -99,7 +106,7 @@ impl MailSessions {
 
     /// The connector's client and the mailbox it works on (the target mailbox, else the
     /// signed-in user, else "me"), as the audit log names it.
-    fn session(
+    pub(super) fn session(
         &self,
         services: &Services,
         name: &str,
@@ -278,45 +285,36 @@ pub async fn change(
     action: MailAction,
 ) -> Result<MailOutcome, UiError> {
     let (client, mailbox) = services.mail.session(services, name, false)?;
-    let audit = |action: &str, message_id: &str| {
-        let mut r = AuditRecord::now(name, &mailbox, action);
-        r.message_id = Some(message_id.to_owned());
-        r
-    };
     match action {
-        MailAction::SetRead { message_id, read } => {
+        MailAction::SetRead {
+            ref message_id,
+            read,
+        } => {
             client
-                .set_read(&message_id, read)
+                .set_read(message_id, read)
                 .await
                 .map_err(graph_error)?;
-            let action = if read { "mark_read" } else { "mark_unread" };
-            note(services, audit(action, &message_id));
+            audit_change(services, name, &mailbox, &action, None);
             Ok(MailOutcome::Done)
         }
         MailAction::Move {
-            message_id,
-            folder_id,
+            ref message_id,
+            ref folder_id,
         } => {
-            let folder = FolderRef::Id(folder_id);
+            let folder = FolderRef::Id(folder_id.clone());
             let new_id = client
-                .move_message(&message_id, &folder)
+                .move_message(message_id, &folder)
                 .await
                 .map_err(graph_error)?;
-            let mut record = audit("move", &message_id);
-            record.new_message_id = Some(new_id.clone());
-            record.folder = Some(folder.as_str().to_owned());
-            note(services, record);
+            audit_change(services, name, &mailbox, &action, Some(&new_id));
             Ok(MailOutcome::Moved { new_id })
         }
-        MailAction::Delete { message_id } => {
+        MailAction::Delete { ref message_id } => {
             let new_id = client
-                .delete_to_trash(&message_id)
+                .delete_to_trash(message_id)
                 .await
                 .map_err(graph_error)?;
-            let mut record = audit("delete", &message_id);
-            record.new_message_id = Some(new_id.clone());
-            record.folder = Some("deleteditems".into());
-            note(services, record);
+            audit_change(services, name, &mailbox, &action, Some(&new_id));
             Ok(MailOutcome::Moved { new_id })
         }
         MailAction::SaveAttachment {
@@ -342,6 +340,34 @@ pub async fn change(
             })
         }
     }
+}
+
+/// The audit line of a mark, move or delete that went through (`new_id`: where it went).
+pub(super) fn audit_change(
+    services: &Services,
+    name: &str,
+    mailbox: &str,
+    action: &MailAction,
+    new_id: Option<&str>,
+) {
+    let (verb, message_id, folder) = match action {
+        MailAction::SetRead { message_id, read } => (
+            if *read { "mark_read" } else { "mark_unread" },
+            message_id,
+            None,
+        ),
+        MailAction::Move {
+            message_id,
+            folder_id,
+        } => ("move", message_id, Some(folder_id.as_str())),
+        MailAction::Delete { message_id } => ("delete", message_id, Some("deleteditems")),
+        MailAction::SaveAttachment { .. } => return,
+    };
+    let mut record = AuditRecord::now(name, mailbox, verb);
+    record.message_id = Some(message_id.clone());
+    record.folder = folder.map(str::to_owned);
+    record.new_message_id = new_id.map(str::to_owned);
+    note(services, record);
 }
 
 /// Appends the audit line of a change that went through. The change cannot be taken back,

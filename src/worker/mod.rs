@@ -4,6 +4,7 @@
 //! and status. Each command runs as its own task so a slow one never holds up the others;
 //! `Cancel` aborts the task of that id.
 
+mod batch;
 mod connectors;
 #[cfg(feature = "demo")]
 pub mod demo_browser;
@@ -246,6 +247,16 @@ async fn execute(
             EventBody::SignIn(crate::app::SignInUpdate::Finished(done))
         }
         Cmd::Test { name, .. } => EventBody::Tested(signin::test(services, name).await),
+        Cmd::SignOut { name, .. } => {
+            // A client kept for the mailbox must not outlive the tokens it was built on.
+            services.mail.forget(&name);
+            EventBody::SignedOut(
+                blocking(move || connectors::sign_out(&*services.vault()?, &name)).await,
+            )
+        }
+        Cmd::ChangeMessages { name, actions, .. } => {
+            EventBody::ChangedMany(batch::change_many(&services, &name, actions).await)
+        }
         Cmd::CheckTenant { cloud, tenant, .. } => {
             EventBody::TenantChecked(check_tenant(&cloud, &tenant).await)
         }

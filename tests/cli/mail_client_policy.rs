@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use graphmail::graph::{
-    FolderRef, GraphClient, GraphError, ListQuery, Mailbox, OutgoingMessage, TokenError,
+    BatchOp, FolderRef, GraphClient, GraphError, ListQuery, Mailbox, OutgoingMessage, TokenError,
     TokenFuture, TokenSource, WellKnownFolder, http_client,
 };
 use graphmail_emulator::EmulatorConfig;
@@ -243,4 +243,85 @@ async fn a_send_whose_connection_dropped_is_sent_once_and_reported_as_maybe_sent
         .unwrap_err();
     assert!(matches!(err, GraphError::Transport(_)), "{err}");
     assert_eq!(c.requests_made(), 1 + 3);
+}
+
+/// The ids of the first `n` messages of the first user's Inbox.
+async fn inbox_ids(c: &GraphClient, n: usize) -> Vec<String> {
+    let mut pager = c.messages(&inbox(ListQuery::first(n)));
+    let page = pager.next_page().await.unwrap().unwrap_or_default();
+    let ids: Vec<String> = page.into_iter().map(|m| m.id).take(n).collect();
+    assert_eq!(ids.len(), n, "the Inbox has {n} messages");
+    ids
+}
+
+fn mark_all_read(ids: &[String]) -> Vec<BatchOp> {
+    ids.iter()
+        .map(|id| BatchOp::SetRead {
+            id: id.clone(),
+            read: true,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn batch_changes_go_twenty_to_a_request_and_each_reports_its_own_outcome() {
+    let emu = emulator(Some(50), "").await;
+    let c = client(&emu, good(&emu));
+    let mut ids = inbox_ids(&c, 44).await;
+    ids.push("AAMkNoSuchMessageHere".into());
+    let before = c.requests_made();
+    let outcomes = c.batch(&mark_all_read(&ids)).await;
+    assert_eq!(c.requests_made() - before, 3, "45 changes in 20 + 20 + 5");
+    assert_eq!(outcomes.len(), 45);
+    assert!(outcomes[..44].iter().all(Result::is_ok), "{outcomes:?}");
+    assert!(
+        matches!(
+            &outcomes[44],
+            Err(GraphError::Api {
+                status: 400 | 404,
+                ..
+            })
+        ),
+        "the unknown message fails alone: {:?}",
+        outcomes[44]
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_batch_item_goes_again_with_the_items_chained_after_it() {
+    let emu = emulator(None, "").await;
+    let c = client(&emu, good(&emu));
+    let ids = inbox_ids(&c, 5).await;
+    let spec = format!("429=0.1,path=*/messages/{},times=1", ids[2]);
+    emu.running.state.faults.set_spec(&spec).unwrap();
+    let before = c.requests_made();
+    let outcomes = c.batch(&mark_all_read(&ids)).await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    assert_eq!(
+        c.requests_made() - before,
+        2,
+        "one batch, then one with the throttled item and the two blocked behind it"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_item_throttled_every_time_gives_up_after_a_bounded_number_of_rounds() {
+    let emu = emulator(None, "").await;
+    let c = client(&emu, good(&emu));
+    let ids = inbox_ids(&c, 3).await;
+    // The last item of the chain, so the others go through in the first round.
+    let spec = format!("429=0,path=*/messages/{}", ids[2]);
+    emu.running.state.faults.set_spec(&spec).unwrap();
+    let before = c.requests_made();
+    let outcomes = c.batch(&mark_all_read(&ids)).await;
+    assert!(outcomes[0].is_ok() && outcomes[1].is_ok(), "{outcomes:?}");
+    match &outcomes[2] {
+        Err(GraphError::GaveUp {
+            status: 429,
+            attempts,
+            ..
+        }) => assert_eq!(u64::from(*attempts), c.requests_made() - before),
+        other => panic!("the item gives up, said as throttling: {other:?}"),
+    }
+    assert!(c.requests_made() - before <= 6, "bounded rounds");
 }

@@ -109,6 +109,48 @@ impl Emu {
         self.rt.block_on(self.emulator.hook(path, form)).as_u16()
     }
 
+    /// Sends `body` (JSON, or the text of a fault spec) to a test hook under `/_emulator/`;
+    /// returns its JSON answer after checking that it succeeded.
+    pub fn hook_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let url = format!("{}/_emulator{path}", self.emulator.running.login_url);
+        self.rt.block_on(async {
+            let mut request = reqwest::Client::new().request(method, url);
+            request = match body {
+                Some(serde_json::Value::String(text)) => request.body(text),
+                Some(json) => request.json(&json),
+                None => request,
+            };
+            let answer = request.send().await.expect("the emulator's hook answers");
+            assert!(
+                answer.status().is_success(),
+                "the hook {path} answered {}",
+                answer.status()
+            );
+            answer.json().await.expect("the hook answers with JSON")
+        })
+    }
+
+    /// Puts `message` (Graph message JSON) into `folder` of Adele's mailbox; returns its id.
+    pub fn deliver_to(&self, folder: &str, message: serde_json::Value) -> String {
+        let body = serde_json::json!({ "mailbox": ADELE, "folder": folder, "message": message });
+        let v = self.hook_json(reqwest::Method::POST, "/deliver", Some(body));
+        v["id"]
+            .as_str()
+            .expect("the delivered message's id")
+            .to_owned()
+    }
+
+    /// Replaces the faults in force (the syntax of `graphmail emulator --faults`).
+    pub fn set_faults(&self, spec: &str) {
+        let spec = serde_json::Value::String(spec.to_owned());
+        self.hook_json(reqwest::Method::POST, "/faults", Some(spec));
+    }
+
     pub fn approve_device(&self, user_code: &str, upn: &str) {
         let status = self.hook("/device/approve", &[("user_code", user_code), ("upn", upn)]);
         assert!(status < 300, "approve answered {status}");

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod batch;
 mod compose;
 mod demo_e2e;
 mod demo_keyboard;
@@ -12,8 +13,10 @@ mod e2e;
 mod guide;
 mod layout;
 mod mailbox;
+mod mailbox_marks;
 mod mailbox_preview;
 mod mailbox_snapshots;
+mod selection_e2e;
 mod signin_update;
 mod snapshots;
 mod update;

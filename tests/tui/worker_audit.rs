@@ -12,7 +12,6 @@ use graphmail::app::{
     OutgoingDraft, ReqId, SignInUpdate,
 };
 use graphmail::audit::AuditRecord;
-use graphmail::domain::Cloud;
 use graphmail::domain::Grant;
 use graphmail::domain::permissions::Preset;
 use graphmail::worker::{self, Services};
@@ -120,36 +119,15 @@ impl Worker<'_> {
     }
 }
 
-fn hooks(emu: &Emu) -> String {
-    match emu.cloud() {
-        Cloud::Custom { login_url, .. } => login_url.trim_end_matches('/').to_string(),
-        other => panic!("the emulator is a custom cloud: {other:?}"),
-    }
-}
-
-/// Sends `request` to one of the emulator's test hooks; returns its JSON answer.
-fn hook_json(emu: &Emu, request: reqwest::RequestBuilder) -> serde_json::Value {
-    emu.rt.block_on(async {
-        let answer = request.send().await.expect("the emulator's hook answers");
-        answer.json().await.expect("the hook answers with JSON")
-    })
-}
-
 /// Puts a message into Adele's Inbox; returns its id.
 fn deliver(emu: &Emu, message: serde_json::Value) -> String {
-    let url = format!("{}/_emulator/deliver", hooks(emu));
-    let body = serde_json::json!({ "mailbox": ADELE, "message": message });
-    let v = hook_json(emu, reqwest::Client::new().post(url).json(&body));
-    v["id"]
-        .as_str()
-        .expect("the delivered message's id")
-        .to_owned()
+    emu.deliver_to("inbox", message)
 }
 
 /// Every address (To and Cc) of each mail Adele sent, oldest first.
 fn sent_to(emu: &Emu) -> Vec<Vec<String>> {
-    let url = format!("{}/_emulator/sent?mailbox={ADELE}", hooks(emu));
-    let v = hook_json(emu, reqwest::Client::new().get(url));
+    let path = format!("/sent?mailbox={ADELE}");
+    let v = emu.hook_json(reqwest::Method::GET, &path, None);
     v["sent"][ADELE]
         .as_array()
         .unwrap()

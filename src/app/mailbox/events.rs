@@ -23,6 +23,7 @@ pub fn on_event(shared: &mut Shared, s: &mut MailboxState, id: ReqId, body: Even
             s.reading = None;
             on_message(shared, s, r)
         }
+        EventBody::ChangedMany(r) if s.marks.awaits(id) => s.on_batch_done(shared, r),
         EventBody::Changed(r) => match s.pending.iter().position(|p| p.id == id) {
             Some(i) => {
                 let p = s.pending.remove(i);
@@ -123,6 +124,21 @@ fn on_changed(
             return Vec::new();
         }
     };
+    apply_change(shared, s, action, &outcome, opening);
+    if !done.is_empty() {
+        shared.toast(ToastLevel::Success, done);
+    }
+    s.page_ahead(shared)
+}
+
+/// Puts a change that went through into the list, the counts and the preview.
+pub(super) fn apply_change(
+    shared: &mut Shared,
+    s: &mut MailboxState,
+    action: MailAction,
+    outcome: &MailOutcome,
+    opening: bool,
+) {
     match action {
         MailAction::SetRead { message_id, read } => {
             let mut delta = 0i64;
@@ -158,7 +174,7 @@ fn on_changed(
             remove_row(s, &message_id, trash.as_deref(), list_height(shared.size));
         }
         MailAction::SaveAttachment { .. } => {
-            if let MailOutcome::Saved { path, size } = &outcome {
+            if let MailOutcome::Saved { path, size } = outcome {
                 shared.toast(
                     ToastLevel::Success,
                     format!(
@@ -169,10 +185,6 @@ fn on_changed(
             }
         }
     }
-    if !done.is_empty() {
-        shared.toast(ToastLevel::Success, done);
-    }
-    s.page_ahead(shared)
 }
 
 /// Takes a row out of the list; the selection stays on the message it was on, or the next one.

@@ -82,3 +82,21 @@ pub fn preview_text_width(size: (u16, u16)) -> u16 {
         .map_or(size.0, |(_, w)| w);
     pane.saturating_sub(2 * (BORDER + PREVIEW_MARGIN)).max(1)
 }
+
+/// Rows of the list that fit on a terminal of `size` (title, footer and the list's border).
+pub fn list_height(size: (u16, u16)) -> usize {
+    pane_height(size)
+}
+
+/// The row the list starts drawing at so that `selected` is visible, moving as little as
+/// possible from `offset`.
+pub fn scroll_offset(offset: usize, selected: usize, height: usize) -> usize {
+    let height = height.max(1);
+    if selected < offset {
+        selected
+    } else if selected >= offset + height {
+        selected + 1 - height
+    } else {
+        offset
+    }
+}

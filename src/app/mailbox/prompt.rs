@@ -103,6 +103,13 @@ pub(super) fn on_picker_key(shared: &mut Shared, s: &mut MailboxState, key: Key)
                     shared.toast(ToastLevel::Info, "The message is already in that folder.");
                     Vec::new()
                 }
+                Some(f) if !s.marks.is_empty() => s.ask_batch(
+                    shared,
+                    super::batch::BatchKind::Move {
+                        folder_id: f.id.clone(),
+                        folder: crate::domain::sanitize::line(&f.name).into_owned(),
+                    },
+                ),
                 Some(f) => s.change(
                     shared,
                     MailAction::Move {

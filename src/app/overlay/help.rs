@@ -160,7 +160,7 @@ mod tests {
     fn the_key_column_fits_the_longest_keys_and_the_end_fills_the_box() {
         let km = Keymap::defaults();
         let l = layout(&km, &[Context::Mailbox, Context::Global], false, (80, 22));
-        assert_eq!(l.key_width, "PgDn Ctrl+f Space".len());
+        assert_eq!(l.key_width, "Shift+Tab h ←".width());
         assert_eq!(l.height, 22);
         assert!(l.width <= 78);
         assert_eq!(l.max_scroll() + l.visible(), l.rows.len());

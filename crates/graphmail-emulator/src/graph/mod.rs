@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod batch;
 pub mod delta;
 pub mod errors;
 pub mod folders;
@@ -40,6 +41,8 @@ pub struct MailState {
     pub(crate) throttle: throttle::Throttle,
     /// Attachment uploads in progress.
     pub(crate) uploads: uploads::UploadSessions,
+    /// `$batch` requests served, for the test hook.
+    pub(crate) batches: batch::BatchCounts,
 }
 
 impl MailState {
@@ -51,6 +54,7 @@ impl MailState {
             bulk: messages,
             throttle: throttle::Throttle::default(),
             uploads: uploads::UploadSessions::default(),
+            batches: batch::BatchCounts::default(),
         }
     }
 
@@ -81,6 +85,7 @@ impl Default for MailState {
             bulk: None,
             throttle: throttle::Throttle::default(),
             uploads: uploads::UploadSessions::default(),
+            batches: batch::BatchCounts::default(),
         }
     }
 }
@@ -181,12 +186,13 @@ fn mailbox_routes() -> Router<Arc<Emulator>> {
 
 /// The largest request body taken: a `sendMail` with 3 MB of inline attachments is about 4 MB
 /// once base64-encoded, and an upload range is at most 4 MB.
-const REQUEST_LIMIT: usize = 6 * 1024 * 1024;
+pub(crate) const REQUEST_LIMIT: usize = 6 * 1024 * 1024;
 
 /// Graph's routes, full paths from `/v1.0/`, and the upload URLs of attachment sessions.
 pub fn routes() -> Router<Arc<Emulator>> {
     Router::new()
         .route("/v1.0/me", get(users::me))
+        .route("/v1.0/$batch", post(batch::batch))
         .route("/v1.0/users/{user}", get(users::user))
         .nest("/v1.0/me", mailbox_routes())
         .nest("/v1.0/users/{user}", mailbox_routes())
@@ -198,11 +204,13 @@ pub fn routes() -> Router<Arc<Emulator>> {
         .layer(from_fn(errors::request_ids))
 }
 
-/// Test hooks for the mail side: `GET /_emulator/sent`, `POST /_emulator/deliver`,
+/// Test hooks for the mail side: `GET /_emulator/sent`, `GET /_emulator/batches`,
+/// `POST /_emulator/deliver`,
 /// `GET|POST /_emulator/faults`.
 pub fn hooks() -> Router<Arc<Emulator>> {
     Router::new()
         .route("/_emulator/sent", get(hooks::sent))
+        .route("/_emulator/batches", get(batch::counts))
         .route("/_emulator/deliver", post(hooks::deliver))
         .route(
             "/_emulator/faults",

@@ -14,6 +14,7 @@ mod device;
 mod errors;
 mod grants;
 mod graph;
+mod graph_batch;
 mod graph_changes;
 mod graph_faults;
 mod graph_uploads;
