@@ -199,6 +199,7 @@ impl MailboxState {
                 search: self.search.clone(),
                 unread_only: self.unread_only,
                 page_size: PAGE_SIZE,
+                recipients: self.folder.lists_recipients(&self.folders),
             },
         }]
     }

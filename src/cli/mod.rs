@@ -224,7 +224,12 @@ pub enum ConnectorCommand {
         fields: ConnectorFields,
     },
     /// List connectors
-    List,
+    List {
+        /// The columns to show, in order, separated by commas [default:
+        /// name,grant,cloud,signed-in,tenant,mailbox]
+        #[arg(long, value_name = "NAMES", value_enum, value_delimiter = ',')]
+        columns: Vec<connector::ConnectorColumn>,
+    },
     /// Show one connector with its permission summary and redirect URI
     Show { name: String },
     /// Change a connector

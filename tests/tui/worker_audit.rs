@@ -54,6 +54,7 @@ impl Worker<'_> {
             search: None,
             unread_only: false,
             page_size: 10,
+            recipients: false,
         };
         match self.ask(|id| Cmd::ListMessages {
             id,

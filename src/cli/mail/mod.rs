@@ -11,6 +11,7 @@ pub use self::list::ListArgs;
 
 mod attachments;
 mod audit;
+mod columns;
 mod connector;
 mod error;
 mod list;
@@ -44,6 +45,7 @@ pub enum MailCommand {
     /// The folder tree with unread and total counts
     Folders,
     /// List messages, newest first
+    #[command(after_help = columns::FLAGS_LEGEND)]
     List(ListArgs),
     /// Show one message as text
     Read {
