@@ -97,6 +97,8 @@ pub struct MailboxState {
     /// `preview` wrapped at the preview's width; rebuilt when either changes.
     pub preview_text: Option<PreviewText>,
     pub reading: Option<ReqId>,
+    /// The message `reading` opens.
+    pub reading_id: Option<String>,
     /// First row of `preview_text` on screen.
     pub preview_scroll: usize,
     pub focus: Pane,
@@ -157,6 +159,7 @@ impl MailboxState {
             preview: None,
             preview_text: None,
             reading: None,
+            reading_id: None,
             preview_scroll: 0,
             focus: Pane::List,
             prompt: None,
@@ -281,6 +284,7 @@ impl MailboxState {
         };
         let id = shared.next_id();
         self.reading = Some(id);
+        self.reading_id = Some(row.id.clone());
         self.preview_scroll = 0;
         if shared.size.0 < WIDE {
             self.focus = Pane::Preview;

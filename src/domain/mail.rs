@@ -270,6 +270,18 @@ pub enum MailAction {
     },
 }
 
+impl MailAction {
+    /// The message the action is about.
+    pub fn message_id(&self) -> &str {
+        match self {
+            MailAction::SetRead { message_id, .. }
+            | MailAction::Move { message_id, .. }
+            | MailAction::Delete { message_id }
+            | MailAction::SaveAttachment { message_id, .. } => message_id,
+        }
+    }
+}
+
 /// What an action did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailOutcome {
