@@ -479,7 +479,7 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
                 Some((i, _)) => {
                     s.prompt = Some(Prompt {
                         kind: PromptKind::SaveAttachment(*i),
-                        field: TextField::new("."),
+                        field: TextField::new(&shared.save_dir),
                     });
                 }
                 None => shared.toast(

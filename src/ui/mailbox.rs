@@ -368,7 +368,8 @@ fn prompt(
     let inner = dialog(f, r, Line::styled(title, theme.title()), theme.accent());
     let [field, help] = Layout::vertical([Constraint::Length(1), Constraint::Length(2)])
         .areas(inner.inner(Margin::new(1, 0)));
-    input_line(f, field, theme, label, 8, &p.field, true, "");
+    // "▸ Folder" and a space before the value.
+    input_line(f, field, theme, label, 9, &p.field, true, "");
     f.render_widget(
         Paragraph::new(Line::styled(hint, theme.muted())).wrap(Wrap { trim: true }),
         help,

@@ -329,7 +329,9 @@ pub async fn change(
             attachment,
             dir,
         } => {
+            // Absolute, so that the message about the saved file says where it is.
             let dir = expand_home(&dir);
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
             if !dir.is_dir() {
                 return Err(UiError::new(
                     UiErrorKind::Other,

@@ -452,3 +452,51 @@ async fn columns_pick_what_the_tables_show_and_unknown_names_are_refused() {
         "FLAGS: * unread, @ has attachments, ! high importance",
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_save_to_the_download_folder_by_default_and_say_the_whole_path() {
+    let s = Emulated::start().await;
+    let id = s.id_of(DIAGRAM);
+    let home = s.vault.path().join("home");
+    let config = home.join(".config");
+    std::fs::create_dir_all(&config).unwrap();
+    let save = |args: &[&str], cwd: &std::path::Path| {
+        let mut cmd = s.vault.cmd();
+        cmd.args(["mail", "attachments", &id, "--save"])
+            .args(args)
+            .current_dir(cwd)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", &config);
+        let (code, out, err) = crate::support::mail::run(&mut cmd);
+        assert_eq!(code, 0, "{err}");
+        String::from_utf8(out).unwrap()
+    };
+    // The XDG download folder, as user-dirs.dirs names it.
+    std::fs::write(
+        config.join("user-dirs.dirs"),
+        "XDG_DOWNLOAD_DIR=\"$HOME/Downloads\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.join("Downloads")).unwrap();
+    let out = save(&[], &home);
+    let downloads = home.join("Downloads").join("dublin-office-network.png");
+    crate::support::mail::assert_contains(&out, &format!("saved {}", downloads.display()));
+    assert!(downloads.is_file());
+    // Again: the first file stays, the second gets a number.
+    let again = save(&[], &home);
+    let numbered = home.join("Downloads").join("dublin-office-network (1).png");
+    crate::support::mail::assert_contains(&again, &format!("saved {}", numbered.display()));
+    assert_eq!(
+        std::fs::read(&downloads).unwrap(),
+        std::fs::read(&numbered).unwrap()
+    );
+    // No download folder configured: the home folder.
+    std::fs::remove_file(config.join("user-dirs.dirs")).unwrap();
+    let out = save(&[], &home);
+    let in_home = home.join("dublin-office-network.png");
+    crate::support::mail::assert_contains(&out, &format!("saved {}", in_home.display()));
+    // A relative folder is reported by its absolute path.
+    let out = save(&["here"], &home);
+    let here = home.join("here").join("dublin-office-network.png");
+    crate::support::mail::assert_contains(&out, &format!("saved {}", here.display()));
+}

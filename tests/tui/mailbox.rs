@@ -583,3 +583,47 @@ fn sent_items_and_drafts_list_the_recipients_and_dates_show_the_year_when_older(
         "{back:?}"
     );
 }
+
+#[test]
+fn the_save_dialog_offers_the_download_folder_and_the_toast_names_the_whole_path() {
+    let (mut m, _) = loaded_mailbox((120, 40), 5, false);
+    // What the runtime sets from the XDG download folder.
+    m.shared.save_dir = "/home/ana/Downloads".into();
+    let mut view = view_of("m0", "Quarterly report draft", "See attached.");
+    view.attachments.push(graphmail::app::AttachmentRow {
+        id: "a1".into(),
+        name: "report.pdf".into(),
+        size: 48_213,
+        content_type: "application/pdf".into(),
+        is_file: true,
+    });
+    open_selected(&mut m, view);
+    press(&mut m, Key::ch('s'));
+    let screen = screen_text(&m, 120, 40);
+    assert!(screen.contains("Folder /home/ana/Downloads"), "{screen}");
+    let cmds = enter(&mut m);
+    let (id, dir) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::ChangeMessage {
+                id,
+                action: MailAction::SaveAttachment { dir, .. },
+                ..
+            } => Some((*id, dir.clone())),
+            _ => None,
+        })
+        .expect("the attachment is saved");
+    assert_eq!(dir, "/home/ana/Downloads");
+    reply(
+        &mut m,
+        id,
+        EventBody::Changed(Ok(MailOutcome::Saved {
+            path: "/home/ana/Downloads/report (1).pdf".into(),
+            size: 48_213,
+        })),
+    );
+    assert_toast(
+        &m,
+        "Saved /home/ana/Downloads/report (1).pdf (48213 bytes).",
+    );
+}

@@ -105,9 +105,11 @@ pub enum MailCommand {
     /// List a message's attachments, or save them with --save
     Attachments {
         id: String,
-        /// Save every file attachment into this folder
-        #[arg(long, value_name = "DIR")]
-        save: Option<PathBuf>,
+        /// Save every file attachment into this folder [default: the download folder
+        /// (XDG_DOWNLOAD_DIR), else the home folder]; an existing file is never overwritten
+        /// ("name (1).ext" instead)
+        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        save: Option<Option<PathBuf>>,
     },
 }
 
