@@ -437,7 +437,17 @@ pub fn main_entry() -> ExitCode {
         Err(bad) => Some(bad),
     };
     let log_level = cli.global.config.log_level.as_ref();
-    let _log_guard = crate::logging::init(log_level.map(|l| l.value.as_str()));
+    let log_level = log_level.map(|l| l.value.as_str());
+    // The demo logs into its temporary folder once it has made it.
+    #[cfg(feature = "demo")]
+    let demo = matches!(cli.command, Some(Command::Demo));
+    #[cfg(not(feature = "demo"))]
+    let demo = false;
+    let _log_guard = if demo {
+        None
+    } else {
+        crate::logging::init(log_level)
+    };
     let json = cli.global.json;
     if let Some(Command::Sendmail { args }) = &cli.command {
         // sendmail speaks in sysexits codes, not graphmail's: 75 when it cannot queue.
@@ -536,7 +546,9 @@ pub fn run(
         #[cfg(feature = "demo")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
         #[cfg(feature = "demo")]
-        Some(Command::Demo) => crate::demo::run(),
+        Some(Command::Demo) => {
+            crate::demo::run(global.config.log_level.as_ref().map(|l| l.value.as_str()))
+        }
         None => {
             let path = vault_cmd::vault_path(&global)?;
             if global.identity.is_none()
