@@ -368,6 +368,7 @@ pub struct GuideArgs {
 
 #[cfg(feature = "demo")]
 #[derive(Debug, Args)]
+#[command(after_help = EMULATOR_EXAMPLES)]
 pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 picks a free one)
     #[arg(long, default_value_t = 0)]
@@ -378,10 +379,24 @@ pub struct EmulatorArgs {
     /// Fill the first user's Inbox with this many generated messages (for benchmarks)
     #[arg(long, value_name = "N")]
     pub messages: Option<usize>,
-    /// Faults to inject, e.g. "latency=50ms" or "429:retry-after=1.5:share=0.2"
+    /// Faults to inject: rules joined by ";", each a fault and options joined by ",", e.g.
+    /// "latency=50ms" or "429=1.5,share=0.2" (429 with Retry-After 1.5 s on a fifth of requests)
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
 }
+
+/// The examples of `graphmail emulator --help`; a test runs each line through the parser.
+#[cfg(feature = "demo")]
+pub const EMULATOR_EXAMPLES: &str = "Examples:
+  graphmail emulator --json
+  graphmail emulator --port 8400
+  graphmail emulator --messages 100000
+  graphmail emulator --faults latency=50ms
+  graphmail emulator --faults \"429=1.5,share=0.2\"
+  graphmail emulator --faults \"503=2,every=3;drop=after,path=*/sendMail,times=1\"
+
+It prints where it listens, the demo tenant's apps and users, and for each app a
+`graphmail connector add ...` line that points a connector at it.";
 
 /// Parse arguments, run, print errors, and turn the outcome into an exit status.
 pub fn main_entry() -> ExitCode {
