@@ -59,6 +59,7 @@ fn summary(i: usize) -> MessageRow {
         id: format!("AAMkAGI2TG93AAA{i:0>135}"),
         subject: format!("{} #{i}", subjects[i % subjects.len()]),
         from: senders[i % senders.len()].into(),
+        to: String::new(),
         received: format!("2024-05-{:02}T{:02}:{:02}:00Z", 1 + i % 28, i % 24, i % 60),
         unread: i.is_multiple_of(3),
         attachment: i % 4 == 1,

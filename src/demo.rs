@@ -284,14 +284,16 @@ pub fn prepare_vault(
     Ok((vault, demo.browser_user))
 }
 
-/// Runs the demo until the user quits the terminal app.
-pub fn run() -> UserResult {
+/// Runs the demo until the user quits the terminal app. It logs (at `log_level`, the config
+/// file's) into its temporary folder, which goes with it: nothing of it stays in the home folder.
+pub fn run(log_level: Option<&str>) -> UserResult {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| failure("cannot start the emulator's runtime", e))?;
     let dir = temp_dir()?;
+    let log = crate::logging::init_in(&dir.0, log_level);
     let config = EmulatorConfig {
         identity: IdentitySettings {
             device_interval: Duration::from_secs(2),
@@ -310,6 +312,8 @@ pub fn run() -> UserResult {
     approver.abort();
     drop(running);
     runtime.shutdown_timeout(Duration::from_secs(1));
+    // The log is written out and closed before its folder goes.
+    drop(log);
     drop(dir);
     result
 }

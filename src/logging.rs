@@ -1,6 +1,7 @@
 //! Logging to a file in the platform state (or cache) folder; never to the terminal.
 //!
-//! `GRAPHMAIL_LOG_DIR` overrides the folder. The filter is `GRAPHMAIL_LOG`, else the config
+//! `GRAPHMAIL_LOG_DIR` overrides the folder; `graphmail demo` logs into its own temporary
+//! folder, which goes when it ends. The filter is `GRAPHMAIL_LOG`, else the config
 //! file's `log_level`, else `info`.
 //! Nothing logged may contain a secret or a token: log names and outcomes, not values.
 
@@ -88,10 +89,14 @@ pub fn create_private_file(file: &std::path::Path) -> std::io::Result<()> {
 /// until exit or the tail of the log is lost.
 /// Failing to set up logging is not fatal: graphmail runs without a log.
 pub fn init(configured: Option<&str>) -> Option<WorkerGuard> {
-    let dir = log_dir()?;
-    create_private_dir(&dir).ok()?;
+    init_in(&log_dir()?, configured)
+}
+
+/// Starts file logging into `dir` (the demo's temporary folder, say), as [`init`] does.
+pub fn init_in(dir: &std::path::Path, configured: Option<&str>) -> Option<WorkerGuard> {
+    create_private_dir(dir).ok()?;
     create_private_file(&dir.join(LOG_FILE)).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, LOG_FILE);
+    let appender = tracing_appender::rolling::never(dir, LOG_FILE);
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = env_filter()
         .as_deref()

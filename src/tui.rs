@@ -132,6 +132,7 @@ fn run_with(
     model.shared.no_color = config.no_color();
     model.shared.demo = demo_user.is_some();
     model.shared.through_agent = through_agent;
+    model.shared.save_dir = crate::config::download_dir().display().to_string();
     if !model.shared.demo {
         model.shared.select = config.default_connector.as_ref().map(|d| d.value.clone());
     }

@@ -98,6 +98,8 @@ pub struct MailboxState {
     /// `preview` wrapped at the preview's width; rebuilt when either changes.
     pub preview_text: Option<PreviewText>,
     pub reading: Option<ReqId>,
+    /// The message `reading` opens.
+    pub reading_id: Option<String>,
     /// First row of `preview_text` on screen.
     pub preview_scroll: usize,
     pub focus: Pane,
@@ -142,6 +144,7 @@ impl MailboxState {
             preview: None,
             preview_text: None,
             reading: None,
+            reading_id: None,
             preview_scroll: 0,
             focus: Pane::List,
             prompt: None,
@@ -186,6 +189,7 @@ impl MailboxState {
                 search: self.search.clone(),
                 unread_only: self.unread_only,
                 page_size: PAGE_SIZE,
+                recipients: self.folder.lists_recipients(&self.folders),
             },
         }]
     }
@@ -269,6 +273,7 @@ impl MailboxState {
         };
         let id = shared.next_id();
         self.reading = Some(id);
+        self.reading_id = Some(row.id.clone());
         self.preview_scroll = 0;
         if shared.size.0 < WIDE {
             self.focus = Pane::Preview;
@@ -467,7 +472,7 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
                 Some((i, _)) => {
                     s.prompt = Some(Prompt {
                         kind: PromptKind::SaveAttachment(*i),
-                        field: TextField::new("."),
+                        field: TextField::new(&shared.save_dir),
                     });
                 }
                 None => shared.toast(

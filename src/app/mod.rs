@@ -86,6 +86,8 @@ pub struct Shared {
     pub through_agent: bool,
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
+    /// The folder the save dialog offers (the runtime sets the download folder).
+    pub save_dir: String,
     next_id: u64,
 }
 
@@ -188,6 +190,7 @@ pub fn init(keymap: Keymap, start: Start, vault_label: String, now: Clock) -> (M
         demo: false,
         through_agent: false,
         frame: 0,
+        save_dir: "~".into(),
         next_id: 0,
     };
     let (screen, cmds) = match start {

@@ -289,6 +289,8 @@ pub enum UiErrorKind {
     Vault,
     /// A send failed after it reached Graph: the mail may have gone out.
     MaybeSent,
+    /// What was asked for is not there (Graph's 404): deleted or moved elsewhere.
+    NotFound,
     Other,
 }
 

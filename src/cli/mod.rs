@@ -224,7 +224,12 @@ pub enum ConnectorCommand {
         fields: ConnectorFields,
     },
     /// List connectors
-    List,
+    List {
+        /// The columns to show, in order, separated by commas [default:
+        /// name,grant,cloud,signed-in,tenant,mailbox]
+        #[arg(long, value_name = "NAMES", value_enum, value_delimiter = ',')]
+        columns: Vec<connector::ConnectorColumn>,
+    },
     /// Show one connector with its permission summary and redirect URI
     Show { name: String },
     /// Change a connector
@@ -363,6 +368,7 @@ pub struct GuideArgs {
 
 #[cfg(feature = "demo")]
 #[derive(Debug, Args)]
+#[command(after_help = EMULATOR_EXAMPLES)]
 pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 picks a free one)
     #[arg(long, default_value_t = 0)]
@@ -373,10 +379,24 @@ pub struct EmulatorArgs {
     /// Fill the first user's Inbox with this many generated messages (for benchmarks)
     #[arg(long, value_name = "N")]
     pub messages: Option<usize>,
-    /// Faults to inject, e.g. "latency=50ms" or "429:retry-after=1.5:share=0.2"
+    /// Faults to inject: rules joined by ";", each a fault and options joined by ",", e.g.
+    /// "latency=50ms" or "429=1.5,share=0.2" (429 with Retry-After 1.5 s on a fifth of requests)
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
 }
+
+/// The examples of `graphmail emulator --help`; a test runs each line through the parser.
+#[cfg(feature = "demo")]
+pub const EMULATOR_EXAMPLES: &str = "Examples:
+  graphmail emulator --json
+  graphmail emulator --port 8400
+  graphmail emulator --messages 100000
+  graphmail emulator --faults latency=50ms
+  graphmail emulator --faults \"429=1.5,share=0.2\"
+  graphmail emulator --faults \"503=2,every=3;drop=after,path=*/sendMail,times=1\"
+
+It prints where it listens, the demo tenant's apps and users, and for each app a
+`graphmail connector add ...` line that points a connector at it.";
 
 /// Parse arguments, run, print errors, and turn the outcome into an exit status.
 pub fn main_entry() -> ExitCode {
@@ -432,7 +452,17 @@ pub fn main_entry() -> ExitCode {
         Err(bad) => Some(bad),
     };
     let log_level = cli.global.config.log_level.as_ref();
-    let _log_guard = crate::logging::init(log_level.map(|l| l.value.as_str()));
+    let log_level = log_level.map(|l| l.value.as_str());
+    // The demo logs into its temporary folder once it has made it.
+    #[cfg(feature = "demo")]
+    let demo = matches!(cli.command, Some(Command::Demo));
+    #[cfg(not(feature = "demo"))]
+    let demo = false;
+    let _log_guard = if demo {
+        None
+    } else {
+        crate::logging::init(log_level)
+    };
     let json = cli.global.json;
     if let Some(Command::Sendmail { args }) = &cli.command {
         // sendmail speaks in sysexits codes, not graphmail's: 75 when it cannot queue.
@@ -534,7 +564,9 @@ pub fn run(
         #[cfg(feature = "demo")]
         Some(Command::Emulator(args)) => emulator_cmd::run(&global, args),
         #[cfg(feature = "demo")]
-        Some(Command::Demo) => crate::demo::run(),
+        Some(Command::Demo) => {
+            crate::demo::run(global.config.log_level.as_ref().map(|l| l.value.as_str()))
+        }
         None => {
             let path = vault_cmd::vault_path(&global)?;
             if global.identity.is_none()

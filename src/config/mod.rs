@@ -516,6 +516,19 @@ pub fn load(location: &Location) -> Result<Config, ConfigError> {
     parse(&text, &label)?.resolve(env_path("HOME").as_deref(), base)
 }
 
+/// Where attachments are saved unless told otherwise: the XDG download folder
+/// (`XDG_DOWNLOAD_DIR` of `~/.config/user-dirs.dirs`), else the home folder, else the working
+/// folder; always absolute.
+pub fn download_dir() -> PathBuf {
+    let dirs = directories::UserDirs::new();
+    let dir = dirs
+        .as_ref()
+        .and_then(|d| d.download_dir().map(Path::to_path_buf))
+        .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
 /// A path with the home folder shown as `~`.
 pub fn home_label(path: &Path) -> String {
     let shown = path.display().to_string();

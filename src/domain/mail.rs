@@ -117,12 +117,70 @@ pub struct MessageRow {
     pub subject: String,
     /// The sender's name, or the address when there is no name.
     pub from: String,
+    /// The recipients as a list shows them (`Adele Vance +2`); filled only when the listing
+    /// asked for them (Sent Items, Drafts).
+    pub to: String,
     /// ISO-8601 UTC, as Graph gives it.
     pub received: String,
     pub unread: bool,
     pub attachment: bool,
     pub flagged: bool,
     pub importance: Importance,
+}
+
+impl FolderRef {
+    /// Whether this folder (found in `tree` when named by id) holds mail the user wrote.
+    pub fn lists_recipients(&self, tree: &[FolderItem]) -> bool {
+        let tag = match self {
+            FolderRef::WellKnown(w) => Some(*w),
+            FolderRef::Id(_) => tree
+                .iter()
+                .find(|f| self.names(f))
+                .and_then(|f| f.well_known.as_deref()?.parse().ok()),
+        };
+        tag.is_some_and(WellKnownFolder::lists_recipients)
+    }
+}
+
+impl WellKnownFolder {
+    /// Mail the user wrote: its list names the recipients rather than the sender.
+    pub fn lists_recipients(self) -> bool {
+        matches!(self, WellKnownFolder::SentItems | WellKnownFolder::Drafts)
+    }
+}
+
+/// Several people as one cell of a list: the first, then `+N` for the others.
+pub fn first_and_count<S: AsRef<str>>(names: &[S]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [first, rest @ ..] => format!("{} +{}", first.as_ref(), rest.len()),
+    }
+}
+
+/// A message time as a list shows it, against `now_unix`: the time for today's mail, day and
+/// month for this year's, and the year too for older mail (`09:30`, `12 May`, `12 May 2024`).
+/// `compact` gives the older ones as `12 May 24`, for a narrow list. Both are in UTC, as Graph
+/// gives them; `None` when `iso` is not an RFC 3339 time.
+pub fn list_date(iso: &str, now_unix: i64, compact: bool) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    let at = time::OffsetDateTime::parse(iso, &Rfc3339)
+        .ok()?
+        .to_offset(time::UtcOffset::UTC);
+    let now = time::OffsetDateTime::from_unix_timestamp(now_unix).ok()?;
+    let text = if at.date() == now.date() {
+        at.format(format_description!("[hour]:[minute]"))
+    } else if at.year() == now.year() {
+        at.format(format_description!("[day] [month repr:short]"))
+    } else if compact {
+        at.format(format_description!(
+            "[day] [month repr:short] [year repr:last_two]"
+        ))
+    } else {
+        at.format(format_description!("[day] [month repr:short] [year]"))
+    };
+    text.ok()
 }
 
 /// A name and an address as the preview shows them.
@@ -177,6 +235,8 @@ pub struct MailQuery {
     pub unread_only: bool,
     /// `$top` of every page: small, so the first screenful comes after one round trip.
     pub page_size: u32,
+    /// Ask for the recipients too (Sent Items and Drafts list them instead of the sender).
+    pub recipients: bool,
 }
 
 /// One page of a listing.
@@ -208,6 +268,18 @@ pub enum MailAction {
         /// The folder the user typed (`~` is expanded by the worker).
         dir: String,
     },
+}
+
+impl MailAction {
+    /// The message the action is about.
+    pub fn message_id(&self) -> &str {
+        match self {
+            MailAction::SetRead { message_id, .. }
+            | MailAction::Move { message_id, .. }
+            | MailAction::Delete { message_id }
+            | MailAction::SaveAttachment { message_id, .. } => message_id,
+        }
+    }
 }
 
 /// What an action did.
@@ -243,4 +315,34 @@ pub struct OutgoingDraft {
     pub body: String,
     /// Paths of files to attach (new mail only); the worker reads them.
     pub attachments: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-03-10 14:00 UTC.
+    const NOW: i64 = 1_773_151_200;
+
+    #[test]
+    fn list_dates_show_the_year_only_for_mail_of_another_year() {
+        let date = |iso: &str| list_date(iso, NOW, false).unwrap();
+        assert_eq!(date("2026-03-10T09:05:00Z"), "09:05");
+        assert_eq!(date("2026-01-02T23:59:00Z"), "02 Jan");
+        assert_eq!(date("2025-12-31T23:59:00Z"), "31 Dec 2025");
+        assert_eq!(
+            list_date("2019-07-04T08:00:00Z", NOW, true).unwrap(),
+            "04 Jul 19"
+        );
+        assert_eq!(list_date("yesterday", NOW, false), None);
+    }
+
+    #[test]
+    fn several_recipients_read_as_the_first_and_a_count() {
+        assert_eq!(first_and_count::<&str>(&[]), "");
+        assert_eq!(first_and_count(&["Adele"]), "Adele");
+        assert_eq!(first_and_count(&["Adele", "b@x.com", "Carl"]), "Adele +2");
+        assert!(WellKnownFolder::SentItems.lists_recipients());
+        assert!(!WellKnownFolder::Inbox.lists_recipients());
+    }
 }

@@ -125,13 +125,19 @@ impl GraphClient {
         Ok(assemble(top, &mut children, &tags))
     }
 
-    /// Resolves a folder the way the CLI names it. Well-known names need no request.
+    /// Resolves a folder the way the CLI names it. Well-known names need no request; a standard
+    /// folder found by its display name ("Sent Items") comes back by its well-known name.
     pub async fn find_folder(&self, query: &str) -> Result<FolderRef, GraphError> {
         if let Some(wk) = FolderRef::well_known(query) {
             return Ok(wk);
         }
         let tree = self.folder_tree().await?;
-        resolve_folder(&tree, query).map(|f| FolderRef::Id(f.id.clone()))
+        resolve_folder(&tree, query).map(|f| {
+            f.well_known
+                .as_deref()
+                .and_then(FolderRef::well_known)
+                .unwrap_or_else(|| FolderRef::Id(f.id.clone()))
+        })
     }
 
     async fn child_folders(&self, parent: Option<&str>) -> Result<Vec<FolderWire>, GraphError> {

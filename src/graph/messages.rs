@@ -5,7 +5,7 @@ use reqwest::Url;
 use super::client::{Call, GraphClient, PagesSeen};
 use super::error::GraphError;
 use super::folders::FolderRef;
-use super::types::{MessageSummary, Page, SUMMARY_FIELDS};
+use super::types::{MessageSummary, Page, RECIPIENT_FIELDS, SUMMARY_FIELDS};
 
 /// Graph's largest page.
 pub const MAX_PAGE: u32 = 1000;
@@ -30,6 +30,8 @@ pub struct ListQuery {
     /// A KQL search (`from:alice`, `subject:report`, or words). Graph orders results itself.
     pub search: Option<String>,
     pub order: Order,
+    /// Select the recipients too (`toRecipients`), for lists that show them.
+    pub recipients: bool,
 }
 
 impl Default for ListQuery {
@@ -41,6 +43,7 @@ impl Default for ListQuery {
             unread_only: false,
             search: None,
             order: Order::NewestFirst,
+            recipients: false,
         }
     }
 }
@@ -159,8 +162,13 @@ fn first_page_url(client: &GraphClient, q: &ListQuery) -> Url {
     .clamp(1, MAX_PAGE);
     {
         let mut pairs = url.query_pairs_mut();
+        let select = if q.recipients {
+            format!("{SUMMARY_FIELDS},{RECIPIENT_FIELDS}")
+        } else {
+            SUMMARY_FIELDS.to_string()
+        };
         pairs
-            .append_pair("$select", SUMMARY_FIELDS)
+            .append_pair("$select", &select)
             .append_pair("$top", &top.to_string());
         let dir = match q.order {
             Order::NewestFirst => "desc",
@@ -239,6 +247,24 @@ mod tests {
                 ("$orderby".into(), "receivedDateTime desc".into()),
             ]
         );
+    }
+
+    #[test]
+    fn only_a_list_of_sent_mail_selects_the_recipients() {
+        let select = |recipients: bool| {
+            let q = ListQuery {
+                recipients,
+                ..ListQuery::first(5)
+            };
+            let url = first_page_url(&client(), &q);
+            query_of(&url)
+                .into_iter()
+                .find(|(k, _)| k == "$select")
+                .unwrap()
+                .1
+        };
+        assert!(!select(false).contains("toRecipients"));
+        assert_eq!(select(true), format!("{SUMMARY_FIELDS},toRecipients"));
     }
 
     #[test]

@@ -21,6 +21,18 @@ pub struct Address {
     pub address: String,
 }
 
+impl Address {
+    /// What a list shows of a person: the name, else the address.
+    pub fn display_name(&self) -> &str {
+        let name = self.name.trim();
+        if name.is_empty() {
+            self.address.trim()
+        } else {
+            name
+        }
+    }
+}
+
 /// Graph's recipient: `{"emailAddress": {"name", "address"}}`.
 #[derive(Deserialize)]
 struct Recipient {
@@ -45,6 +57,15 @@ pub struct MessageSummary {
     pub subject: String,
     #[serde(default, deserialize_with = "recipient")]
     pub from: Option<Address>,
+    /// Only when the listing asked for them ([`RECIPIENT_FIELDS`]); left out of the JSON output
+    /// when empty.
+    #[serde(
+        rename(deserialize = "toRecipients"),
+        default,
+        deserialize_with = "recipients",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub to: Vec<Address>,
     /// UTC, ISO-8601 as Graph gives it (`2024-05-01T09:30:00Z`).
     #[serde(
         rename(deserialize = "receivedDateTime"),
@@ -91,6 +112,9 @@ fn flagged<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 /// The `$select` that fills a [`MessageSummary`], and nothing more.
 pub(crate) const SUMMARY_FIELDS: &str =
     "id,subject,from,receivedDateTime,isRead,hasAttachments,importance,flag";
+
+/// Added to [`SUMMARY_FIELDS`] where a list shows the recipients (Sent Items, Drafts).
+pub(crate) const RECIPIENT_FIELDS: &str = "toRecipients";
 
 /// An attachment's description (no content).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use crate::app::keymap::{Action, Context};
 use crate::app::mailbox::layout::{PREVIEW_MARGIN, pane_widths};
 use crate::app::mailbox::preview::{PreviewRow, PreviewText, RowKind};
 use crate::app::mailbox::{MailboxState, Pane, PromptKind, list_height, scroll_offset};
-use crate::domain::mail::{Importance, MessageRow};
+use crate::domain::mail::{Importance, MessageRow, list_date};
 use crate::domain::sanitize;
 
 use super::theme::{SELECTED_MARK, Theme};
@@ -48,11 +48,25 @@ pub fn fit(s: &str, width: usize) -> String {
     format!("{out}{}", " ".repeat(width.saturating_sub(used)))
 }
 
-/// `MM-DD HH:MM` of an ISO-8601 time (UTC, as Graph gives it).
-fn short_date(iso: &str) -> String {
-    match (iso.get(5..10), iso.get(11..16)) {
-        (Some(d), Some(t)) => format!("{d} {t}"),
-        _ => clean(iso),
+/// What every row of the list is drawn against: the time now (the model's clock, for the dates)
+/// and whether the folder names the recipients instead of the sender.
+#[derive(Clone, Copy)]
+struct RowContext {
+    now_unix: i64,
+    recipients: bool,
+}
+
+/// A message time as the list shows it: `09:30` today, `12 May` this year, the year when older.
+fn short_date(iso: &str, now_unix: i64, compact: bool) -> String {
+    list_date(iso, now_unix, compact).unwrap_or_else(|| clean(iso))
+}
+
+/// The sender, or in Sent Items and Drafts the recipients (`To Adele +2`).
+fn who(r: &MessageRow, ctx: RowContext) -> String {
+    if ctx.recipients {
+        format!("To {}", clean(&r.to))
+    } else {
+        clean(&r.from)
     }
 }
 
@@ -157,17 +171,13 @@ fn row_line<'a>(
     theme: &Theme,
     selected: bool,
     marked: bool,
+    ctx: RowContext,
 ) -> Line<'a> {
     let marks = markers(r);
-    let date = short_date(&r.received);
     let wide = width >= 60;
-    let from_w = if wide { 18 } else { 12 };
-    let date_w = if wide { 11 } else { 5 };
-    let date = if wide {
-        date
-    } else {
-        date.chars().take(5).collect()
-    };
+    let from_w = if wide { 18 } else { 11 };
+    let date_w = if wide { 11 } else { 9 };
+    let date = short_date(&r.received, ctx.now_unix, !wide);
     let subject_w = width.saturating_sub(2 + 4 + 1 + date_w + 1 + from_w + 1);
     let strong = if r.unread {
         theme.title()
@@ -188,7 +198,7 @@ fn row_line<'a>(
             },
         ),
         Span::raw(" "),
-        Span::styled(fit(&clean(&r.from), from_w), strong),
+        Span::styled(fit(&who(r, ctx), from_w), strong),
         Span::raw(" "),
         Span::styled(fit(&clean(&r.subject), subject_w), strong),
     ])
@@ -246,12 +256,16 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
     let height = height.max(1);
     let start = scroll_offset(s.offset, s.selected, height);
     let width = inner.width as usize;
+    let ctx = RowContext {
+        now_unix: model.shared.now.unix,
+        recipients: s.folder.lists_recipients(&s.folders),
+    };
     let lines: Vec<Line> = s.rows[start..(start + height).min(s.rows.len())]
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let selected = start + i == s.selected;
-            let line = row_line(r, width, theme, selected, s.marks.contains(&r.id));
+            let line = row_line(r, width, theme, selected, s.marks.contains(&r.id), ctx);
             if selected {
                 line.style(if s.focus == Pane::List {
                     theme.selected()
@@ -363,7 +377,8 @@ fn prompt(
     let inner = dialog(f, r, Line::styled(title, theme.title()), theme.accent());
     let [field, help] = Layout::vertical([Constraint::Length(1), Constraint::Length(2)])
         .areas(inner.inner(Margin::new(1, 0)));
-    input_line(f, field, theme, label, 8, &p.field, true, "");
+    // "▸ Folder" and a space before the value.
+    input_line(f, field, theme, label, 9, &p.field, true, "");
     f.render_widget(
         Paragraph::new(Line::styled(hint, theme.muted())).wrap(Wrap { trim: true }),
         help,

@@ -11,6 +11,7 @@ use crate::app::{
     MessagePage, MessageRow, MessageView, OutgoingDraft, Person, ReqId, UiError, UiErrorKind,
 };
 use crate::auth::{OAuthHttp, VaultTokens};
+use crate::domain::mail::first_and_count;
 use crate::graph::{
     Address, AttachError, AttachmentInfo, BodyFormat, FolderRef, GraphClient, ListQuery, Mailbox,
     MessagePager, MessageSummary, Order, OutgoingMessage, StreamedAttachment, flatten_tree,
@@ -42,9 +43,12 @@ fn person(a: &Address) -> Person {
 fn row(m: MessageSummary) -> MessageRow {
     let from = m
         .from
-        .map(|a| if a.name.is_empty() { a.address } else { a.name })
+        .as_ref()
+        .map(|a| a.display_name().to_string())
         .unwrap_or_default();
+    let to: Vec<&str> = m.to.iter().map(Address::display_name).collect();
     MessageRow {
+        to: first_and_count(&to),
         id: m.id,
         subject: m.subject,
         from,
@@ -220,6 +224,7 @@ pub async fn list(
         unread_only: q.unread_only,
         search: q.search,
         order: Order::NewestFirst,
+        recipients: q.recipients,
     });
     next_page(services, id, pager).await
 }
@@ -322,7 +327,9 @@ pub async fn change(
             attachment,
             dir,
         } => {
+            // Absolute, so that the message about the saved file says where it is.
             let dir = expand_home(&dir);
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
             if !dir.is_dir() {
                 return Err(UiError::new(
                     UiErrorKind::Other,

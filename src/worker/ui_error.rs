@@ -68,6 +68,8 @@ pub fn graph_error(e: GraphError) -> UiError {
         UiErrorKind::MaybeSent
     } else if matches!(e, GraphError::Transport(_) | GraphError::GaveUp { .. }) {
         UiErrorKind::Network
+    } else if e.status() == Some(404) {
+        UiErrorKind::NotFound
     } else {
         UiErrorKind::Other
     };

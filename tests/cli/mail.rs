@@ -370,3 +370,133 @@ async fn mail_list_lists_the_inbox_unless_every_folder_is_asked_for() {
         .await;
     assert_eq!(code, 2, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sent_items_name_the_recipients_instead_of_the_sender() {
+    let s = Emulated::start().await;
+    // By its well-known name and by its display name.
+    for folder in ["sentitems", "Sent Items"] {
+        let json = rows(&s.ok(&["list", "--folder", folder, "--json"]).await);
+        assert!(!json.is_empty(), "{folder} has mail");
+        let human = piped(&s, &["mail", "list", "--folder", folder], None).await;
+        let header = human.lines().next().unwrap();
+        assert!(
+            header.contains(" TO ") && !header.contains("FROM"),
+            "{folder}: {header}"
+        );
+        for m in json.iter().filter(|m| m["to"].as_array().is_some()) {
+            let to = m["to"].as_array().unwrap();
+            let first = match to[0]["name"].as_str().unwrap_or_default() {
+                "" => to[0]["address"].as_str().unwrap(),
+                name => name,
+            };
+            let shown = match to.len() {
+                1 => first.to_string(),
+                n => format!("{first} +{}", n - 1),
+            };
+            let id = m["id"].as_str().unwrap();
+            let line = human.lines().find(|l| l.ends_with(id)).unwrap();
+            assert!(line.contains(&shown), "{folder}: {shown} in {line}");
+        }
+        assert!(
+            json.iter().any(|m| m["to"].as_array().is_some()),
+            "{folder}: the recipients were asked for: {json:?}"
+        );
+    }
+    // The Inbox lists senders and does not ask Graph for the recipients.
+    let inbox = rows(&s.ok(&["list", "--json"]).await);
+    assert!(inbox.iter().all(|m| m.get("to").is_none()), "{inbox:?}");
+    let header = s.ok(&["list"]).await;
+    assert!(header.starts_with("FLAGS  RECEIVED"), "{header}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn columns_pick_what_the_tables_show_and_unknown_names_are_refused() {
+    let s = Emulated::start().await;
+    let listed = piped(&s, &["mail", "list", "--columns", "subject,to,id"], None).await;
+    let header = listed.lines().next().unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["SUBJECT", "TO", "ID"]
+    );
+    let (code, _, err) = s.mail(&["list", "--columns", "subject,sender"]).await;
+    assert_eq!(code, 2, "{err}");
+    for name in ["flags", "received", "from", "to", "subject", "id"] {
+        assert!(err.contains(name), "the valid names are listed: {err}");
+    }
+
+    let connectors = piped(
+        &s,
+        &["connector", "list", "--columns", "client-id,name"],
+        None,
+    )
+    .await;
+    let app = s.public_app().client_id;
+    assert_eq!(
+        connectors.lines().collect::<Vec<_>>(),
+        [format!("{:<38}NAME", "CLIENT ID"), format!("{app}  ops")]
+    );
+    let (code, _, err) = s
+        .cli(&["connector", "list", "--columns", "colour"], None)
+        .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("signed-in") && err.contains("mailbox"),
+        "{err}"
+    );
+
+    let (code, help, _) = s.mail(&["list", "--help"]).await;
+    assert_eq!(code, 0);
+    crate::support::mail::assert_contains(
+        &String::from_utf8(help).unwrap(),
+        "FLAGS: * unread, @ has attachments, ! high importance",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_save_to_the_download_folder_by_default_and_say_the_whole_path() {
+    let s = Emulated::start().await;
+    let id = s.id_of(DIAGRAM);
+    let home = s.vault.path().join("home");
+    let config = home.join(".config");
+    std::fs::create_dir_all(&config).unwrap();
+    let save = |args: &[&str], cwd: &std::path::Path| {
+        let mut cmd = s.vault.cmd();
+        cmd.args(["mail", "attachments", &id, "--save"])
+            .args(args)
+            .current_dir(cwd)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", &config);
+        let (code, out, err) = crate::support::mail::run(&mut cmd);
+        assert_eq!(code, 0, "{err}");
+        String::from_utf8(out).unwrap()
+    };
+    // The XDG download folder, as user-dirs.dirs names it.
+    std::fs::write(
+        config.join("user-dirs.dirs"),
+        "XDG_DOWNLOAD_DIR=\"$HOME/Downloads\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.join("Downloads")).unwrap();
+    let out = save(&[], &home);
+    let downloads = home.join("Downloads").join("dublin-office-network.png");
+    crate::support::mail::assert_contains(&out, &format!("saved {}", downloads.display()));
+    assert!(downloads.is_file());
+    // Again: the first file stays, the second gets a number.
+    let again = save(&[], &home);
+    let numbered = home.join("Downloads").join("dublin-office-network (1).png");
+    crate::support::mail::assert_contains(&again, &format!("saved {}", numbered.display()));
+    assert_eq!(
+        std::fs::read(&downloads).unwrap(),
+        std::fs::read(&numbered).unwrap()
+    );
+    // No download folder configured: the home folder.
+    std::fs::remove_file(config.join("user-dirs.dirs")).unwrap();
+    let out = save(&[], &home);
+    let in_home = home.join("dublin-office-network.png");
+    crate::support::mail::assert_contains(&out, &format!("saved {}", in_home.display()));
+    // A relative folder is reported by its absolute path.
+    let out = save(&["here"], &home);
+    let here = home.join("here").join("dublin-office-network.png");
+    crate::support::mail::assert_contains(&out, &format!("saved {}", here.display()));
+}

@@ -7,7 +7,7 @@ use graphmail::app::{
 };
 
 use crate::support::tui::*;
-use crate::support::tui_mailbox::{compose_new, folder, mailbox_with, open_selected};
+use crate::support::tui_mailbox::{ago, compose_new, folder, mailbox_with, open_selected};
 
 /// One picture: its file name under `assets/readme/`, its title, text the screen must show
 /// (so a changed key or flow cannot silently draw the wrong screen), and the model drawn.
@@ -225,12 +225,9 @@ fn inbox() -> MessagePage {
             id: format!("m{i}"),
             subject: subject.into(),
             from: from.into(),
-            received: format!(
-                "2024-05-{:02}T{:02}:{:02}:00Z",
-                28 - i / 5,
-                17 - i % 5 * 2,
-                i * 7 % 60
-            ),
+            to: String::new(),
+            // About two hours apart: this morning's mail, then yesterday's.
+            received: ago(i as i64 * (2 * 3600 + 7 * 60)),
             unread: marks.contains('u'),
             attachment: marks.contains('+'),
             flagged: marks.contains('f'),

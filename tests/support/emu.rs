@@ -196,6 +196,21 @@ impl Emu {
         })
     }
 
+    /// Deletes a message of `upn`'s mailbox for good, as another client would; returns the
+    /// status.
+    pub fn delete_message(&self, upn: &str, id: &str) -> u16 {
+        let user = self.seed.users.iter().find(|u| u.upn == upn).unwrap();
+        let token = self.emulator.mint(user, 600);
+        let url = format!(
+            "{}/me/messages/{id}",
+            self.emulator.running.graph_url.trim_end_matches('/')
+        );
+        self.rt.block_on(async {
+            let answer = self.emulator.http.delete(url).bearer_auth(token).send();
+            answer.await.unwrap().status().as_u16()
+        })
+    }
+
     /// Plays the browser (as `graphmail demo` does): opens the authorize URL, submits the
     /// sign-in form as `upn` and any consent page, and returns the redirect `Location`.
     pub fn browser_sign_in(&self, authorize_url: &str, upn: &str, password: &str) -> String {

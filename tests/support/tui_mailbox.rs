@@ -44,12 +44,13 @@ pub fn message(i: usize) -> MessageRow {
         id: format!("m{i}"),
         subject: subjects[i % subjects.len()].into(),
         from: senders[i % senders.len()].into(),
-        received: format!(
-            "2024-05-{:02}T{:02}:{:02}:00Z",
-            28 - (i / 24) % 27,
-            23 - i % 24,
-            i % 60
-        ),
+        to: if i.is_multiple_of(2) {
+            senders[(i + 1) % senders.len()].into()
+        } else {
+            format!("{} +2", senders[(i + 2) % senders.len()])
+        },
+        // 31 hours apart from the clock's now: today, this January, then last year.
+        received: ago(i as i64 * (31 * 3600 + 60)),
         unread: i.is_multiple_of(3),
         attachment: i % 4 == 1,
         flagged: i % 7 == 2,
@@ -59,6 +60,14 @@ pub fn message(i: usize) -> MessageRow {
             _ => Importance::Normal,
         },
     }
+}
+
+/// The ISO time `seconds` before the test clock's now.
+pub fn ago(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(super::tui::NOW - seconds)
+        .expect("a time in range")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats")
 }
 
 pub fn page(from: usize, n: usize, more: bool) -> MessagePage {

@@ -12,10 +12,12 @@ use crate::support::tmux::{Tmux, start_graphmail, tmux_available};
 /// The whole run must finish well within this, however slow the machine.
 const WHOLE_RUN: Duration = Duration::from_secs(240);
 
-/// `graphmail demo` running in tmux, with the TMPDIR it keeps its vault folder in.
+/// `graphmail demo` running in tmux, with the TMPDIR it keeps its vault folder in and a home
+/// (and XDG state folder) of its own.
 struct Demo {
     t: Tmux,
     tmp: PathBuf,
+    home: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -27,10 +29,37 @@ fn start_demo(session: &str) -> Demo {
 fn start_demo_with(session: &str, more: impl FnOnce(&Path) -> String) -> Demo {
     let dir = tempfile::tempdir().expect("temp dir");
     let tmp = dir.path().join("tmp");
+    let home = dir.path().join("home");
     std::fs::create_dir(&tmp).expect("a TMPDIR for the demo");
-    let settings = format!("TMPDIR={} {}", tmp.display(), more(dir.path()));
+    std::fs::create_dir(&home).expect("a HOME for the demo");
+    let settings = format!(
+        "TMPDIR={} HOME={h} XDG_STATE_HOME={h}/.local/state XDG_CACHE_HOME={h}/.cache {}",
+        tmp.display(),
+        more(dir.path()),
+        h = home.display()
+    );
     let t = start_graphmail(session, (120, 40), dir.path(), &settings, "demo", 240);
-    Demo { t, tmp, _dir: dir }
+    Demo {
+        t,
+        tmp,
+        home,
+        _dir: dir,
+    }
+}
+
+/// Every file and folder under `dir`.
+fn everything_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                pending.push(e.path());
+            }
+            found.push(e.path());
+        }
+    }
+    found
 }
 
 /// The demo started and showing its connectors, its vault folder made.
@@ -117,7 +146,9 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
         return;
     }
     let began = Instant::now();
-    let Demo { _dir, tmp, t } = start_demo("demo");
+    let Demo {
+        _dir, tmp, t, home, ..
+    } = start_demo("demo");
 
     // The connector list, with the password connector already signed in.
     listed_valid(&t, "demo-password");
@@ -126,6 +157,8 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
         1,
         "the demo keeps its vault in one temporary folder while it runs"
     );
+    let log = tmp.join(&demo_folders(&tmp)[0]).join("graphmail.log");
+    assert!(log.is_file(), "the demo logs into its temporary folder");
 
     // The browser connector signs in from its sign-in screen with the demo's approve key.
     select_next(&t, "demo-browser");
@@ -164,14 +197,19 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
         &t,
         &["j", "j", "j", "j"],
         "Sent Items",
-        "RE: Quarterly access rev",
+        // The reply, listed by its recipient (the sender of the message replied to).
+        "To Megan B… RE: Quarterly access",
     );
     assert!(sent.contains("demo-password › Sent Items"), "{sent}");
 
     // Back to the Inbox and search it.
     open_folder(&t, &["k", "k", "k", "k"], "Inbox", "");
     let found = search(&t, "payslip", 1);
-    assert!(found.contains("Your payslip for June 20"), "{found}");
+    // Mail of another year shows its year: the demo's mail is from 2025.
+    assert!(
+        found.contains("28 Jun 25 Payroll     Your payslip for June"),
+        "{found}"
+    );
     assert!(
         !found.contains("Quarterly access review —"),
         "only matching messages are listed:\n{found}"
@@ -180,7 +218,7 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
     // Delete the one result after confirming; it leaves the list, and Deleted Items holds it.
     confirm(&t, "d", "to Deleted Items?");
     t.wait_for("search \"payslip\" (0)");
-    open_folder(&t, &["k", "k"], "Deleted Items", "Your payslip for June 20");
+    open_folder(&t, &["k", "k"], "Deleted Items", "Your payslip for June");
 
     t.send(&["q"]);
     t.assert_restored();
@@ -188,6 +226,11 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
         demo_folders(&tmp).is_empty(),
         "the demo's temporary vault folder is removed on quit: {:?}",
         demo_folders(&tmp)
+    );
+    assert_eq!(
+        everything_in(&home),
+        Vec::<PathBuf>::new(),
+        "the demo writes nothing into the home folder (no log in ~/.local/state)"
     );
     assert!(
         began.elapsed() < WHOLE_RUN,
@@ -201,7 +244,7 @@ fn a_hangup_ends_the_demo_cleanly_and_removes_its_vault_folder() {
     if !tmux_available() {
         return;
     }
-    let Demo { _dir, tmp, t } = demo_running("demo-hangup");
+    let Demo { _dir, tmp, t, .. } = demo_running("demo-hangup");
 
     // What a closed SSH session does: the terminal hangs up on the app.
     let shell = t.format("#{pane_pid}");
@@ -230,7 +273,7 @@ fn closing_the_terminal_under_the_demo_still_removes_its_vault_folder() {
     if !tmux_available() {
         return;
     }
-    let Demo { _dir, tmp, t } = demo_running("demo-closed");
+    let Demo { _dir, tmp, t, .. } = demo_running("demo-closed");
 
     // The terminal itself goes away, as when an SSH connection drops: nothing can be drawn
     // or restored, and the demo must still clean up.

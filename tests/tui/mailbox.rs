@@ -520,3 +520,110 @@ fn a_page_that_starts_earlier_than_needed_lists_no_message_twice() {
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "no message listed twice");
 }
+
+/// Opens the folder at `index` of the tree from the list; returns the listing's commands.
+fn open_folder_at(m: &mut Model, index: usize) -> Vec<Cmd> {
+    code(m, KeyCode::BackTab);
+    for _ in 0..10 {
+        code(m, KeyCode::Up);
+    }
+    press_down(m, index);
+    enter(m)
+}
+
+#[test]
+fn sent_items_and_drafts_list_the_recipients_and_dates_show_the_year_when_older() {
+    let (mut m, _) = loaded_mailbox((120, 40), 20, false);
+    let lines = screen_text(&m, 120, 40);
+    assert!(
+        lines.contains("08:00     Adele Vance"),
+        "today: the time\n{lines}"
+    );
+    assert!(
+        lines.contains("14 Jan    Megan Bowen"),
+        "this year: day and month\n{lines}"
+    );
+    assert!(
+        lines.contains("30 Dec 26 Adele Vance"),
+        "older: the year too\n{lines}"
+    );
+    assert!(!lines.contains("To "), "the Inbox names senders\n{lines}");
+    // A wider list spells the year out.
+    m.shared.size = (160, 40);
+    let wide = screen_text(&m, 160, 40);
+    assert!(wide.contains("30 Dec 2026 Adele Vance"), "{wide}");
+
+    // Drafts (index 2) and Sent Items (index 3) of the tree.
+    for (index, name) in [(2, "Drafts"), (3, "Sent Items")] {
+        let cmds = open_folder_at(&mut m, index);
+        let id = cmds
+            .iter()
+            .find_map(|c| match c {
+                Cmd::ListMessages { id, query, .. } => {
+                    assert!(query.recipients, "{name}: the recipients are asked for");
+                    Some(*id)
+                }
+                _ => None,
+            })
+            .expect("the folder is listed");
+        listed(&mut m, id, page(0, 5, false));
+        let lines = screen_text(&m, 160, 40);
+        assert!(lines.contains(&format!("› {name}")), "{lines}");
+        assert!(lines.contains("To Megan Bowen"), "{name}\n{lines}");
+        assert!(lines.contains("To Grady Archie +2"), "{name}\n{lines}");
+        assert!(
+            !lines.contains("Adele Vance"),
+            "{name}: not the sender\n{lines}"
+        );
+    }
+    let back = open_folder_at(&mut m, 0);
+    assert!(
+        back.iter()
+            .any(|c| matches!(c, Cmd::ListMessages { query, .. } if !query.recipients)),
+        "{back:?}"
+    );
+}
+
+#[test]
+fn the_save_dialog_offers_the_download_folder_and_the_toast_names_the_whole_path() {
+    let (mut m, _) = loaded_mailbox((120, 40), 5, false);
+    // What the runtime sets from the XDG download folder.
+    m.shared.save_dir = "/home/ana/Downloads".into();
+    let mut view = view_of("m0", "Quarterly report draft", "See attached.");
+    view.attachments.push(graphmail::app::AttachmentRow {
+        id: "a1".into(),
+        name: "report.pdf".into(),
+        size: 48_213,
+        content_type: "application/pdf".into(),
+        is_file: true,
+    });
+    open_selected(&mut m, view);
+    press(&mut m, Key::ch('s'));
+    let screen = screen_text(&m, 120, 40);
+    assert!(screen.contains("Folder /home/ana/Downloads"), "{screen}");
+    let cmds = enter(&mut m);
+    let (id, dir) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::ChangeMessage {
+                id,
+                action: MailAction::SaveAttachment { dir, .. },
+                ..
+            } => Some((*id, dir.clone())),
+            _ => None,
+        })
+        .expect("the attachment is saved");
+    assert_eq!(dir, "/home/ana/Downloads");
+    reply(
+        &mut m,
+        id,
+        EventBody::Changed(Ok(MailOutcome::Saved {
+            path: "/home/ana/Downloads/report (1).pdf".into(),
+            size: 48_213,
+        })),
+    );
+    assert_toast(
+        &m,
+        "Saved /home/ana/Downloads/report (1).pdf (48213 bytes).",
+    );
+}

@@ -31,7 +31,11 @@ impl Worker<'_> {
     /// Runs `make(id)` and returns the body of the reply to it.
     fn ask(&mut self, make: impl FnOnce(ReqId) -> Cmd) -> EventBody {
         self.next_id += 1;
-        let id = ReqId(self.next_id);
+        self.ask_as(ReqId(self.next_id), make)
+    }
+
+    /// Runs `make(id)` with the model's own request `id`.
+    fn ask_as(&mut self, id: ReqId, make: impl FnOnce(ReqId) -> Cmd) -> EventBody {
         self.emu
             .rt
             .block_on(self.cmds.send(make(id)))
@@ -53,6 +57,7 @@ impl Worker<'_> {
             search: None,
             unread_only: false,
             page_size: 10,
+            recipients: false,
         };
         match self.ask(|id| Cmd::ListMessages {
             id,
@@ -156,10 +161,9 @@ fn audit_lines(env: &Env) -> Vec<AuditRecord> {
         .collect()
 }
 
-#[test]
-fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
-    let emu = Emu::start();
-    let env = Env::new();
+/// The worker on `env`'s vault with the connector `ops` (ROPC as Adele, read/write and send)
+/// signed in.
+fn signed_in<'e>(emu: &'e Emu, env: &Env) -> Worker<'e> {
     let mut entry = emu.connector("ops", Grant::Ropc, PUBLIC_APP);
     entry.connector.presets = vec![Preset::Readwrite, Preset::Send, Preset::Offline];
     entry.secrets.username = Some(ADELE.into());
@@ -172,7 +176,7 @@ fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
     let (event_tx, events) = mpsc::channel(8);
     emu.rt.spawn(worker::run(services, cmd_rx, event_tx));
     let mut w = Worker {
-        emu: &emu,
+        emu,
         cmds,
         events,
         next_id: 0,
@@ -184,6 +188,15 @@ fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
         EventBody::SignIn(SignInUpdate::Finished(Ok(_))) => {}
         other => panic!("the ROPC sign-in should succeed: {other:?}"),
     }
+    w
+}
+
+#[test]
+fn every_change_from_the_mailbox_screen_adds_exactly_one_audit_line() {
+    let emu = Emu::start();
+    let env = Env::new();
+    let mut w = signed_in(&emu, &env);
+    let password = emu.password(ADELE);
     const MEGAN: &str = "megan.bowen@contoso-demo.onmicrosoft.com";
     const LEE: &str = "lee.gu@contoso-demo.onmicrosoft.com";
     const GRADY: &str = "grady.archie@contoso-demo.onmicrosoft.com";
@@ -359,4 +372,89 @@ fn a_file_to_attach_is_checked_by_the_worker_when_it_is_added() {
             "{unreadable:?}"
         );
     }
+}
+
+#[test]
+fn a_message_deleted_by_another_client_leaves_the_list_with_a_toast_not_an_error() {
+    use crate::support::tui::*;
+    use crate::support::tui_mailbox::*;
+    use graphmail::app::keys::KeyCode;
+    let emu = Emu::start();
+    let env = Env::new();
+    let mut w = signed_in(&emu, &env);
+    let listed = match w.ask(|id| Cmd::ListMessages {
+        id,
+        name: "ops".into(),
+        query: MailQuery {
+            folder: "inbox".into(),
+            search: None,
+            unread_only: false,
+            page_size: 10,
+            recipients: false,
+        },
+    }) {
+        EventBody::Messages(Ok(page)) => page,
+        other => panic!("not a page of the Inbox: {other:?}"),
+    };
+    let gone = listed.rows[1].id.clone();
+    // Another client (Outlook, say) deletes it for good.
+    assert_eq!(emu.delete_message(ADELE, &gone), 204);
+
+    // The app shows the real page and opens that message, as the worker answers.
+    let (mut m, f, l) = open_mailbox((120, 40));
+    reply(&mut m, f, EventBody::Folders(Ok(folders())));
+    reply(&mut m, l, EventBody::Messages(Ok(listed.clone())));
+    code(&mut m, KeyCode::Down);
+    let cmds = enter(&mut m);
+    let mut read_id = None;
+    for cmd in cmds {
+        let (Cmd::ReadMessage { id, .. } | Cmd::ChangeMessage { id, .. }) = &cmd else {
+            continue;
+        };
+        let id = *id;
+        if matches!(cmd, Cmd::ReadMessage { .. }) {
+            read_id = Some(id);
+        }
+        // The worker's real answer for the connector of this vault: Graph says 404.
+        let cmd = match cmd {
+            Cmd::ReadMessage {
+                id,
+                message_id,
+                text_width,
+                ..
+            } => Cmd::ReadMessage {
+                id,
+                name: "ops".into(),
+                message_id,
+                text_width,
+            },
+            Cmd::ChangeMessage { id, action, .. } => Cmd::ChangeMessage {
+                id,
+                name: "ops".into(),
+                action,
+            },
+            other => other,
+        };
+        let body = w.ask_as(id, |_| cmd);
+        reply(&mut m, id, body);
+    }
+    assert!(read_id.is_some(), "the message was opened");
+    assert!(
+        m.shared.overlays.is_empty(),
+        "no error dialog: {:?}",
+        m.shared.overlays
+    );
+    assert_toast(
+        &m,
+        "That message is gone: it was deleted or moved elsewhere",
+    );
+    let rows: Vec<&str> = mailbox(&m).rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(rows.len(), listed.rows.len() - 1);
+    assert!(!rows.contains(&gone.as_str()), "{rows:?}");
+    assert_eq!(mailbox(&m).focus, graphmail::app::mailbox::Pane::List);
+    assert!(
+        audit_lines(&env).is_empty(),
+        "nothing changed: {:?}",
+        audit_lines(&env)
+    );
 }

@@ -68,6 +68,7 @@ fn reading_messages_in_the_unread_only_view_skips_none_on_the_next_page() {
         search: None,
         unread_only: true,
         page_size,
+        recipients: false,
     };
 
     let listing = ReqId(2);

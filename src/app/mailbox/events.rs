@@ -1,7 +1,7 @@
 //! The worker's replies to the mailbox screen: folder tree, pages, the opened message, actions.
 
 use super::{MailboxState, Pane, list_height, scroll_offset};
-use crate::app::msg::{EventBody, ReqId, UiError};
+use crate::app::msg::{EventBody, ReqId, UiError, UiErrorKind};
 use crate::app::overlay::ToastLevel;
 use crate::app::{Cmd, Shared};
 use crate::domain::mail::{
@@ -92,15 +92,34 @@ fn on_message(
     s: &mut MailboxState,
     r: Result<Box<MessageView>, UiError>,
 ) -> Vec<Cmd> {
-    match r {
-        Ok(m) => {
+    let opened = s.reading_id.take();
+    match (r, opened) {
+        (Ok(m), _) => {
             s.preview = Some(m);
             s.preview_scroll = 0;
             s.fit_preview(shared.size);
         }
-        Err(e) => shared.error("The message could not be opened", e),
+        (Err(e), Some(id)) if e.kind == UiErrorKind::NotFound => return gone(shared, s, &id),
+        (Err(e), _) => shared.error("The message could not be opened", e),
     }
     Vec::new()
+}
+
+/// The message `message_id` is no longer in the mailbox (Graph answered 404: deleted or moved
+/// by another client): its row leaves the list, and a toast says why, once.
+fn gone(shared: &mut Shared, s: &mut MailboxState, message_id: &str) -> Vec<Cmd> {
+    let listed = s.rows.iter().any(|r| r.id == message_id);
+    remove_row(s, message_id, None, list_height(shared.size));
+    if s.preview.is_none() && s.focus == Pane::Preview {
+        s.focus = Pane::List;
+    }
+    if listed {
+        shared.toast(
+            ToastLevel::Info,
+            "That message is gone: it was deleted or moved elsewhere, so it has left the list.",
+        );
+    }
+    s.page_ahead(shared)
 }
 
 fn on_changed(
@@ -113,6 +132,7 @@ fn on_changed(
 ) -> Vec<Cmd> {
     let outcome = match r {
         Ok(o) => o,
+        Err(e) if e.kind == UiErrorKind::NotFound => return gone(shared, s, action.message_id()),
         Err(e) => {
             let title = match action {
                 MailAction::SetRead { .. } => "The message was not marked",

@@ -50,7 +50,11 @@ pub(super) fn on_prompt_key(shared: &mut Shared, s: &mut MailboxState, key: Key)
                     let Some(a) = m.attachments.get(i).cloned() else {
                         return Vec::new();
                     };
-                    let dir = if text.is_empty() { ".".into() } else { text };
+                    let dir = if text.is_empty() {
+                        shared.save_dir.clone()
+                    } else {
+                        text
+                    };
                     let message_id = m.id.clone();
                     s.change(
                         shared,

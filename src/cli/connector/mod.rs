@@ -20,12 +20,13 @@ use crate::domain::summary::summarize;
 use crate::domain::validate::{self, FieldError};
 use crate::vault::{ConnectorEntry, ConnectorSecrets};
 use input::{SecretInput, invalid};
+pub use view::ConnectorColumn;
 use view::Style;
 
 pub fn run(global: &GlobalArgs, cmd: ConnectorCommand) -> CliResult {
     match cmd {
         ConnectorCommand::Add { name, fields } => add(global, &name, &fields),
-        ConnectorCommand::List => list(global),
+        ConnectorCommand::List { columns } => list(global, &columns),
         ConnectorCommand::Show { name } => show(global, &name),
         ConnectorCommand::Edit { name, fields } => edit(global, &name, &fields),
         ConnectorCommand::Remove { name, yes } => remove(global, &name, yes),
@@ -107,14 +108,22 @@ fn warn_about(secrets: &SecretInput) {
     }
 }
 
-fn list(global: &GlobalArgs) -> CliResult {
+fn list(global: &GlobalArgs, columns: &[ConnectorColumn]) -> CliResult {
     let doc = unlock_vault(global)?.read()?;
     if global.json {
         let items: Vec<_> = doc.connectors.iter().map(view::connector_json).collect();
         print_json(&json!(items));
     } else {
         let style = Style::detect(&global.config);
-        crate::output::print_styled(&view::list_human(&style, &doc.connectors), style.color);
+        let columns = if columns.is_empty() {
+            &ConnectorColumn::DEFAULTS[..]
+        } else {
+            columns
+        };
+        crate::output::print_styled(
+            &view::list_human(&style, &doc.connectors, columns),
+            style.color,
+        );
     }
     Ok(())
 }

@@ -225,30 +225,78 @@ impl Style {
     }
 }
 
-/// The connector table of `connector list`.
-pub fn list_human(style: &Style, entries: &[ConnectorEntry]) -> String {
+/// A column of `connector list`, by the name `--columns` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConnectorColumn {
+    Name,
+    Grant,
+    Cloud,
+    /// Whether tokens are stored
+    SignedIn,
+    Tenant,
+    /// The target mailbox (app-only connectors), else `-`
+    Mailbox,
+    ClientId,
+}
+
+impl ConnectorColumn {
+    /// The columns shown without `--columns`.
+    pub const DEFAULTS: [ConnectorColumn; 6] = [
+        ConnectorColumn::Name,
+        ConnectorColumn::Grant,
+        ConnectorColumn::Cloud,
+        ConnectorColumn::SignedIn,
+        ConnectorColumn::Tenant,
+        ConnectorColumn::Mailbox,
+    ];
+
+    fn header(self) -> &'static str {
+        match self {
+            ConnectorColumn::Name => "NAME",
+            ConnectorColumn::Grant => "GRANT",
+            ConnectorColumn::Cloud => "CLOUD",
+            ConnectorColumn::SignedIn => "SIGNED IN",
+            ConnectorColumn::Tenant => "TENANT",
+            ConnectorColumn::Mailbox => "MAILBOX",
+            ConnectorColumn::ClientId => "CLIENT ID",
+        }
+    }
+
+    fn cell(self, e: &ConnectorEntry) -> String {
+        let c = &e.connector;
+        match self {
+            ConnectorColumn::Name => c.name.clone(),
+            ConnectorColumn::Grant => c.grant.as_str().to_string(),
+            ConnectorColumn::Cloud => c.cloud.as_str().to_string(),
+            ConnectorColumn::SignedIn => if signed_in(e) { "yes" } else { "no" }.to_string(),
+            ConnectorColumn::Tenant => c.tenant.clone(),
+            ConnectorColumn::Mailbox => c.mailbox.clone().unwrap_or_else(|| "-".into()),
+            ConnectorColumn::ClientId => c.client_id.clone(),
+        }
+    }
+}
+
+/// The connector table of `connector list`, with `columns` in their order (each once).
+pub fn list_human(
+    style: &Style,
+    entries: &[ConnectorEntry],
+    columns: &[ConnectorColumn],
+) -> String {
     if entries.is_empty() {
         return "No connectors yet. Add one with `graphmail connector add NAME --tenant T --client-id C --grant auth-code`.\n".to_string();
     }
+    let mut chosen: Vec<ConnectorColumn> = Vec::new();
+    for c in columns {
+        if !chosen.contains(c) {
+            chosen.push(*c);
+        }
+    }
     let rows: Vec<Vec<String>> = entries
         .iter()
-        .map(|e| {
-            let c = &e.connector;
-            vec![
-                c.name.clone(),
-                c.grant.as_str().to_string(),
-                c.cloud.as_str().to_string(),
-                if signed_in(e) { "yes" } else { "no" }.to_string(),
-                c.tenant.clone(),
-                c.mailbox.clone().unwrap_or_else(|| "-".into()),
-            ]
-        })
+        .map(|e| chosen.iter().map(|c| c.cell(e)).collect())
         .collect();
-    table(
-        style,
-        &["NAME", "GRANT", "CLOUD", "SIGNED IN", "TENANT", "MAILBOX"],
-        &rows,
-    )
+    let headers: Vec<&str> = chosen.iter().map(|c| c.header()).collect();
+    table(style, &headers, &rows)
 }
 
 /// `connector show`: the connector, its secrets as set / not set, then the permission summary.

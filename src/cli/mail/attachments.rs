@@ -13,7 +13,7 @@ pub(super) async fn attachments(
     client: &GraphClient,
     json: bool,
     id: &str,
-    save: Option<PathBuf>,
+    save: Option<Option<PathBuf>>,
 ) -> CliResult {
     let list = client.attachments(id).await.map_err(graph_error)?;
     let mut stdout = io::BufWriter::new(io::stdout().lock());
@@ -43,6 +43,9 @@ pub(super) async fn attachments(
             }
         }
         Some(dir) => {
+            // Absolute, so that every line about a saved file says where it is.
+            let dir = dir.unwrap_or_else(crate::config::download_dir);
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
             crate::private::create_dir_all(&dir).map_err(|e| {
                 CliError::failure("io", format!("cannot create {}: {e}", dir.display()))
                     .with_fix("choose a folder you can write to with --save")

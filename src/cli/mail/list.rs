@@ -5,10 +5,11 @@ use std::io::{self, Write};
 
 use clap::Args;
 
+use super::columns::{MessageColumn, MessageTable};
 use super::error::{graph_error, write_error};
 use super::output as out;
 use crate::cli::CliResult;
-use crate::graph::{GraphClient, ListQuery};
+use crate::graph::{FolderRef, GraphClient, ListQuery};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -30,6 +31,10 @@ pub struct ListArgs {
     /// Search (KQL: words, from:alice, subject:report)
     #[arg(long, value_name = "QUERY")]
     pub search: Option<String>,
+    /// The columns to show, in order, separated by commas [default: flags,received,from,subject,id;
+    /// in Sent Items and Drafts, to instead of from]
+    #[arg(long, value_name = "NAMES", value_enum, value_delimiter = ',')]
+    pub columns: Vec<MessageColumn>,
 }
 
 pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult {
@@ -38,10 +43,13 @@ pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult
     let folder = match (&args.folder, args.every_folder || args.search.is_some()) {
         (Some(f), _) => Some(client.find_folder(f).await.map_err(graph_error)?),
         (None, true) => None,
-        (None, false) => Some(crate::graph::FolderRef::WellKnown(
-            crate::graph::WellKnownFolder::Inbox,
-        )),
+        (None, false) => Some(FolderRef::WellKnown(crate::graph::WellKnownFolder::Inbox)),
     };
+    let table = MessageTable::new(&if args.columns.is_empty() {
+        MessageColumn::defaults(folder.as_ref().is_some_and(|f| f.lists_recipients(&[])))
+    } else {
+        args.columns.clone()
+    });
     let base = if args.all {
         ListQuery::all()
     } else {
@@ -51,6 +59,8 @@ pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult
         folder,
         unread_only: args.unread,
         search: args.search.clone(),
+        // The JSON output has the recipients wherever the table would show them.
+        recipients: table.needs_recipients(),
         ..base
     };
     let mut pager = client.messages(&query);
@@ -66,18 +76,18 @@ pub async fn list(client: &GraphClient, json: bool, args: ListArgs) -> CliResult
                 stdout.write_all(b"\n").map_err(write_error)?;
             }
         } else {
-            let rows: Vec<Vec<String>> = page.iter().map(out::message_cells).collect();
+            let rows: Vec<Vec<String>> = page.iter().map(|m| table.cells(m)).collect();
             if rows.is_empty() {
                 continue;
             }
-            let layout = layout.get_or_insert_with(|| out::message_layout(&rows, width));
+            let layout = layout.get_or_insert_with(|| table.layout(&rows, width));
             if first {
-                writeln!(stdout, "{}", out::header(&out::MESSAGE_COLUMNS, layout))
+                writeln!(stdout, "{}", out::header(table.columns(), layout))
                     .map_err(write_error)?;
                 first = false;
             }
             for r in &rows {
-                writeln!(stdout, "{}", out::row(&out::MESSAGE_COLUMNS, layout, r))
+                writeln!(stdout, "{}", out::row(table.columns(), layout, r))
                     .map_err(write_error)?;
             }
         }

@@ -12,6 +12,7 @@ pub use self::list::ListArgs;
 mod attachments;
 mod audit;
 mod body;
+mod columns;
 mod connector;
 mod error;
 mod list;
@@ -46,6 +47,7 @@ pub enum MailCommand {
     /// The folder tree with unread and total counts
     Folders,
     /// List messages, newest first
+    #[command(after_help = columns::FLAGS_LEGEND)]
     List(ListArgs),
     /// Show one message as text
     Read {
@@ -106,9 +108,11 @@ pub enum MailCommand {
     /// List a message's attachments, or save them with --save
     Attachments {
         id: String,
-        /// Save every file attachment into this folder
-        #[arg(long, value_name = "DIR")]
-        save: Option<PathBuf>,
+        /// Save every file attachment into this folder [default: the download folder
+        /// (XDG_DOWNLOAD_DIR), else the home folder]; an existing file is never overwritten
+        /// ("name (1).ext" instead)
+        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        save: Option<Option<PathBuf>>,
     },
 }
 

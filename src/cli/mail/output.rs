@@ -8,7 +8,7 @@ use serde::Serialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::domain::sanitize;
-use crate::graph::{Address, Folder, MessageSummary};
+use crate::graph::{Address, Folder};
 
 /// The width of output that goes to a file or a pipe: nothing is cut for a program to read.
 pub const UNBOUNDED: usize = usize::MAX / 8;
@@ -228,15 +228,6 @@ pub fn address(a: Option<&Address>) -> String {
     }
 }
 
-/// The sender as a table shows it: the name when there is one.
-fn sender(a: Option<&Address>) -> String {
-    match a {
-        Some(a) if !a.name.trim().is_empty() => sanitize::line(a.name.trim()).into_owned(),
-        Some(a) => sanitize::line(a.address.trim()).into_owned(),
-        None => String::new(),
-    }
-}
-
 /// `2024-05-01T09:30:00Z` → `2024-05-01 09:30`.
 pub fn short_time(iso: &str) -> String {
     let s = sanitize::line(iso);
@@ -259,81 +250,6 @@ pub fn size(bytes: u64) -> String {
     } else {
         format!("{:.1} GB", b / (K * K * K))
     }
-}
-
-pub const MESSAGE_COLUMNS: [Column; 5] = [
-    Column {
-        header: "",
-        min: 3,
-        shrink: 0,
-        right: false,
-        whole: false,
-    },
-    Column {
-        header: "RECEIVED",
-        min: 16,
-        shrink: 0,
-        right: false,
-        whole: false,
-    },
-    Column {
-        header: "FROM",
-        min: 8,
-        shrink: 1,
-        right: false,
-        whole: false,
-    },
-    Column {
-        header: "SUBJECT",
-        min: 10,
-        shrink: 2,
-        right: false,
-        whole: false,
-    },
-    Column {
-        header: "ID",
-        min: 2,
-        shrink: 0,
-        right: false,
-        whole: true,
-    },
-];
-
-/// The cells of one message row: markers (`*` unread, `@` attachment, `!` important), time,
-/// sender, subject, id.
-pub fn message_cells(m: &MessageSummary) -> Vec<String> {
-    let marks: String = [
-        if m.is_read { ' ' } else { '*' },
-        if m.has_attachments { '@' } else { ' ' },
-        if m.importance.eq_ignore_ascii_case("high") {
-            '!'
-        } else {
-            ' '
-        },
-    ]
-    .iter()
-    .collect();
-    vec![
-        marks,
-        short_time(&m.received),
-        sender(m.from.as_ref()),
-        sanitize::line(&m.subject).into_owned(),
-        sanitize::line(&m.id).into_owned(),
-    ]
-}
-
-/// Lays out message rows for `total` columns, sizing FROM and SUBJECT for a page of rows.
-pub fn message_layout(sample: &[Vec<String>], total: usize) -> Layout {
-    let natural: Vec<usize> = (0..MESSAGE_COLUMNS.len())
-        .map(|i| sample.iter().map(|r| width(&r[i])).max().unwrap_or(0))
-        .collect();
-    // Subjects may grow on later pages: give them all the room left.
-    let mut natural = natural;
-    if total < UNBOUNDED {
-        natural[3] = total;
-        natural[2] = natural[2].min(28);
-    }
-    fit(&MESSAGE_COLUMNS, &natural, total)
 }
 
 pub const FOLDER_COLUMNS: [Column; 5] = [
@@ -404,22 +320,7 @@ pub fn table(cols: &[Column], rows: &[Vec<String>], total: usize) -> Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn summary(subject: &str, name: &str) -> MessageSummary {
-        MessageSummary {
-            id: "AAMk-1".into(),
-            subject: subject.into(),
-            from: Some(Address {
-                name: name.into(),
-                address: "a@x.com".into(),
-            }),
-            received: "2024-05-01T09:30:00Z".into(),
-            is_read: false,
-            has_attachments: true,
-            importance: "high".into(),
-            flagged: false,
-        }
-    }
+    use crate::cli::mail::columns::tests::summary;
 
     #[test]
     fn json_output_escapes_every_control_and_bidi_character() {
@@ -433,49 +334,6 @@ mod tests {
         assert!(text.contains("Zoë 日本"));
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["subject"], "\x1b[2Jhi\u{9b}31m\u{202E}\u{7f}");
-    }
-
-    #[test]
-    fn rows_fit_the_width_and_keep_the_id_whole() {
-        let rows: Vec<Vec<String>> = [
-            summary(
-                "A very long subject line that goes on and on about quarterly numbers",
-                "Adele Vance",
-            ),
-            summary("短い件名です、でも幅は二倍", "山田太郎"),
-        ]
-        .iter()
-        .map(message_cells)
-        .collect();
-        for total in [60, 80, 132] {
-            let layout = message_layout(&rows, total);
-            for r in &rows {
-                let line = row(&MESSAGE_COLUMNS, &layout, r);
-                assert!(width(&line) <= total, "{total}: {line}");
-                assert!(line.ends_with("AAMk-1"), "{line}");
-                assert!(line.starts_with("*@!"), "{line}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_long_id_moves_to_its_own_line_on_a_narrow_terminal() {
-        let mut m = summary("Hello", "Adele");
-        m.id = "A".repeat(152);
-        let rows = vec![message_cells(&m)];
-        let layout = message_layout(&rows, 80);
-        assert!(layout.last_on_own_line);
-        let text = row(&MESSAGE_COLUMNS, &layout, &rows[0]);
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(width(lines[0]) <= 80);
-        assert_eq!(lines[1], format!("    id: {}", "A".repeat(152)));
-    }
-
-    #[test]
-    fn hostile_text_in_cells_is_inert() {
-        let cells = message_cells(&summary("\x1b]0;pwned\x07", "\u{202E}evil"));
-        assert_eq!(cells[3], "^[]0;pwned^G");
-        assert_eq!(cells[2], "<U+202E>evil");
     }
 
     #[test]
