@@ -54,6 +54,9 @@ pub fn fit(s: &str, width: usize) -> String {
 struct RowContext {
     now_unix: i64,
     recipients: bool,
+    /// The narrow list's date column: as wide as the widest date on screen, so a screen of
+    /// this year's mail leaves the room of the year to the subject.
+    date_w: usize,
 }
 
 /// A message time as the list shows it: `09:30` today, `12 May` this year, the year when older.
@@ -176,7 +179,7 @@ fn row_line<'a>(
     let marks = markers(r);
     let wide = width >= 60;
     let from_w = if wide { 18 } else { 11 };
-    let date_w = if wide { 11 } else { 9 };
+    let date_w = if wide { 11 } else { ctx.date_w.clamp(5, 9) };
     let date = short_date(&r.received, ctx.now_unix, !wide);
     let subject_w = width.saturating_sub(2 + 4 + 1 + date_w + 1 + from_w + 1);
     let strong = if r.unread {
@@ -256,11 +259,18 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
     let height = height.max(1);
     let start = scroll_offset(s.offset, s.selected, height);
     let width = inner.width as usize;
+    let shown = &s.rows[start..(start + height).min(s.rows.len())];
+    let now_unix = model.shared.now.unix;
     let ctx = RowContext {
-        now_unix: model.shared.now.unix,
+        now_unix,
         recipients: s.folder.lists_recipients(&s.folders),
+        date_w: shown
+            .iter()
+            .map(|r| short_date(&r.received, now_unix, true).width())
+            .max()
+            .unwrap_or(5),
     };
-    let lines: Vec<Line> = s.rows[start..(start + height).min(s.rows.len())]
+    let lines: Vec<Line> = shown
         .iter()
         .enumerate()
         .map(|(i, r)| {

@@ -173,7 +173,7 @@ fn the_demo_mailbox_reads_searches_replies_deletes_and_quits_cleanly() {
     select_next(&t, "demo-password");
     t.send(&["Enter"]);
     t.wait_for("demo-password › Inbox");
-    t.wait_for("Quarterly access review");
+    t.wait_for("Quarterly access rev");
 
     // Open a message: its headers and body show in the preview.
     t.send(&["j", "j"]);
@@ -296,7 +296,7 @@ fn new_mail(t: &Tmux) {
     select_next(t, "demo-password");
     t.send(&["Enter"]);
     t.wait_for("demo-password › Inbox");
-    t.wait_for("Quarterly access review");
+    t.wait_for("Quarterly access rev");
     t.send(&["c"]);
     t.wait_for("New mail");
 }
@@ -308,7 +308,7 @@ fn ctrl_e_in_compose_writes_the_body_in_the_editor_and_the_sent_mail_has_it() {
     }
     // The editor checks it got the typed draft, reads a line from the terminal (which needs
     // the app's key reader stopped and the terminal in cooked mode), and writes a known text.
-    let Demo { _dir, tmp: _, t } = start_demo_with("demo-editor", |dir| {
+    let Demo { _dir, t, .. } = start_demo_with("demo-editor", |dir| {
         let editor = crate::support::mail::scripted_editor(
             dir,
             "editor.sh",
@@ -368,7 +368,7 @@ fn an_editor_that_cannot_start_is_a_dialog_with_the_fix_and_the_draft_stays() {
     if !tmux_available() {
         return;
     }
-    let Demo { _dir, tmp: _, t } = start_demo_with("demo-no-editor", |dir| {
+    let Demo { _dir, t, .. } = start_demo_with("demo-no-editor", |dir| {
         format!("VISUAL= EDITOR={}", dir.join("no-such-editor").display())
     });
     new_mail(&t);
