@@ -30,23 +30,26 @@ impl ConnectorsState {
     }
 }
 
+/// The list's actions that work on the selected connector (none when the list is empty).
+pub fn needs_a_connector(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Edit
+            | Action::Delete
+            | Action::SignIn
+            | Action::SignOut
+            | Action::Test
+            | Action::Open
+    )
+}
+
 pub fn on_key(shared: &mut Shared, s: &mut ConnectorsState, key: Key) -> Vec<Cmd> {
     let action = shared
         .keymap
         .resolve(&[Context::List, Context::Global], key);
     let count = shared.connectors.len();
     let selected = shared.connectors.get(s.selected).cloned();
-    let needs_row = matches!(
-        action,
-        Some(
-            Action::Edit
-                | Action::Delete
-                | Action::SignIn
-                | Action::SignOut
-                | Action::Test
-                | Action::Open
-        )
-    );
+    let needs_row = action.is_some_and(needs_a_connector);
     if needs_row && selected.is_none() {
         let add = shared.keymap.key_name(Context::List, Action::Add);
         shared.toast(

@@ -231,6 +231,13 @@ impl MailboxState {
         self.folders.iter().find(|f| self.folder.names(f))
     }
 
+    /// A delete here would only move the messages to where they are.
+    pub fn in_deleted_items(&self) -> bool {
+        self.current_folder()
+            .and_then(|f| f.well_known.as_deref())
+            .is_some_and(|w| w == "deleteditems")
+    }
+
     pub fn current_folder_mut(&mut self) -> Option<&mut FolderItem> {
         let folder = &self.folder;
         self.folders.iter_mut().find(|f| folder.names(f))
@@ -546,11 +553,7 @@ fn on_message_action(shared: &mut Shared, s: &mut MailboxState, action: Action) 
             Vec::new()
         }
         Action::Delete => {
-            let in_trash = s
-                .current_folder()
-                .and_then(|f| f.well_known.as_deref())
-                .is_some_and(|w| w == "deleteditems");
-            if in_trash {
+            if s.in_deleted_items() {
                 shared.toast(
                     ToastLevel::Info,
                     "The message is already in Deleted Items; empty that folder in Outlook to remove it for good.",

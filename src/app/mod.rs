@@ -465,15 +465,7 @@ pub fn action_available(model: &Model, action: Action) -> bool {
     }
     match &model.screen {
         Screen::Connectors(_) => {
-            !matches!(
-                action,
-                Action::Edit
-                    | Action::Delete
-                    | Action::SignIn
-                    | Action::SignOut
-                    | Action::Test
-                    | Action::Open
-            ) || !model.shared.connectors.is_empty()
+            !connectors::needs_a_connector(action) || !model.shared.connectors.is_empty()
         }
         Screen::SignIn(s) => {
             use signin::Phase;

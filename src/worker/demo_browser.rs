@@ -31,6 +31,17 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The demo's browser: no redirects followed (the last one is the answer), no proxy (the
+/// emulator is on loopback), and 30 s for a page, which the emulator answers at once.
+fn browser() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("no HTTP client ({e})"))
+}
+
 /// Enters `user_code` on the device-login page at `url` and signs in there as `upn`, as the
 /// person at the browser would; the waiting sign-in then sees the code approved.
 pub async fn approve_device(
@@ -39,12 +50,7 @@ pub async fn approve_device(
     upn: &str,
     password: &SecretString,
 ) -> Result<(), String> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .map_err(|e| format!("no HTTP client ({e})"))?;
+    let http = browser()?;
     let form = [
         ("user_code", user_code),
         ("login", upn),
@@ -73,13 +79,7 @@ pub async fn approve_device(
 /// Signs in on the authorize page at `url` as `upn` and returns the redirect address (the
 /// loopback listener's, with the code). The error says which step went wrong.
 pub async fn approve(url: &str, upn: &str, password: &SecretString) -> Result<String, String> {
-    // Each page of the emulator on loopback answers at once; 30 s bounds a stuck one.
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .map_err(|e| format!("no HTTP client ({e})"))?;
+    let http = browser()?;
     let base =
         reqwest::Url::parse(url).map_err(|_| "the authorize URL is not a URL".to_string())?;
     let page = http

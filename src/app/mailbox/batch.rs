@@ -145,11 +145,7 @@ pub(super) fn on_key(
             Vec::new()
         }
         Action::Delete if marked => {
-            let in_trash = s
-                .current_folder()
-                .and_then(|f| f.well_known.as_deref())
-                .is_some_and(|w| w == "deleteditems");
-            if in_trash {
+            if s.in_deleted_items() {
                 shared.toast(
                     ToastLevel::Info,
                     "The messages are already in Deleted Items; empty that folder in Outlook to remove them for good.",
