@@ -32,7 +32,7 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
                     .into_iter()
                     .map(Line::raw)
                     .collect();
-                let r = centered(area, w, (text.len() as u16 + 5).min(area.height));
+                let r = centered(area, w, (text.len() as u16 + 4).min(area.height));
                 let inner = dialog(
                     f,
                     r,

@@ -78,9 +78,10 @@ fn a_hostile_message_is_drawn_inert() {
         m
     });
     // Nothing a terminal would obey reaches the screen.
-    let (mut m, _) = loaded_mailbox((120, 40), 3, false);
+    // Wide enough for the subject on one row of the preview.
+    let (mut m, _) = loaded_mailbox((200, 40), 3, false);
     open_selected(&mut m, view_of("m0", subject, body));
-    let text = screen_text(&m, 120, 40);
+    let text = screen_text(&m, 200, 40);
     assert!(!text.contains('\x1b') && !text.contains('\u{202E}') && !text.contains('\u{9b}'));
     assert!(
         text.contains("^[]0;pwned^G^[[31mRED<U+202E>fdp.exe"),

@@ -10,7 +10,7 @@ pub const NARROW: u16 = 70;
 const ROOMY: u16 = 140;
 const FOLDERS: u16 = 24;
 const FOLDERS_WIDE: u16 = 28;
-/// With three panes the list and the preview share the rest 5 : 4.
+/// The list and the preview share their width 5 : 4.
 const LIST_SHARE: u32 = 5;
 const PREVIEW_SHARE: u32 = 4;
 /// Every pane has a one-cell border.
@@ -54,6 +54,13 @@ pub fn pane_widths(panes: &[Pane], width: u16) -> Vec<u16> {
         [Pane::Folders, _] => {
             let folders = FOLDERS.min(width);
             vec![folders, width - folders]
+        }
+        // The list and the preview share the width as they do beside the folders: the list's
+        // subjects need the room more than the preview's wrapped text.
+        [Pane::List, Pane::Preview] => {
+            let share = LIST_SHARE + PREVIEW_SHARE;
+            let list = ((u32::from(width) * LIST_SHARE + share / 2) / share) as u16;
+            vec![list, width - list]
         }
         _ => {
             let n = panes.len().max(1) as u16;

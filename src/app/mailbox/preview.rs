@@ -62,8 +62,14 @@ pub enum RowKind {
 struct Row {
     range: Range<usize>,
     label: usize,
+    /// A header's later row: drawn under the value, not under the label.
+    hang: bool,
     kind: RowKind,
 }
+
+/// The headers' label column, and the blank drawn in it on a header's later rows.
+const LABEL_W: usize = 9;
+const HANG: &str = "         ";
 
 /// A row to draw: a header's label (empty on other rows) and the rest of the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +128,7 @@ impl PreviewText {
         let (label, text) = self.text[r.range.clone()].split_at(r.label);
         Some(PreviewRow {
             kind: r.kind,
-            label,
+            label: if r.hang { HANG } else { label },
             text,
         })
     }
@@ -182,9 +188,29 @@ impl Builder {
     }
 
     /// A header line: its label padded to the labels' column, then the value.
+    /// A value longer than a row goes on under itself, so the labels stay a column of their own.
     fn header(&mut self, kind: RowKind, label: &str, value: &str) {
-        let label = format!("{label:<9}");
-        self.line(kind, label.len(), &format!("{label}{value}"));
+        let label = format!("{label:<LABEL_W$}");
+        let room = self.width.saturating_sub(LABEL_W);
+        if room < 8 || self.full() {
+            // Too narrow for a column of labels: the header wraps as one line.
+            self.line(kind, label.len(), &format!("{label}{value}"));
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(&label);
+        let at = self.text.len();
+        self.text.push_str(value);
+        for (i, r) in wrap(value, room).into_iter().enumerate() {
+            let first = i == 0;
+            self.rows.push(Row {
+                range: if first { start } else { at + r.start }..at + r.end,
+                label: if first { label.len() } else { 0 },
+                hang: !first,
+                kind,
+            });
+        }
+        self.rows.truncate(self.limit);
     }
 
     /// One line of text, wrapped; its first `label` bytes are a label.
@@ -199,6 +225,7 @@ impl Builder {
             self.rows.push(Row {
                 range: start + r.start..start + r.end,
                 label: 0,
+                hang: false,
                 kind,
             });
         }
