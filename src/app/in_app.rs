@@ -15,7 +15,8 @@ pub fn in_app(text: &str) -> String {
         let command = &after[..end];
         match screen_for(command) {
             Some(words) => {
-                // "… with `graphmail connector login X`" reads "… with the sign-in (press s)".
+                // "… with `graphmail connector login X`" reads "… with the connector list's
+                // sign-in key (s)".
                 out.push_str(&words);
             }
             None => {
@@ -35,11 +36,11 @@ fn screen_for(command: &str) -> Option<String> {
     let key = |c: Context, a: Action| key_marker(c, a);
     let said = match words.get(1..3)? {
         ["connector", "login"] => format!(
-            "the sign-in of the connector list (press {})",
+            "the connector list's sign-in key ({})",
             key(Context::List, Action::SignIn)
         ),
         ["connector", "edit"] => format!(
-            "the connector's settings (select it in the connector list and press {})",
+            "the connector list's edit key ({})",
             key(Context::List, Action::Edit)
         ),
         ["connector", "show"] | ["connector", "status"] => {
@@ -47,7 +48,7 @@ fn screen_for(command: &str) -> Option<String> {
         }
         ["connector", "list"] => "the connector list".to_string(),
         ["connector", "test"] => format!(
-            "the connector's test (press {} in the connector list)",
+            "the connector list's test key ({})",
             key(Context::List, Action::Test)
         ),
         ["mail", "folders"] => "the folder pane of the mailbox".to_string(),
@@ -69,7 +70,7 @@ mod tests {
             "sign in with `graphmail connector login hr`; or check `graphmail connector show hr`",
         ));
         assert!(!fix.contains("graphmail "), "{fix}");
-        assert!(fix.contains("(press s)"), "{fix}");
+        assert!(fix.contains("sign-in key (s)"), "{fix}");
         assert!(fix.contains("connector's details"), "{fix}");
     }
 
