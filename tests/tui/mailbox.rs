@@ -627,3 +627,21 @@ fn the_save_dialog_offers_the_download_folder_and_the_toast_names_the_whole_path
         "Saved /home/ana/Downloads/report (1).pdf (48213 bytes).",
     );
 }
+
+#[test]
+fn a_list_that_failed_on_the_way_says_which_key_tries_again() {
+    let (mut m, f, l) = open_mailbox((80, 24));
+    reply(&mut m, f, EventBody::Folders(Ok(folders())));
+    let down = UiError::new(UiErrorKind::Network, "Could not reach Graph: timed out.")
+        .with_fix("check the network and the connector's Graph URL");
+    reply(&mut m, l, EventBody::Messages(Err(down)));
+    let text = screen_text(&m, 80, 24);
+    assert!(text.contains("press r to try again"), "{text}");
+    // That key reads the folders and the list again.
+    code(&mut m, KeyCode::Enter);
+    let cmds = press(&mut m, Key::ch('r'));
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::ListMessages { .. })),
+        "{cmds:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! The worker's replies to the mailbox screen: folder tree, pages, the opened message, actions.
 
 use super::{MailboxState, Pane, list_height, scroll_offset};
+use crate::app::keymap::{Action, Context, key_marker};
 use crate::app::msg::{EventBody, ReqId, UiError, UiErrorKind};
 use crate::app::overlay::ToastLevel;
 use crate::app::{Cmd, Shared};
@@ -58,9 +59,25 @@ fn on_folders(
             }
             s.folder_sel = s.folder_sel.min(s.folders.len().saturating_sub(1));
         }
-        Err(e) => shared.error("The folders could not be read", e),
+        Err(e) => shared.error("The folders could not be read", reload_fix(e)),
     }
     Vec::new()
+}
+
+/// A read that failed on the way (network, an unavailable or throttling service) is tried
+/// again with the mailbox's reload key: the fix says so.
+fn reload_fix(mut e: UiError) -> UiError {
+    if e.kind == UiErrorKind::Network {
+        let again = format!(
+            "press {} to try again",
+            key_marker(Context::Mailbox, Action::Refresh)
+        );
+        e.fix = Some(match e.fix.take() {
+            Some(fix) => format!("{fix}, then {again}"),
+            None => again,
+        });
+    }
+    e
 }
 
 fn on_page(shared: &mut Shared, s: &mut MailboxState, r: Result<MessagePage, UiError>) -> Vec<Cmd> {
@@ -81,7 +98,7 @@ fn on_page(shared: &mut Shared, s: &mut MailboxState, r: Result<MessagePage, UiE
         }
         Err(e) => {
             s.more = false;
-            shared.error("The messages could not be listed", e);
+            shared.error("The messages could not be listed", reload_fix(e));
             Vec::new()
         }
     }
@@ -100,7 +117,7 @@ fn on_message(
             s.fit_preview(shared.size);
         }
         (Err(e), Some(id)) if e.kind == UiErrorKind::NotFound => return gone(shared, s, &id),
-        (Err(e), _) => shared.error("The message could not be opened", e),
+        (Err(e), _) => shared.error("The message could not be opened", reload_fix(e)),
     }
     Vec::new()
 }
