@@ -311,11 +311,16 @@ impl Keymap {
         let Some(key) = self.key_for(context, action) else {
             return format!("<{}>", action.as_str());
         };
-        let text = key.to_string();
-        match text.strip_prefix("Ctrl+") {
-            Some(rest) if rest.chars().count() == 1 => format!("Ctrl+{}", rest.to_uppercase()),
-            _ => text,
-        }
+        shown(key)
+    }
+}
+
+/// A key as screens name it: `Ctrl+S`, the letter in capitals as on the keycap.
+pub fn shown(key: Key) -> String {
+    let text = key.to_string();
+    match text.strip_prefix("Ctrl+") {
+        Some(rest) if rest.chars().count() == 1 => format!("Ctrl+{}", rest.to_uppercase()),
+        _ => text,
     }
 }
 

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::app::hints::{footer_rank, hint_label};
-use crate::app::keymap::{Action, Binding};
+use crate::app::keymap::{Action, Binding, shown};
 use crate::app::{Model, action_available, key_contexts, typing};
 
 use super::theme::Theme;
@@ -47,7 +47,11 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
                 (false, true) => not_typed.or(b.keys.first())?,
                 (false, false) => b.keys.first()?,
             };
-            Some((b, format!(" {k}"), format!(" {} ", hint_label(model, b)?)))
+            Some((
+                b,
+                format!(" {}", shown(*k)),
+                format!(" {} ", hint_label(model, b)?),
+            ))
         })
         .collect();
     let len = |(_, k, l): &(&Binding, String, String)| k.chars().count() + l.chars().count();

@@ -71,7 +71,7 @@ fn assert_every_binding_shown(m: &mut Model, contexts: &[Context], w: u16, h: u1
             let keys = b
                 .keys
                 .iter()
-                .map(|k| k.to_string())
+                .map(|k| graphmail::app::keymap::shown(*k))
                 .collect::<Vec<_>>()
                 .join(" ");
             assert!(

@@ -63,7 +63,11 @@ pub fn layout(keymap: &Keymap, contexts: &[Context], demo: bool, size: (u16, u16
                 .bindings(*ctx)
                 .filter(|b| demo || b.action != Action::DemoApprove)
                 .map(|b| {
-                    let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
+                    let keys: Vec<String> = b
+                        .keys
+                        .iter()
+                        .map(|k| super::super::keymap::shown(*k))
+                        .collect();
                     (keys.join(" "), b.desc.as_str())
                 })
                 .collect();
