@@ -311,8 +311,6 @@ impl UiError {
 
     /// The fix as the screen says it: the keys it names are the ones `keymap` binds now.
     pub fn fix_with_keys(&self, keymap: &super::keymap::Keymap) -> Option<String> {
-        self.fix
-            .as_deref()
-            .map(|f| keymap.fill(&super::in_app::in_app(f)))
+        self.fix.as_deref().map(|f| keymap.fill(f))
     }
 }

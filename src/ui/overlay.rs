@@ -66,8 +66,7 @@ pub fn view(model: &Model, f: &mut Frame, area: Rect, theme: &Theme) {
             Overlay::Error { title, error } => {
                 let w = 72.min(area.width.saturating_sub(2));
                 let inner_w = usize::from(w.saturating_sub(4));
-                let message = crate::app::in_app::in_app(&error.message);
-                let mut lines: Vec<Line> = hanging(&message, 0, inner_w)
+                let mut lines: Vec<Line> = hanging(&error.message, 0, inner_w)
                     .into_iter()
                     .map(|l| Line::styled(l, theme.error()))
                     .collect();

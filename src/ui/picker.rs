@@ -11,7 +11,7 @@ use crate::domain::Grant;
 use crate::domain::permissions::Preset;
 
 use super::theme::Theme;
-use super::widgets::{hanging, input_line};
+use super::widgets::{hanging, indented, input_line};
 
 pub fn view(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok: bool) {
     let p = &w.picker;
@@ -37,11 +37,8 @@ pub fn view(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok:
         ]));
         // The scopes under their preset, wrapped with the same indent: none is cut.
         let scopes = preset.scopes().join(", ");
-        for part in hanging(&scopes, 6, width.saturating_sub(6) + 6) {
-            lines.push(Line::styled(
-                format!("      {}", part.trim_start()),
-                theme.muted(),
-            ));
+        for part in indented(&scopes, 6, width) {
+            lines.push(Line::styled(part, theme.muted()));
         }
     }
     let editing = focus_ok && p.cursor == EXTRA_ROW;
@@ -53,14 +50,10 @@ pub fn view(w: &WizardState, f: &mut Frame, area: Rect, theme: &Theme, focus_ok:
             .collect(),
         // The typing hint, while it helps: the field is empty or being typed in.
         None if !p.extra.value().is_empty() && !editing => Vec::new(),
-        None => hanging(
-            "spaces or commas between scopes",
-            7,
-            width.saturating_sub(7) + 7,
-        )
-        .into_iter()
-        .map(|l| Line::styled(format!("       {}", l.trim_start()), theme.muted()))
-        .collect(),
+        None => indented("spaces or commas between scopes", 7, width)
+            .into_iter()
+            .map(|l| Line::styled(l, theme.muted()))
+            .collect(),
     };
     let typed = p.extra.value();
     // Away from the field, scopes longer than it are shown whole, wrapped under its label.
@@ -189,11 +182,8 @@ fn summary_lines(
                 }
                 out.push((Line::from(spans), tag.clone()));
             }
-            for part in hanging(enables, 2, width.saturating_sub(2) + 2) {
-                out.push((
-                    Line::styled(format!("  {}", part.trim_start()), theme.muted()),
-                    tag.clone(),
-                ));
+            for part in indented(enables, 2, width) {
+                out.push((Line::styled(part, theme.muted()), tag.clone()));
             }
         }
     }

@@ -361,7 +361,7 @@ fn failed(model: &Model, e: &UiError, f: &mut Frame, area: Rect, theme: &Theme) 
         Line::raw(""),
         Line::styled("✗ The sign-in failed.", theme.error()),
         Line::raw(""),
-        Line::raw(crate::app::in_app::in_app(&e.message)),
+        Line::raw(e.message.clone()),
     ];
     if let Some(fix) = e.fix_with_keys(&model.shared.keymap) {
         lines.push(Line::raw(""));

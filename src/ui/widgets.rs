@@ -185,6 +185,16 @@ pub fn hanging(text: &str, hang: usize, width: usize) -> Vec<String> {
         .collect()
 }
 
+/// `text` wrapped to `width` columns with every line indented by `indent` columns: a block set
+/// in under what it belongs to.
+pub fn indented(text: &str, indent: usize, width: usize) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    crate::app::overlay::help::wrap_words(text, width.saturating_sub(indent).max(8))
+        .into_iter()
+        .map(|l| format!("{pad}{l}"))
+        .collect()
+}
+
 /// A label in a column of `indent` and its value wrapped under it: no value is cut.
 pub fn labelled(
     label: &str,
@@ -194,21 +204,13 @@ pub fn labelled(
     indent: usize,
     width: u16,
 ) -> Vec<Line<'static>> {
-    hanging(value, indent, usize::from(width))
-        .into_iter()
-        .enumerate()
-        .map(|(i, part)| {
-            let lead = if i == 0 {
-                format!("{label:<indent$}")
-            } else {
-                String::new()
-            };
-            Line::from(vec![
-                Span::styled(lead, label_style),
-                Span::styled(part, style),
-            ])
-        })
-        .collect()
+    wrap_labelled(
+        Line::from(vec![
+            Span::styled(format!("{label:<indent$}"), label_style),
+            Span::styled(value.to_string(), style),
+        ]),
+        width,
+    )
 }
 
 /// A labelled line wrapped to `width` at word boundaries, each later row indented by the

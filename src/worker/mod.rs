@@ -139,30 +139,26 @@ pub async fn run(
                 let Some(user) = services.demo_user.clone() else {
                     continue;
                 };
-                let paste = pastes.get(&id).cloned();
-                if paste.is_none() && user_code.is_none() {
+                // A device code: the demo also approves it by itself after a few seconds;
+                // whichever comes first wins, and the sign-in's own polling tells.
+                if let Some(code) = user_code {
+                    tokio::spawn(async move {
+                        if let Err(e) =
+                            demo_browser::approve_device(&url, &code, &user.0, &user.1).await
+                        {
+                            tracing::info!("the demo did not enter the device code: {e}");
+                        }
+                    });
                     continue;
                 }
+                let Some(tx) = pastes.get(&id).cloned() else {
+                    continue;
+                };
                 let events = events.clone();
                 tokio::spawn(async move {
-                    let done = match user_code {
-                        // The demo also approves device codes by itself after a few seconds:
-                        // whichever comes first wins, and the sign-in's own polling tells.
-                        Some(code) => {
-                            let _ =
-                                demo_browser::approve_device(&url, &code, &user.0, &user.1).await;
-                            Ok(None)
-                        }
-                        None => demo_browser::approve(&url, &user.0, &user.1)
-                            .await
-                            .map(Some),
-                    };
-                    match done {
-                        Ok(None) => {}
-                        Ok(Some(redirect)) => {
-                            if let Some(tx) = paste {
-                                let _ = tx.send(secrecy::SecretString::from(redirect)).await;
-                            }
+                    match demo_browser::approve(&url, &user.0, &user.1).await {
+                        Ok(redirect) => {
+                            let _ = tx.send(secrecy::SecretString::from(redirect)).await;
                         }
                         Err(e) => {
                             let failed = crate::app::UiError::new(

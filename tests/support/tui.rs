@@ -123,6 +123,8 @@ pub fn wizard_with_name(rows: Vec<ConnectorRow>, name: &str) -> Model {
 
 /// A refusal by the identity platform, as the worker decodes it.
 pub fn identity_error(message: &str, fix: &str, detail: &str) -> UiError {
+    // The worker says a command line fix in the app's words, as `worker::ui_error` does.
+    let fix = graphmail::app::in_app::in_app(fix);
     UiError {
         detail: Some(detail.into()),
         ..UiError::new(UiErrorKind::Identity, message).with_fix(fix)
