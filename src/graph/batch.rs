@@ -20,11 +20,13 @@ use serde_json::{Value, json};
 use super::client::{Call, GraphClient};
 use super::error::GraphError;
 use super::folders::{FolderRef, WellKnownFolder};
-use super::retry::Replay;
+use super::retry::{Replay, parse_retry_after};
 
 /// Graph's limit of requests in one batch.
 pub const BATCH_MAX: usize = 20;
-/// Rounds of re-sending the items that were throttled or blocked, before giving up on them.
+/// Rounds of re-sending items that were throttled, before giving up on them. Rounds that only
+/// re-send items blocked by a failed predecessor (424) do not count: each settles at least the
+/// first item of every request, so there are at most as many of them as items.
 const MAX_ROUNDS: u32 = 6;
 /// The longest wait between rounds, whatever `Retry-After` says.
 const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -48,14 +50,6 @@ pub enum BatchOp {
     Delete {
         id: String,
     },
-}
-
-impl BatchOp {
-    pub fn message_id(&self) -> &str {
-        match self {
-            BatchOp::SetRead { id, .. } | BatchOp::Move { id, .. } | BatchOp::Delete { id } => id,
-        }
-    }
 }
 
 /// What one change came to: the message's new id for a move or delete.
@@ -83,12 +77,11 @@ impl ItemReply {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?
             .1;
-        let secs = match v {
-            Value::String(s) => s.trim().parse::<f64>().ok()?,
-            Value::Number(n) => n.as_f64()?,
-            _ => return None,
-        };
-        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+        match v {
+            Value::String(s) => parse_retry_after(s),
+            Value::Number(n) => parse_retry_after(&n.to_string()),
+            _ => None,
+        }
     }
 }
 
@@ -98,24 +91,34 @@ impl GraphClient {
         let mut outcomes: Vec<Option<BatchOutcome>> = ops.iter().map(|_| None).collect();
         let mut left: Vec<usize> = (0..ops.len()).collect();
         let mut waited = Duration::ZERO;
-        for round in 1..=MAX_ROUNDS {
+        let mut throttled_rounds = 0;
+        // Bounded: throttled rounds by MAX_ROUNDS, blocked-only rounds by the number of items.
+        'rounds: for _ in 0..MAX_ROUNDS as usize + ops.len() {
             let mut again = Vec::new();
             let mut wait = Duration::ZERO;
+            // The status that held items back this round (429 or 5xx), if any did.
+            let mut held: Option<u16> = None;
             for chunk in left.chunks(BATCH_MAX) {
                 match self.send_batch(ops, chunk).await {
                     Ok(replies) => {
                         for (i, reply) in chunk.iter().zip(replies) {
                             match reply {
                                 Item::Done(r) => outcomes[*i] = Some(r),
-                                Item::Again(after) => {
+                                Item::Blocked => again.push(*i),
+                                Item::Held { status, after } => {
                                     wait = wait.max(after.unwrap_or(DEFAULT_WAIT));
+                                    held = Some(status);
                                     again.push(*i);
                                 }
                             }
                         }
                     }
-                    Err(e) => {
-                        // The whole request failed: each item's fate is as unknown as the batch's.
+                    Err(
+                        e @ (GraphError::MaybeApplied { .. }
+                        | GraphError::Transport(_)
+                        | GraphError::Decode(_)),
+                    ) => {
+                        // The request went out: each item's fate is as unknown as the batch's.
                         let detail = e.to_string();
                         for i in chunk {
                             outcomes[*i] = Some(Err(GraphError::MaybeApplied {
@@ -124,21 +127,33 @@ impl GraphClient {
                             }));
                         }
                     }
+                    Err(e) => {
+                        // Refused as a whole (a sign-in, throttling past the client's own retries,
+                        // a bad request): nothing left was changed, and the rest would be refused
+                        // the same way; every item still open gets the reason.
+                        for o in outcomes.iter_mut().filter(|o| o.is_none()) {
+                            *o = Some(Err(e.duplicate()));
+                        }
+                        break 'rounds;
+                    }
                 }
             }
-            let wait = wait.min(MAX_WAIT);
             if again.is_empty() {
                 break;
             }
-            if round == MAX_ROUNDS || waited + wait > MAX_TOTAL_WAIT {
-                for i in &again {
-                    outcomes[*i] = Some(Err(GraphError::GaveUp {
-                        status: 429,
-                        attempts: round,
-                        waited,
-                    }));
+            let wait = wait.min(MAX_WAIT);
+            if let Some(status) = held {
+                throttled_rounds += 1;
+                if throttled_rounds >= MAX_ROUNDS || waited + wait > MAX_TOTAL_WAIT {
+                    for i in &again {
+                        outcomes[*i] = Some(Err(GraphError::GaveUp {
+                            status,
+                            attempts: throttled_rounds,
+                            waited,
+                        }));
+                    }
+                    break;
                 }
-                break;
             }
             tokio::time::sleep(wait).await;
             waited += wait;
@@ -182,10 +197,17 @@ impl GraphClient {
                         .and_then(|b| b.get("id"))
                         .and_then(Value::as_str)
                         .map(str::to_string))),
-                    424 | 429 => Item::Again(r.retry_after()),
+                    424 => Item::Blocked,
                     // A PATCH leaves the message as one would; a move may have happened.
-                    503 | 504 if matches!(ops[*i], BatchOp::SetRead { .. }) => {
-                        Item::Again(r.retry_after())
+                    status @ 429 => Item::Held {
+                        status,
+                        after: r.retry_after(),
+                    },
+                    status @ (503 | 504) if matches!(ops[*i], BatchOp::SetRead { .. }) => {
+                        Item::Held {
+                            status,
+                            after: r.retry_after(),
+                        }
                     }
                     status @ (503 | 504) => Item::Done(Err(GraphError::MaybeApplied {
                         action: "move",
@@ -204,9 +226,10 @@ impl GraphClient {
     fn batch_item(&self, op: &BatchOp) -> Value {
         let json_headers = json!({ "Content-Type": "application/json" });
         match op {
+            // Only what the list needs back, as the single mark asks for.
             BatchOp::SetRead { id, read } => json!({
                 "method": "PATCH",
-                "url": self.relative(&["messages", id]),
+                "url": format!("{}?$select=id,isRead", self.relative(&["messages", id])),
                 "headers": json_headers,
                 "body": { "isRead": read },
             }),
@@ -226,6 +249,11 @@ impl GraphClient {
 
 enum Item {
     Done(BatchOutcome),
-    /// Throttled, unavailable or blocked by a failed predecessor: send again after the wait.
-    Again(Option<Duration>),
+    /// Throttled (429) or unavailable (a mark's 503/504): send again after the wait.
+    Held {
+        status: u16,
+        after: Option<Duration>,
+    },
+    /// Not run, as the item before it in the chain failed (424): send again, no wait needed.
+    Blocked,
 }

@@ -95,6 +95,48 @@ impl GraphError {
         }
     }
 
+    /// The same error again, for each of several items one failed request stood for (an I/O
+    /// error is kept as its text).
+    pub(crate) fn duplicate(&self) -> GraphError {
+        match self {
+            GraphError::Token(t) => GraphError::Token(t.clone()),
+            GraphError::Api {
+                status,
+                code,
+                message,
+            } => GraphError::Api {
+                status: *status,
+                code: code.clone(),
+                message: message.clone(),
+            },
+            GraphError::GaveUp {
+                status,
+                attempts,
+                waited,
+            } => GraphError::GaveUp {
+                status: *status,
+                attempts: *attempts,
+                waited: *waited,
+            },
+            GraphError::Transport(s) => GraphError::Transport(s.clone()),
+            GraphError::MaybeSent { action, detail } => GraphError::MaybeSent {
+                action,
+                detail: detail.clone(),
+            },
+            GraphError::MaybeApplied { action, detail } => GraphError::MaybeApplied {
+                action,
+                detail: detail.clone(),
+            },
+            GraphError::Decode(s) => GraphError::Decode(s.clone()),
+            GraphError::ForeignLink(s) => GraphError::ForeignLink(s.clone()),
+            GraphError::PagingLoop(s) => GraphError::PagingLoop(s.clone()),
+            GraphError::Invalid(s) => GraphError::Invalid(s.clone()),
+            GraphError::Io { context, source } => {
+                GraphError::Transport(format!("{context}: {source}"))
+            }
+        }
+    }
+
     /// True when the outcome of a send is unknown and the user must look in Sent Items.
     pub fn may_have_sent(&self) -> bool {
         matches!(self, GraphError::MaybeSent { .. })

@@ -325,3 +325,24 @@ async fn a_batch_item_throttled_every_time_gives_up_after_a_bounded_number_of_ro
     }
     assert!(c.requests_made() - before <= 6, "bounded rounds");
 }
+
+#[tokio::test]
+async fn failed_batch_items_early_in_the_chain_fail_alone_and_the_rest_go_through() {
+    let emu = emulator(None, "").await;
+    let c = client(&emu, good(&emu));
+    let real = inbox_ids(&c, 4).await;
+    // Seven unknown messages first: each one blocks the chain behind it (424) in its round.
+    let mut ids: Vec<String> = (0..7).map(|n| format!("AAMkNoSuchMessage{n}")).collect();
+    ids.extend(real.iter().cloned());
+    let outcomes = c.batch(&mark_all_read(&ids)).await;
+    for (id, o) in ids.iter().zip(&outcomes) {
+        if real.contains(id) {
+            assert!(o.is_ok(), "{id}: {o:?}");
+        } else {
+            assert!(
+                matches!(o, Err(GraphError::Api { status: 400 | 404, .. })),
+                "{id} fails for itself, not as throttling: {o:?}"
+            );
+        }
+    }
+}
