@@ -343,7 +343,8 @@ async fn event_loop(
             }
             dirty = false;
         }
-        if dirty {
+        // The editor's text is applied first: drawing the old body in between would only flash.
+        if dirty && handed_back.is_none() {
             if std::mem::take(&mut url_shown) {
                 repaint_all(terminal);
             }

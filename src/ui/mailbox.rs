@@ -48,11 +48,10 @@ pub fn fit(s: &str, width: usize) -> String {
     format!("{out}{}", " ".repeat(width.saturating_sub(used)))
 }
 
-/// What every row of the list is drawn against: the time now (the model's clock, for the dates)
-/// and whether the folder names the recipients instead of the sender.
+/// What every row of the list is drawn against: the width of the dates on screen and whether
+/// the folder names the recipients instead of the sender.
 #[derive(Clone, Copy)]
 struct RowContext {
-    now_unix: i64,
     recipients: bool,
     /// The narrow list's date column: as wide as the widest date on screen, so a screen of
     /// this year's mail leaves the room of the year to the subject.
@@ -174,13 +173,13 @@ fn row_line<'a>(
     theme: &Theme,
     selected: bool,
     marked: bool,
+    date: &str,
     ctx: RowContext,
 ) -> Line<'a> {
     let marks = markers(r);
     let wide = width >= 60;
     let from_w = if wide { 18 } else { 11 };
     let date_w = if wide { 11 } else { ctx.date_w.clamp(5, 9) };
-    let date = short_date(&r.received, ctx.now_unix, !wide);
     let subject_w = width.saturating_sub(2 + 4 + 1 + date_w + 1 + from_w + 1);
     let strong = if r.unread {
         theme.title()
@@ -193,7 +192,7 @@ fn row_line<'a>(
         Span::styled(marks, theme.key()),
         Span::raw(" "),
         Span::styled(
-            fit(&date, date_w),
+            fit(date, date_w),
             if selected {
                 Style::new()
             } else {
@@ -261,21 +260,24 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
     let width = inner.width as usize;
     let shown = &s.rows[start..(start + height).min(s.rows.len())];
     let now_unix = model.shared.now.unix;
+    // Each visible row's date, made once a frame: its width sets the column's.
+    let wide = width >= 60;
+    let dates: Vec<String> = shown
+        .iter()
+        .map(|r| short_date(&r.received, now_unix, !wide))
+        .collect();
     let ctx = RowContext {
-        now_unix,
         recipients: s.folder.lists_recipients(&s.folders),
-        date_w: shown
-            .iter()
-            .map(|r| short_date(&r.received, now_unix, true).width())
-            .max()
-            .unwrap_or(5),
+        date_w: dates.iter().map(|d| d.width()).max().unwrap_or(5),
     };
     let lines: Vec<Line> = shown
         .iter()
+        .zip(&dates)
         .enumerate()
-        .map(|(i, r)| {
+        .map(|(i, (r, date))| {
             let selected = start + i == s.selected;
-            let line = row_line(r, width, theme, selected, s.marks.contains(&r.id), ctx);
+            let marked = s.marks.contains(&r.id);
+            let line = row_line(r, width, theme, selected, marked, date, ctx);
             if selected {
                 line.style(if s.focus == Pane::List {
                     theme.selected()

@@ -340,7 +340,13 @@ async fn failed_batch_items_early_in_the_chain_fail_alone_and_the_rest_go_throug
             assert!(o.is_ok(), "{id}: {o:?}");
         } else {
             assert!(
-                matches!(o, Err(GraphError::Api { status: 400 | 404, .. })),
+                matches!(
+                    o,
+                    Err(GraphError::Api {
+                        status: 400 | 404,
+                        ..
+                    })
+                ),
                 "{id} fails for itself, not as throttling: {o:?}"
             );
         }

@@ -11,6 +11,7 @@ use super::SendArgs;
 use super::output as out;
 use crate::bounded;
 use crate::cli::{CliError, CliResult};
+use crate::domain::sanitize;
 use crate::editor::{self, Editor};
 use crate::graph::{BodyFormat, GraphClient, MessageDetail};
 
@@ -218,8 +219,11 @@ fn write(args: &BodyArgs, start: &str, summary: &Summary) -> CliResult<String> {
     }
     crate::output::stderr(&describe(summary, &text));
     crate::output::eprint("Send? [y/N] ");
-    if read_answer()? {
-        return Ok(text);
+    // An answer that cannot be read keeps the text too, as a "no" does.
+    match read_answer() {
+        Ok(true) => return Ok(text),
+        Ok(false) => {}
+        Err(e) => return Err(not_sent(&text, &e.message)),
     }
     let mut e = not_sent(&text, "nothing was sent");
     if e.fix.is_none() {
@@ -240,15 +244,19 @@ fn cut(text: &str) -> &str {
     text
 }
 
+/// What is about to be sent, a field a line: a subject or address (from the original mail, for a
+/// reply) is put on one line, so it cannot add lines of its own to what the user confirms.
 fn describe(s: &Summary, text: &str) -> String {
-    let mut lines = vec![format!("To:       {}", s.to.join(", "))];
+    let one = |v: &str| sanitize::line(v).into_owned();
+    let list = |v: &[String]| v.iter().map(|a| one(a)).collect::<Vec<_>>().join(", ");
+    let mut lines = vec![format!("To:       {}", list(&s.to))];
     if !s.cc.is_empty() {
-        lines.push(format!("Cc:       {}", s.cc.join(", ")));
+        lines.push(format!("Cc:       {}", list(&s.cc)));
     }
     if !s.bcc.is_empty() {
-        lines.push(format!("Bcc:      {}", s.bcc.join(", ")));
+        lines.push(format!("Bcc:      {}", list(&s.bcc)));
     }
-    lines.push(format!("Subject:  {}", s.subject));
+    lines.push(format!("Subject:  {}", one(&s.subject)));
     let count = text.lines().count();
     lines.push(format!(
         "Text:     {}, {count} line{}",
@@ -346,6 +354,20 @@ fn read_file(p: &Path) -> CliResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hostile_subject_cannot_add_lines_to_what_is_confirmed() {
+        let s = Summary {
+            to: vec!["ana@contoso.com\nBcc: all@contoso.com".into()],
+            cc: vec![],
+            bcc: vec![],
+            subject: "RE: hi\r\nTo:       boss@contoso.com\x1b[2J".into(),
+            attachments: 0,
+        };
+        let shown = describe(&s, "ok");
+        assert_eq!(shown.lines().count(), 3, "{shown}");
+        assert!(!shown.contains('\x1b'), "{shown}");
+    }
 
     #[test]
     fn the_text_ends_at_the_cut_line_and_without_one_is_whole() {
