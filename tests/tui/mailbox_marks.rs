@@ -177,3 +177,30 @@ fn the_selected_message_and_folder_show_in_plain_text_and_reverse_video_without_
         "the folder cursor is marked: {folder_rows:#?}"
     );
 }
+
+#[test]
+fn a_marked_message_gone_elsewhere_leaves_the_marks_with_its_row() {
+    let mut m = mailbox_with((120, 40), folders(), page(0, 5, false));
+    press(&mut m, Key::ch('*'));
+    assert_eq!(mailbox(&m).marks.len(), 5);
+    // Opening the first one finds it deleted by another client.
+    let cmds = code(&mut m, KeyCode::Enter);
+    let id = cmds
+        .iter()
+        .find_map(|c| {
+            matches!(c, Cmd::ReadMessage { .. })
+                .then(|| c.id())
+                .flatten()
+        })
+        .expect("the message is read");
+    let gone = UiError::new(UiErrorKind::NotFound, "Graph answered 404");
+    reply(&mut m, id, EventBody::Message(Err(gone)));
+    let s = mailbox(&m);
+    assert_eq!(s.rows.len(), 4, "its row left the list");
+    assert_eq!(
+        s.marks.len(),
+        4,
+        "and the marks: the count asked about is the list's"
+    );
+    assert!(screen_text(&m, 120, 40).contains("4 marked"));
+}

@@ -99,6 +99,11 @@ impl Marks {
         self.ids.is_empty()
     }
 
+    /// Unmarks `id`: its row left the list.
+    pub fn forget(&mut self, id: &str) {
+        self.ids.remove(id);
+    }
+
     /// Unmarks everything (the batch on its way, if any, still reports back).
     pub fn clear(&mut self) {
         self.ids.clear();

@@ -228,6 +228,8 @@ pub(super) fn apply_change(
 fn take_row(s: &mut MailboxState, message_id: &str, height: usize) -> Option<MessageRow> {
     let i = s.rows.iter().position(|r| r.id == message_id)?;
     let row = s.rows.remove(i);
+    // A row that leaves the list leaves the marks too, so the count asked about is the list's.
+    s.marks.forget(message_id);
     if i < s.selected {
         s.selected -= 1;
     }
