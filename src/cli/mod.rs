@@ -19,6 +19,7 @@ mod vault_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -56,9 +57,10 @@ pub struct GlobalArgs {
     /// Unlock with an age identity file or an OpenSSH private key
     #[arg(long, global = true, env = "GRAPHMAIL_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,
-    /// Give up on the command after this many seconds, 0 for never [default: 300; never for
-    /// `mail list --all`, a mail written in the editor, the terminal app, `connector login`,
-    /// `unlock`, `relay` serving, `sendmail`, `demo` and `emulator`]
+    /// Give up on the command after this many seconds, 0 for never, not counting time spent in
+    /// the editor or answering a question [default: 300; never for `mail list --all`, the
+    /// terminal app, `connector login`, `unlock`, `relay` serving, `sendmail`, `demo` and
+    /// `emulator`]
     #[arg(long, global = true, env = "GRAPHMAIL_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,
     /// Print JSON on stdout (errors too, as {"error":{"code","message"}})
@@ -503,20 +505,49 @@ pub fn command_deadline(cli: &Cli) -> Option<std::time::Duration> {
         Some(Command::Relay(r)) => r.command.is_none(),
         #[cfg(feature = "demo")]
         Some(Command::Demo | Command::Emulator(_)) => true,
-        // A person writing in the editor takes the time they need.
-        Some(Command::Mail(m)) => {
-            matches!(&m.command, MailCommand::List(l) if l.all) || m.command.opens_editor()
-        }
+        Some(Command::Mail(m)) => matches!(&m.command, MailCommand::List(l) if l.all),
         _ => false,
     };
     (!runs_on).then_some(DEFAULT_COMMAND_TIMEOUT)
 }
 
-/// Ends the process with a timeout error once `limit` has passed. Vault writes are atomic
-/// (a temporary file renamed into place), so stopping mid-command loses nothing.
+/// People the command is waiting on now (the editor, a question), and the milliseconds it has
+/// waited on them: the time limit counts neither.
+static PERSON_WAITS: AtomicU32 = AtomicU32::new(0);
+static PERSON_WAITED_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `f`, which waits on a person (an editor, a yes/no question), outside the command's time
+/// limit: a person writing takes the time they need, and the limit still bounds the rest.
+pub fn waiting_on_person<T>(f: impl FnOnce() -> T) -> T {
+    PERSON_WAITS.fetch_add(1, Ordering::SeqCst);
+    let since = std::time::Instant::now();
+    let out = f();
+    let ms = u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX);
+    PERSON_WAITED_MS.fetch_add(ms, Ordering::SeqCst);
+    PERSON_WAITS.fetch_sub(1, Ordering::SeqCst);
+    out
+}
+
+/// Ends the process with a timeout error once `limit` has passed, not counting the time spent
+/// waiting on a person. Vault writes are atomic (a temporary file renamed into place), so
+/// stopping mid-command loses nothing.
 fn watchdog(limit: std::time::Duration, json: bool) {
     std::thread::spawn(move || {
-        std::thread::sleep(limit);
+        let start = std::time::Instant::now();
+        loop {
+            let allowed =
+                limit + std::time::Duration::from_millis(PERSON_WAITED_MS.load(Ordering::SeqCst));
+            let used = start.elapsed();
+            if used >= allowed && PERSON_WAITS.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            // Checked again at the new end, or each second while a person is being waited on.
+            let left = allowed.saturating_sub(used);
+            std::thread::sleep(left.clamp(
+                std::time::Duration::from_millis(50),
+                std::time::Duration::from_secs(1),
+            ));
+        }
         let err = CliError::failure(
             "timeout",
             format!("the command did not finish within {} s", limit.as_secs()),

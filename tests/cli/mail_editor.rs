@@ -217,3 +217,34 @@ async fn an_editor_that_cannot_start_is_named_with_the_fix_and_nothing_is_sent()
     assert_contains(&screen, "fix: set EDITOR to an editor that is installed");
     assert!(s.sent_with_subject("Never").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_limit_does_not_count_the_time_spent_in_the_editor() {
+    if !tmux_available() {
+        return;
+    }
+    let s = Emulated::start().await;
+    // A person who writes for longer than the whole command may take.
+    let slow = scripted_editor(
+        s.vault.path(),
+        "slow.sh",
+        &format!("sleep 2; printf '%s\\n' '{WRITTEN}' > \"$1\""),
+    );
+    let to = s.colleague().upn;
+    let send = [
+        "--timeout",
+        "1",
+        "mail",
+        "send",
+        "--to",
+        &to,
+        "--subject",
+        "Written slowly",
+        "--yes",
+    ];
+    let screen = on_terminal(&s, "editor-slow", &slow, &send, None).await;
+    assert_contains(&screen, "GRAPHMAIL-EXIT=0");
+    let sent = s.sent_with_subject("Written slowly").await;
+    assert_eq!(sent.len(), 1, "sent once");
+    assert_contains(&sent_body(&sent[0]), WRITTEN);
+}

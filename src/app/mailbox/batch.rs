@@ -270,9 +270,7 @@ impl MailboxState {
         for action in batch.actions {
             match results.next() {
                 Some(Ok(outcome)) => {
-                    if let Some(id) = message_of(&action) {
-                        self.marks.ids.remove(id);
-                    }
+                    self.marks.forget(action.message_id());
                     super::events::apply_change(shared, self, action, &outcome, false);
                 }
                 Some(Err(e)) => {
@@ -297,14 +295,5 @@ impl MailboxState {
             ),
         }
         self.page_ahead(shared)
-    }
-}
-
-fn message_of(action: &MailAction) -> Option<&str> {
-    match action {
-        MailAction::SetRead { message_id, .. }
-        | MailAction::Move { message_id, .. }
-        | MailAction::Delete { message_id } => Some(message_id),
-        MailAction::SaveAttachment { .. } => None,
     }
 }

@@ -109,11 +109,6 @@ impl Text {
     }
 }
 
-/// Neither `--body` nor `--body-file`, on a terminal: the text is written in the editor.
-pub fn opens_editor(args: &BodyArgs) -> bool {
-    args.body.is_none() && args.body_file.is_none() && on_terminal()
-}
-
 /// Standard input and output are a terminal: a person is there to write and to answer.
 fn on_terminal() -> bool {
     io::stdin().is_terminal() && io::stdout().is_terminal()
@@ -207,7 +202,7 @@ pub async fn of_reply(
 /// shows `summary` and asks before sending. Returns the text to send.
 fn write(args: &BodyArgs, start: &str, summary: &Summary) -> CliResult<String> {
     let editor = Editor::from_env()?;
-    let written = editor.edit(start).map_err(|e| {
+    let written = crate::cli::waiting_on_person(|| editor.edit(start)).map_err(|e| {
         let mut e = CliError::from(e);
         e.message.push_str("; nothing was sent");
         e
@@ -220,7 +215,7 @@ fn write(args: &BodyArgs, start: &str, summary: &Summary) -> CliResult<String> {
     crate::output::stderr(&describe(summary, &text));
     crate::output::eprint("Send? [y/N] ");
     // An answer that cannot be read keeps the text too, as a "no" does.
-    match read_answer() {
+    match crate::cli::waiting_on_person(read_answer) {
         Ok(true) => return Ok(text),
         Ok(false) => {}
         Err(e) => return Err(not_sent(&text, &e.message)),

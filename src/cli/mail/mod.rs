@@ -131,17 +131,6 @@ impl MailCommand {
         }
     }
 
-    /// The text will be written in the editor: a send, reply or forward on a terminal with
-    /// neither `--body` nor `--body-file`.
-    pub fn opens_editor(&self) -> bool {
-        match self {
-            MailCommand::Send(SendArgs { text, .. })
-            | MailCommand::Reply { text, .. }
-            | MailCommand::Forward { text, .. } => body::opens_editor(text),
-            _ => false,
-        }
-    }
-
     /// What the command needs the connector's permissions to allow.
     fn need(&self) -> Need {
         match self {
