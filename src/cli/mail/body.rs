@@ -13,7 +13,7 @@ use crate::bounded;
 use crate::cli::{CliError, CliResult};
 use crate::domain::sanitize;
 use crate::editor::{self, Editor};
-use crate::graph::{BodyFormat, GraphClient, MessageDetail};
+use crate::graph::{BodyFormat, GraphClient, GraphError, MessageDetail};
 
 /// What `--help` of `send`, `reply` and `forward` says about the editor.
 pub const EDITOR_HELP: &str = "\
@@ -179,18 +179,27 @@ pub async fn of_reply(
     let text = match source(args)? {
         Source::Given(text) => Text::given(text),
         Source::Editor => {
-            let original = client
-                .message(id, BodyFormat::Text)
-                .await
-                .map_err(CliError::from)?;
+            let (subject, start) = match client.message(id, BodyFormat::Text).await {
+                Ok(original) => (
+                    format!("{prefix}: {}", original.subject),
+                    quoting(&original),
+                ),
+                // Allowed to send but not to read (the send preset alone): the text starts
+                // empty, and Graph still adds the original below it.
+                Err(GraphError::Api { status: 403, .. }) => (
+                    format!("{prefix}: (the original is not readable with these permissions)"),
+                    String::new(),
+                ),
+                Err(e) => return Err(e.into()),
+            };
             let summary = Summary {
                 to,
                 cc: Vec::new(),
                 bcc: Vec::new(),
-                subject: format!("{prefix}: {}", original.subject),
+                subject,
                 attachments: 0,
             };
-            Text::written(write(args, &quoting(&original), &summary)?)
+            Text::written(write(args, &start, &summary)?)
         }
         Source::Nothing => Text::given(String::new()),
     };
@@ -244,7 +253,13 @@ fn cut(text: &str) -> &str {
 fn describe(s: &Summary, text: &str) -> String {
     let one = |v: &str| sanitize::line(v).into_owned();
     let list = |v: &[String]| v.iter().map(|a| one(a)).collect::<Vec<_>>().join(", ");
-    let mut lines = vec![format!("To:       {}", list(&s.to))];
+    // A reply by a connector that may not read the original: Graph addresses it itself.
+    let to = if s.to.is_empty() {
+        "the original's sender, as Graph addresses the reply".to_string()
+    } else {
+        list(&s.to)
+    };
+    let mut lines = vec![format!("To:       {to}")];
     if !s.cc.is_empty() {
         lines.push(format!("Cc:       {}", list(&s.cc)));
     }
