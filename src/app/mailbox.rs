@@ -154,9 +154,19 @@ impl MailboxState {
             removed_since_page: 0,
             marks: batch::Marks::default(),
         };
-        let mut cmds = s.load_folders(shared);
-        cmds.extend(s.relist(shared));
+        let cmds = s.reload(shared);
         (s, cmds)
+    }
+
+    /// Reads the folders and the list again; a connector that may not read (the send preset
+    /// alone) asks for nothing Graph would refuse, and says why and how to add reading.
+    pub fn reload(&mut self, shared: &mut Shared) -> Vec<Cmd> {
+        if refused(shared, self, Need::Read) {
+            return Vec::new();
+        }
+        let mut cmds = self.load_folders(shared);
+        cmds.extend(self.relist(shared));
+        cmds
     }
 
     pub fn load_folders(&mut self, shared: &mut Shared) -> Vec<Cmd> {
@@ -460,11 +470,7 @@ pub fn on_key(shared: &mut Shared, s: &mut MailboxState, key: Key) -> Vec<Cmd> {
             s.unread_only = !s.unread_only;
             s.relist(shared)
         }
-        Some(Action::Refresh) => {
-            let mut cmds = s.load_folders(shared);
-            cmds.extend(s.relist(shared));
-            cmds
-        }
+        Some(Action::Refresh) => s.reload(shared),
         Some(
             a @ (Action::MarkRead
             | Action::Move

@@ -14,6 +14,7 @@ use crate::app::keymap::{Action, Context};
 use crate::app::mailbox::layout::{PREVIEW_MARGIN, pane_widths};
 use crate::app::mailbox::preview::{PreviewRow, PreviewText, RowKind};
 use crate::app::mailbox::{MailboxState, Pane, PromptKind, list_height, scroll_offset};
+use crate::domain::access::Need;
 use crate::domain::mail::{Importance, MessageRow, list_date};
 use crate::domain::sanitize;
 
@@ -243,6 +244,11 @@ fn list(model: &Model, s: &MailboxState, f: &mut Frame, area: Rect, theme: &Them
             format!(
                 "No unread messages here. {} shows them all.",
                 keymap.key_name(Context::Mailbox, Action::UnreadOnly)
+            )
+        } else if !s.access.allows(Need::Read) {
+            format!(
+                "This connector may not read mail, only send it: {} writes a new one.",
+                keymap.key_name(Context::Mailbox, Action::NewMail)
             )
         } else {
             "This folder is empty.".into()

@@ -645,3 +645,29 @@ fn a_list_that_failed_on_the_way_says_which_key_tries_again() {
         "{cmds:?}"
     );
 }
+
+#[test]
+fn a_send_only_connector_opens_without_asking_graph_for_what_it_may_not_read() {
+    let mut rows = rows();
+    rows[0].access =
+        graphmail::domain::access::Access::from_scopes(&["Mail.Send", "offline_access"]);
+    let mut m = list_model(rows);
+    m.shared.toasts.clear();
+    let cmds = code(&mut m, KeyCode::Enter);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Cmd::LoadFolders { .. } | Cmd::ListMessages { .. })),
+        "no read Graph would refuse with 403: {cmds:?}"
+    );
+    assert!(m.shared.overlays.is_empty(), "no error dialog");
+    assert_toast(&m, "Unavailable");
+    let text = screen_text(&m, 80, 24);
+    assert!(text.contains("may not read mail, only"), "{text}");
+    assert!(text.contains("c writes a new one"), "{text}");
+    // Refreshing asks for nothing either, and a new mail can still be written.
+    let cmds = press(&mut m, Key::ch('r'));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    press(&mut m, Key::ch('c'));
+    assert!(matches!(m.screen, Screen::Compose(_)));
+}
